@@ -1,0 +1,34 @@
+@{
+    RootModule           = 'C2WebSocket.dll'
+    ModuleVersion        = '0.1.0'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    GUID                 = '6f0c8d1e-3b7a-4c52-9e1f-2a4d5c6b7e80'
+    Author               = 'C2WebSocket contributors'
+    CompanyName          = 'C2WebSocket contributors'
+    Copyright            = '(c) C2WebSocket contributors. MIT License.'
+    Description          = 'Streams live Collective2 (C2) trading signals and position updates from the C2 WebSocket API into PowerShell pipelines, with heartbeats, reconnect, resume and checkpoints handled in the background.'
+    PowerShellVersion    = '5.1'
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess     = @('C2WebSocket.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Connect-C2Socket'
+        'Test-C2Connection'
+        'Disconnect-C2Socket'
+        'Get-C2Session'
+        'Add-C2Subscription'
+        'Remove-C2Subscription'
+        'Get-C2Subscription'
+        'Receive-C2Signal'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('Collective2', 'C2', 'WebSocket', 'Trading', 'Signals', 'Streaming', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
+            ProjectUri   = 'https://github.com/c2websocket/C2WebSocket'
+            LicenseUri   = 'https://github.com/c2websocket/C2WebSocket/blob/main/LICENSE'
+            ReleaseNotes = 'First release: connect, subscribe, stream signals and position updates; heartbeats answered in the background.'
+        }
+    }
+}
