@@ -1,0 +1,181 @@
+using System;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using C2WebSocket.Protocol;
+using C2WebSocket.Transport;
+
+namespace C2WebSocket.Commands
+{
+    /// <summary>The connection parameters Connect-C2Socket and Test-C2Connection share (named as the web cmdlets name them).</summary>
+    public abstract class C2ConnectCmdletBase : C2CmdletBase
+    {
+        public const string DefaultUri = "wss://api4-general.collective2.com/ws";
+
+        [Parameter(Position = 0)]
+        [SecureStringTransformation]
+        [ValidateNotNull]
+        public SecureString? ApiKey { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        [ValidateWebSocketUri]
+        public Uri Uri { get; set; } = new Uri(DefaultUri);
+
+        [Parameter]
+        [ValidateRange(1, 3600)]
+        public int TimeoutSec { get; set; } = 30;
+
+        [Parameter]
+        [ValidateProxyUri]
+        public Uri? Proxy { get; set; }
+
+        [Parameter]
+        [Credential]
+        public PSCredential? ProxyCredential { get; set; }
+
+        [Parameter]
+        public SwitchParameter ProxyUseDefaultCredentials { get; set; }
+
+        [Parameter]
+        public SwitchParameter NoProxy { get; set; }
+
+        [Parameter]
+        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
+        /// <summary>Validates the combination and builds the options. Writes a terminating error when they do not fit.</summary>
+        internal C2SessionOptions BuildOptions()
+        {
+            if (NoProxy && (Proxy != null || ProxyCredential != null || ProxyUseDefaultCredentials))
+                ThrowParameterError("NoProxy", "-NoProxy cannot be combined with -Proxy, -ProxyCredential or -ProxyUseDefaultCredentials.");
+            if (ProxyCredential != null && ProxyUseDefaultCredentials)
+                ThrowParameterError("ProxyCredential", "-ProxyCredential and -ProxyUseDefaultCredentials cannot be used together.");
+            if ((ProxyCredential != null || ProxyUseDefaultCredentials) && Proxy == null)
+                ThrowParameterError("Proxy", "-ProxyCredential and -ProxyUseDefaultCredentials need -Proxy.");
+
+            var key = ApiKey;
+            if (key == null)
+            {
+                var env = Environment.GetEnvironmentVariable("C2_API_KEY");
+                if (!string.IsNullOrEmpty(env))
+                {
+                    key = new SecureString();
+                    foreach (var ch in env!) key.AppendChar(ch);
+                    key.MakeReadOnly();
+                    WriteVerbose("Using the API key from $env:C2_API_KEY.");
+                }
+            }
+            if (key == null || key.Length == 0)
+            {
+                ThrowTerminatingError(Error(new ArgumentException("No API key.", "ApiKey"), "C2ApiKeyMissing", ErrorCategory.InvalidArgument, null,
+                    "No API key: pass -ApiKey (a SecureString, for example from Get-Secret, or a string) or set $env:C2_API_KEY."));
+            }
+
+            if (Uri.Scheme == "ws" && !WebSocketTransport.IsLoopback(Uri) && !AllowUnencryptedAuthentication)
+            {
+                ThrowTerminatingError(Error(new InvalidOperationException("Unencrypted authentication refused."), "C2UnencryptedAuthentication", ErrorCategory.SecurityError, Uri,
+                    "Refusing to send the API key over an unencrypted connection to " + Uri.Host + " (ws://). Use wss://, or pass -AllowUnencryptedAuthentication if you accept that the key can be read on the network. ws:// is allowed without it only for loopback addresses."));
+            }
+
+            IWebProxy? proxy = null;
+            if (Proxy != null)
+            {
+                var wp = new WebProxy(Proxy);
+                if (ProxyCredential != null) wp.Credentials = ProxyCredential.GetNetworkCredential();
+                else if (ProxyUseDefaultCredentials) wp.UseDefaultCredentials = true;
+                proxy = wp;
+            }
+
+            return new C2SessionOptions
+            {
+                Uri = Uri,
+                ApiKey = key!,
+                Proxy = proxy,
+                UseDefaultProxy = !NoProxy,
+                ConnectTimeout = TimeSpan.FromSeconds(TimeoutSec),
+                RequestTimeout = TimeSpan.FromSeconds(TimeoutSec),
+            };
+        }
+
+        protected void ThrowParameterError(string parameter, string message)
+        {
+            ThrowTerminatingError(Error(new ArgumentException(message, parameter), "C2InvalidParameterCombination", ErrorCategory.InvalidArgument, null,
+                "Parameter -" + parameter + ": " + message));
+        }
+    }
+
+    /// <summary>
+    /// <para type="synopsis">Opens a session to the C2 WebSocket API.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Connect, "C2Socket", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [OutputType(typeof(C2Session))]
+    public sealed class ConnectC2SocketCommand : C2ConnectCmdletBase
+    {
+        [Parameter]
+        [ValidateRange(-1, int.MaxValue)]
+        public int MaxReconnectAttempts { get; set; } = -1;
+
+        [Parameter]
+        [ValidateRange(0.01, 3600.0)]
+        public double ReconnectIntervalSec { get; set; } = 1;
+
+        [Parameter]
+        [ValidateRange(0.05, 3600.0)]
+        public double HeartbeatTimeoutSec { get; set; } = ProtocolLimits.HeartbeatIntervalSec + ProtocolLimits.HeartbeatGraceSec + 5;
+
+        [Parameter]
+        [ValidateRange(1, 10000000)]
+        public int InboxCapacity { get; set; } = 10000;
+
+        [Parameter]
+        [ValidateRange(1, 1048576)]
+        public int MaxMessageSizeKB { get; set; } = 1024;
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? CheckpointPath { get; set; }
+
+        [Parameter]
+        public ResumeFromWireType ResumeFromFormat { get; set; } = ResumeFromWireType.String;
+
+        protected override void ProcessRecord()
+        {
+            var options = BuildOptions();
+            options.MaxReconnectAttempts = MaxReconnectAttempts;
+            options.ReconnectInterval = TimeSpan.FromSeconds(ReconnectIntervalSec);
+            options.MaxReconnectInterval = TimeSpan.FromSeconds(Math.Max(ReconnectIntervalSec, Math.Min(ReconnectIntervalSec * 60, 60)));
+            options.ThrottledReconnectInterval = TimeSpan.FromSeconds(ReconnectIntervalSec * 15);
+            options.HeartbeatTimeout = TimeSpan.FromSeconds(HeartbeatTimeoutSec);
+            options.InboxCapacity = InboxCapacity;
+            options.MaxMessageBytes = MaxMessageSizeKB * 1024;
+            options.ResumeFromType = ResumeFromFormat;
+            if (CheckpointPath != null) options.CheckpointPath = GetUnresolvedProviderPathFromPSPath(CheckpointPath);
+
+            if (!ShouldProcess(Uri.ToString(), "Connect to the C2 WebSocket API")) return;
+
+            C2Session session;
+            try
+            {
+                session = new C2Session(options);
+            }
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            {
+                ThrowTerminatingError(Error(ex, "C2CheckpointUnreadable", ErrorCategory.ReadError, CheckpointPath, "Parameter -CheckpointPath: " + ex.Message));
+                return;
+            }
+            Touch(session);
+            try
+            {
+                Await(async ct => { await session.OpenAsync(ct).ConfigureAwait(false); return true; });
+            }
+            catch (C2ConnectException ex)
+            {
+                WriteDiagnostics();
+                ThrowTerminatingError(ConnectError(ex));
+            }
+            SessionRegistry.Add(CurrentRunspace, session);
+            WriteDiagnostics();
+            WriteObject(session);
+        }
+    }
+}

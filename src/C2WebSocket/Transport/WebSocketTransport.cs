@@ -1,0 +1,308 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Management.Automation;
+using System.Net;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Security.Authentication;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace C2WebSocket.Transport
+{
+    /// <summary>What a connection attempt needs. Holds the key only as a SecureString.</summary>
+    internal sealed class ConnectSettings
+    {
+        public Uri Uri { get; set; } = null!;
+        public SecureString ApiKey { get; set; } = null!;
+        public IWebProxy? Proxy { get; set; }
+        public bool UseDefaultProxy { get; set; } = true;
+        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+        public int MaxMessageBytes { get; set; } = 1024 * 1024;
+    }
+
+    /// <summary>
+    /// Owns one ClientWebSocket: the authenticated upgrade, message reassembly with a size cap, and a single
+    /// serialised sender (ClientWebSocket allows one outstanding send).
+    /// </summary>
+    internal sealed class WebSocketTransport : IDisposable
+    {
+        // .NET 7+ exposes the refused upgrade's status and headers; netstandard2.0 does not declare them,
+        // so they are reached by reflection and simply absent on .NET Framework (Windows PowerShell 5.1).
+        private static readonly PropertyInfo? CollectDetailsProp = typeof(ClientWebSocketOptions).GetProperty("CollectHttpResponseDetails");
+        private static readonly PropertyInfo? StatusProp = typeof(ClientWebSocket).GetProperty("HttpStatusCode");
+        private static readonly PropertyInfo? HeadersProp = typeof(ClientWebSocket).GetProperty("HttpResponseHeaders");
+        private static readonly Regex StatusInMessage = new Regex(@"'(\d{3})'", RegexOptions.CultureInvariant);
+
+        private readonly ClientWebSocket _ws;
+        private readonly SemaphoreSlim _sendLock = new SemaphoreSlim(1, 1);
+        private readonly int _maxMessageBytes;
+        private byte[] _buffer = new byte[16 * 1024];
+
+        public Uri Uri { get; }
+        public WebSocketState State => _ws.State;
+        public WebSocketCloseStatus? CloseStatus => _ws.CloseStatus;
+        public string? CloseStatusDescription => _ws.CloseStatusDescription;
+
+        private WebSocketTransport(ClientWebSocket ws, Uri uri, int maxMessageBytes)
+        {
+            _ws = ws;
+            Uri = uri;
+            _maxMessageBytes = maxMessageBytes;
+        }
+
+        public static bool IsLoopback(Uri uri)
+        {
+            if (uri.IsLoopback) return true;
+            return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
+        }
+
+        public static async Task<WebSocketTransport> ConnectAsync(ConnectSettings settings, CancellationToken cancel)
+        {
+            var uri = settings.Uri;
+            var ws = new ClientWebSocket();
+            try
+            {
+                // Protocol-level pings keep NATs open; they do not replace C2's heartbeat.ack (reference §5).
+                ws.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
+                if (settings.Proxy != null) ws.Options.Proxy = settings.Proxy;
+                else if (!settings.UseDefaultProxy) ws.Options.Proxy = null;
+                CollectDetailsProp?.SetValue(ws.Options, true);
+                SetAuthorization(ws.Options, settings.ApiKey);
+            }
+            catch
+            {
+                ws.Dispose();
+                throw;
+            }
+
+            using (var timeout = new CancellationTokenSource(settings.ConnectTimeout))
+            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, timeout.Token))
+            {
+                try
+                {
+                    await ws.ConnectAsync(uri, linked.Token).ConfigureAwait(false);
+                    return new WebSocketTransport(ws, uri, settings.MaxMessageBytes);
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancel.IsCancellationRequested)
+                {
+                    ws.Dispose();
+                    throw new C2ConnectException("C2ConnectTimeout", ErrorCategory.OperationTimeout, C2ConnectStep.Timeout, uri,
+                        string.Format(CultureInfo.InvariantCulture, "Connecting to {0} timed out after {1:0.###} s (DNS, TCP, TLS and the WebSocket upgrade together). Check the address and the network, or raise -TimeoutSec.", uri, settings.ConnectTimeout.TotalSeconds));
+                }
+                catch (OperationCanceledException)
+                {
+                    ws.Dispose();
+                    throw;
+                }
+                catch (Exception ex)
+                {
+                    var mapped = MapFailure(ws, uri, ex);
+                    ws.Dispose();
+                    throw mapped;
+                }
+            }
+        }
+
+        /// <summary>The only place the key exists as plain text: long enough to build the header value.</summary>
+        private static void SetAuthorization(ClientWebSocketOptions options, SecureString key)
+        {
+            IntPtr ptr = IntPtr.Zero;
+            try
+            {
+                ptr = Marshal.SecureStringToGlobalAllocUnicode(key);
+                options.SetRequestHeader("Authorization", "Bearer " + Marshal.PtrToStringUni(ptr, key.Length));
+            }
+            finally
+            {
+                if (ptr != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+            }
+        }
+
+        internal static C2ConnectException MapFailure(ClientWebSocket ws, Uri uri, Exception ex)
+        {
+            int? status = null;
+            string? reason = null;
+            TimeSpan? retryAfter = null;
+            if (StatusProp != null)
+            {
+                try
+                {
+                    var code = Convert.ToInt32(StatusProp.GetValue(ws), CultureInfo.InvariantCulture);
+                    if (code > 0) status = code;
+                    if (HeadersProp?.GetValue(ws) is IEnumerable<KeyValuePair<string, IEnumerable<string>>> headers)
+                    {
+                        foreach (var h in headers)
+                        {
+                            if (string.Equals(h.Key, "X-WS-Error", StringComparison.OrdinalIgnoreCase)) reason = string.Join(", ", h.Value);
+                            else if (string.Equals(h.Key, "Retry-After", StringComparison.OrdinalIgnoreCase)) retryAfter = ParseRetryAfter(h.Value.FirstOrDefault());
+                        }
+                    }
+                }
+                catch (Exception)
+                {
+                    // Reflection is best effort; fall through to the message parse below.
+                }
+            }
+            if (status == null && ex is WebSocketException)
+            {
+                // .NET Framework: "The server returned status code '401' when status code '101' was expected."
+                var m = StatusInMessage.Match(ex.Message);
+                if (m.Success && int.TryParse(m.Groups[1].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed != 101) status = parsed;
+            }
+
+            var said = reason != null ? " The server said: " + reason + "." : "";
+            switch (status)
+            {
+                case 401:
+                    return new C2ConnectException("C2AuthenticationFailed", ErrorCategory.AuthenticationError, C2ConnectStep.Upgrade, uri,
+                        "The C2 server at " + uri + " refused the API key (HTTP 401)." + said + " Check the key (-ApiKey or $env:C2_API_KEY); the module does not retry a refused key.",
+                        401, reason, retryAfter, false, ex);
+                case 429:
+                    return new C2ConnectException("C2RateLimited", ErrorCategory.LimitsExceeded, C2ConnectStep.Upgrade, uri,
+                        "The C2 server at " + uri + " refused the connection with HTTP 429: too many connection attempts, or this API key already has its 10 open connections (other scripts or machines may be using it)." + said + " Wait before connecting again.",
+                        429, reason, retryAfter, true, ex);
+                case 503:
+                    return new C2ConnectException("C2ServiceUnavailable", ErrorCategory.ResourceUnavailable, C2ConnectStep.Upgrade, uri,
+                        "The C2 server at " + uri + " is not accepting connections (HTTP 503: server connection limit or maintenance)." + said + " Try again later.",
+                        503, reason, retryAfter, true, ex);
+                case int other:
+                    return new C2ConnectException("C2UpgradeFailed", ErrorCategory.ProtocolError, C2ConnectStep.Upgrade, uri,
+                        "The server at " + uri + " answered the WebSocket upgrade with HTTP " + other + " instead of 101." + said + " Check -Uri.",
+                        other, reason, retryAfter, other >= 500, ex);
+            }
+
+            for (var e = ex; e != null; e = e.InnerException)
+            {
+                if (e is AuthenticationException)
+                    return new C2ConnectException("C2TlsFailed", ErrorCategory.SecurityError, C2ConnectStep.Tls, uri,
+                        "The TLS handshake with " + uri.Host + " failed: " + e.Message + " The server's certificate must be valid and trusted; certificate validation is never turned off.", inner: ex);
+                if (e is SocketException se)
+                {
+                    switch (se.SocketErrorCode)
+                    {
+                        case SocketError.HostNotFound:
+                        case SocketError.NoData:
+                        case SocketError.TryAgain:
+                            return new C2ConnectException("C2DnsFailed", ErrorCategory.ObjectNotFound, C2ConnectStep.Dns, uri,
+                                "The host name '" + uri.Host + "' of " + uri + " could not be resolved (DNS): " + se.Message, inner: ex);
+                        default:
+                            return new C2ConnectException("C2TcpFailed", ErrorCategory.ConnectionError, C2ConnectStep.Tcp, uri,
+                                "Could not open a TCP connection to " + uri.Host + ":" + uri.Port + " for " + uri + " (" + se.SocketErrorCode + "): " + se.Message, inner: ex);
+                    }
+                }
+            }
+            var proxyHint = ex.ToString().IndexOf("proxy", StringComparison.OrdinalIgnoreCase) >= 0;
+            return new C2ConnectException(proxyHint ? "C2ProxyFailed" : "C2ConnectFailed", ErrorCategory.ConnectionError,
+                proxyHint ? C2ConnectStep.Proxy : C2ConnectStep.Handshake, uri,
+                "Could not connect to " + uri + ": " + Innermost(ex).Message, inner: ex);
+        }
+
+        private static Exception Innermost(Exception ex)
+        {
+            while (ex.InnerException != null) ex = ex.InnerException;
+            return ex;
+        }
+
+        internal static TimeSpan? ParseRetryAfter(string? value)
+        {
+            if (string.IsNullOrWhiteSpace(value)) return null;
+            if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var secs) && secs >= 0) return TimeSpan.FromSeconds(secs);
+            if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
+            {
+                var d = when - DateTimeOffset.UtcNow;
+                return d > TimeSpan.Zero ? d : TimeSpan.Zero;
+            }
+            return null;
+        }
+
+        /// <summary>
+        /// Reads one whole message. Returns null when the server closed the connection. Throws
+        /// <see cref="MessageTooLargeException"/> as soon as a message passes the cap, without buffering the rest.
+        /// </summary>
+        public async Task<ReceivedMessage?> ReceiveAsync(CancellationToken cancel)
+        {
+            int length = 0;
+            while (true)
+            {
+                if (length == _buffer.Length)
+                {
+                    if (_buffer.Length >= _maxMessageBytes)
+                        throw new MessageTooLargeException(_maxMessageBytes);
+                    Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, _maxMessageBytes));
+                }
+                var result = await _ws.ReceiveAsync(new ArraySegment<byte>(_buffer, length, _buffer.Length - length), cancel).ConfigureAwait(false);
+                if (result.MessageType == WebSocketMessageType.Close) return null;
+                length += result.Count;
+                if (result.EndOfMessage)
+                    return new ReceivedMessage(_buffer, length, result.MessageType == WebSocketMessageType.Binary);
+                if (length >= _maxMessageBytes && _buffer.Length >= _maxMessageBytes)
+                    throw new MessageTooLargeException(_maxMessageBytes);
+            }
+        }
+
+        public async Task SendAsync(byte[] utf8, CancellationToken cancel)
+        {
+            await _sendLock.WaitAsync(cancel).ConfigureAwait(false);
+            try
+            {
+                await _ws.SendAsync(new ArraySegment<byte>(utf8), WebSocketMessageType.Text, true, cancel).ConfigureAwait(false);
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+        }
+
+        /// <summary>Normal closure (1000), bounded in time; falls back to abort.</summary>
+        public async Task CloseAsync(TimeSpan timeout)
+        {
+            try
+            {
+                if (_ws.State == WebSocketState.Open || _ws.State == WebSocketState.CloseReceived)
+                {
+                    using (var cts = new CancellationTokenSource(timeout))
+                        await _ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "client closing", cts.Token).ConfigureAwait(false);
+                }
+            }
+            catch (Exception)
+            {
+                Abort();
+            }
+        }
+
+        public void Abort()
+        {
+            try { _ws.Abort(); } catch (Exception) { /* already gone */ }
+        }
+
+        public void Dispose()
+        {
+            Abort();
+            _ws.Dispose();
+            _sendLock.Dispose();
+        }
+    }
+
+    internal readonly struct ReceivedMessage
+    {
+        public ReceivedMessage(byte[] buffer, int length, bool binary) { Buffer = buffer; Length = length; IsBinary = binary; }
+        public byte[] Buffer { get; }
+        public int Length { get; }
+        public bool IsBinary { get; }
+    }
+
+    internal sealed class MessageTooLargeException : Exception
+    {
+        public int Limit { get; }
+        public MessageTooLargeException(int limit)
+            : base(string.Format(CultureInfo.InvariantCulture, "The server sent a message larger than the {0:N0}-byte limit (-MaxMessageSizeKB). It was refused unread and the connection is being recycled.", limit))
+        { Limit = limit; }
+    }
+}

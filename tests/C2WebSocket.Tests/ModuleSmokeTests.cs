@@ -1,0 +1,18 @@
+using System.Linq;
+using Xunit;
+
+namespace C2WebSocket.Tests
+{
+    public class ModuleSmokeTests
+    {
+        [Fact]
+        public void Module_imports_through_its_manifest_and_exports_the_cmdlets()
+        {
+            using var sh = new PsShell();
+            var r = sh.Run("Get-Command -Module C2WebSocket | ForEach-Object Name");
+            r.ThrowIfFailed();
+            var names = r.Output.Select(o => o.ToString()).OrderBy(n => n).ToArray();
+            Assert.Equal(new[] { "Add-C2Subscription", "Connect-C2Socket", "Disconnect-C2Socket", "Get-C2Session", "Get-C2Subscription", "Receive-C2Signal", "Remove-C2Subscription", "Test-C2Connection" }, names);
+        }
+    }
+}
