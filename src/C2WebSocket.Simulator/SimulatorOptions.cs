@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.Net.WebSockets;
+
+namespace C2WebSocket.Simulator;
+
+/// <summary>Configuration of a <see cref="C2Simulator"/>. Most values are read live, so tests may
+/// change them after start (e.g. <see cref="EchoRequestIdOnError"/>, <see cref="ServerClockOffset"/>).
+/// <see cref="Port"/> and <see cref="UseTls"/> are read at start only.</summary>
+public sealed class SimulatorOptions
+{
+    /// <summary>The demo API key present in the default <see cref="ApiKeys"/>.</summary>
+    public const string DefaultDemoApiKey = "c2-demo-key-0001";
+
+    /// <summary>TCP port on 127.0.0.1; 0 = ephemeral (the chosen port is kept across <see cref="C2Simulator.RestartAsync"/>).</summary>
+    public int Port { get; set; } = 0;
+
+    /// <summary>Serve wss:// with a throwaway self-signed certificate generated in memory.</summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>Known API keys. Default: one demo key allowed on every strategy.</summary>
+    public Dictionary<string, SimulatorKey> ApiKeys { get; set; } = new(StringComparer.Ordinal)
+    {
+        [DefaultDemoApiKey] = new SimulatorKey(),
+    };
+
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The server closes a connection when now - lastAck (or connect time) &gt; Interval + Grace.</summary>
+    public TimeSpan HeartbeatGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Undocumented by C2: the close status used for a missed heartbeat. Default 1008 (PolicyViolation),
+    /// description "heartbeat timeout".</summary>
+    public WebSocketCloseStatus HeartbeatTimeoutCloseStatus { get; set; } = WebSocketCloseStatus.PolicyViolation;
+
+    /// <summary>11th concurrent connection of one key -> HTTP 429 before the upgrade.</summary>
+    public int MaxConnectionsPerKey { get; set; } = 10;
+
+    /// <summary>Server-wide cap -> HTTP 503 before the upgrade.</summary>
+    public int MaxConnectionsTotal { get; set; } = int.MaxValue;
+
+    /// <summary>101st (channel, strategy) pair on one connection -> error SUBSCRIPTION_LIMIT.</summary>
+    public int MaxSubscriptionsPerConnection { get; set; } = 100;
+
+    /// <summary>Maximum number of signals replayed for one resume_from before a gap message.</summary>
+    public int ReplayLimit { get; set; } = 1000;
+
+    /// <summary>Client timestamp outside server-now +/- tolerance -> error INVALID_PARAMETER field "Timestamp".</summary>
+    public TimeSpan ClockTolerance { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The simulator's "now" = UtcNow + offset: used for its own timestamps and for validating client timestamps.</summary>
+    public TimeSpan ServerClockOffset { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Undocumented by C2: whether error messages echo the request's request_id.</summary>
+    public bool EchoRequestIdOnError { get; set; } = true;
+
+    /// <summary>Undocumented by C2: accepted JSON type(s) of payload.resume_from.</summary>
+    public ResumeFromFormat AcceptResumeFrom { get; set; } = ResumeFromFormat.Both;
+
+    /// <summary>The "v" field of every server message.</summary>
+    public int ProtocolVersion { get; set; } = 4;
+
+    /// <summary>Approximate size in bytes of a synthetic strategy.signal message.</summary>
+    public int SyntheticPayloadBytes { get; set; } = 400;
+
+    /// <summary>Largest client message accepted; larger ones close the socket with 1009 (MessageTooBig).</summary>
+    public int MaxClientMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Serve the HTTP control surface under /control/* (publish, faults, stats). Off when embedded by default.</summary>
+    public bool EnableControlApi { get; set; }
+}
+
+/// <summary>Authorization of one API key.</summary>
+public sealed class SimulatorKey
+{
+    /// <summary>Strategies the key may subscribe to; null = all.</summary>
+    public HashSet<long>? AllowedStrategies { get; set; }
+
+    /// <summary>Strategies the key may never subscribe to (wins over <see cref="AllowedStrategies"/>).</summary>
+    public HashSet<long> ForbiddenStrategies { get; set; } = new();
+
+    internal bool MayAccess(long strategyId)
+    {
+        lock (this)
+        {
+            if (ForbiddenStrategies.Contains(strategyId)) return false;
+            return AllowedStrategies is null || AllowedStrategies.Contains(strategyId);
+        }
+    }
+}
+
+/// <summary>The JSON type(s) accepted for payload.resume_from (its wire type is undocumented by C2).</summary>
+public enum ResumeFromFormat { String, Number, Both }
