@@ -68,8 +68,7 @@ given, a C2 simulator runs on loopback and publishes synthetic signals and posit
                 Console.CancelKeyPress += onCancel;
                 try
                 {
-                    // Plain text whatever the terminal: output is often redirected to a log by scheduled tasks.
-                    ps.AddScript("if ($PSStyle) { $PSStyle.OutputRendering = 'PlainText' }; Import-Module -Name $args[0] -ErrorAction Stop").AddArgument(module);
+                    ps.AddScript("Import-Module -Name $args[0] -ErrorAction Stop").AddArgument(module);
                     ps.Invoke();
                     ps.Commands.Clear();
                     if (file != null) Console.WriteLine("# " + Path.GetFileName(file));

@@ -50,9 +50,14 @@ namespace C2WebSocket.Shell
             public override PSHostRawUserInterface RawUI => _raw;
             /// <summary>Plain text: no ANSI escapes in captured or redirected output.</summary>
             public override bool SupportsVirtualTerminal => false;
-            public override void Write(string value) { lock (_out) _out.Write(value); }
+            // The engine decorates list labels and errors with ANSI SGR sequences whatever OutputRendering
+            // says to a custom host; a text host keeps plain text.
+            private static readonly System.Text.RegularExpressions.Regex Sgr = new System.Text.RegularExpressions.Regex("\u001b\\[[0-9;]*m", System.Text.RegularExpressions.RegexOptions.Compiled);
+            private static string Plain(string value) => value.IndexOf('\u001b') < 0 ? value : Sgr.Replace(value, "");
+
+            public override void Write(string value) { lock (_out) _out.Write(Plain(value)); }
             public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Write(value);
-            public override void WriteLine(string value) { lock (_out) _out.WriteLine(value); }
+            public override void WriteLine(string value) { lock (_out) _out.WriteLine(Plain(value)); }
             public override void WriteErrorLine(string value) => WriteLine(value);
             public override void WriteDebugLine(string message) => WriteLine("DEBUG: " + message);
             public override void WriteVerboseLine(string message) => WriteLine("VERBOSE: " + message);
