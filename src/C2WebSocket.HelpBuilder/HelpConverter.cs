@@ -241,10 +241,12 @@ namespace C2WebSocket.HelpBuilder
 
             foreach (var ex in Need("EXAMPLES").Children)
             {
+                // The first fenced block is the example's code; later ones (sample output) stay verbatim in the remarks.
                 var blocks = Blocks(ex.Body);
-                var code = string.Join("\n\n", blocks.Where(b => b.Kind.StartsWith("code:", StringComparison.Ordinal)).Select(b => b.Text));
-                if (code.Length == 0) throw new HelpFormatException(file, ex.Line, "Example '" + ex.Title + "' has no code block.");
-                var remarks = blocks.Where(b => !b.Kind.StartsWith("code:", StringComparison.Ordinal)).Select(b => b.Text).ToList();
+                var first = blocks.FindIndex(b => b.Kind.StartsWith("code:", StringComparison.Ordinal));
+                if (first < 0) throw new HelpFormatException(file, ex.Line, "Example '" + ex.Title + "' has no code block.");
+                var code = blocks[first].Text;
+                var remarks = blocks.Where((b, i) => i != first).Select(b => b.Text).ToList();
                 doc.Examples.Add((ex.Title, code, remarks));
             }
 

@@ -113,19 +113,22 @@ namespace C2WebSocket.Module
     {
         private static readonly object Gate = new object();
         private static Dictionary<string, (string Path, Version Version)>? _available;
-        private static bool _installed;
+        private static int _imports;
 
         internal static string DependencyFolder =>
             Path.Combine(Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location) ?? ".", "dependencies");
 
+        /// <summary>
+        /// The handler is process-wide while the assembly is loaded once per process: it is installed by the first
+        /// import and removed when the last runspace that imported the module removes it.
+        /// </summary>
         public void OnImport()
         {
             lock (Gate)
             {
-                if (_installed) return;
-                _available = DependencyResolution.Scan(DependencyFolder);
+                if (_imports++ > 0) return;
+                _available ??= DependencyResolution.Scan(DependencyFolder);
                 AppDomain.CurrentDomain.AssemblyResolve += OnAssemblyResolve;
-                _installed = true;
             }
         }
 
@@ -133,13 +136,13 @@ namespace C2WebSocket.Module
         {
             lock (Gate)
             {
-                if (!_installed) return;
+                if (_imports == 0 || --_imports > 0) return;
                 AppDomain.CurrentDomain.AssemblyResolve -= OnAssemblyResolve;
-                _installed = false;
             }
         }
 
-        internal static bool IsInstalled { get { lock (Gate) return _installed; } }
+        internal static bool IsInstalled { get { lock (Gate) return _imports > 0; } }
+        internal static int ImportCount { get { lock (Gate) return _imports; } }
 
         private static Assembly? OnAssemblyResolve(object? sender, ResolveEventArgs args)
         {
