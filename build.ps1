@@ -80,7 +80,7 @@ function Invoke-DocsTask {
         $shell = if ($PSVersionTable.PSEdition -eq 'Core') { 'pwsh' } else { 'powershell' }
         & $shell -NoProfile -NonInteractive -Command $script
         if ($LASTEXITCODE -ne 0) { throw "Update-MarkdownHelp failed with exit code $LASTEXITCODE." }
-        Write-Host "Updated the markdown in $docs: new parameters got placeholders; fill them in and review the diff."
+        Write-Host "Updated the markdown in ${docs}: new parameters got placeholders; fill them in and review the diff."
     }
     else {
         Write-Warning ("platyPS is not installed, so the markdown in $docs was not refreshed from the cmdlets. " +

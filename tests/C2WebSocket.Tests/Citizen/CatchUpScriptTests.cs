@@ -14,7 +14,7 @@ namespace C2WebSocket.Tests
 
         private const string Run = @"
 $global:seen = [System.Collections.ArrayList]::new()
-& $args[0] -StrategyId 31337, 31338 -Uri $args[1] -ApiKey $args[2] -CheckpointPath $args[3] -CsvPath $args[4] -IdleTimeoutSec 1 -Process { param($s) $null = $global:seen.Add(('{0}:{1}:{2}' -f $s.StrategyId, $s.SeqId, $_.symbol)) }
+& $args[0] -StrategyId 31337, 31338 -Uri $args[1] -ApiKey $args[2] -CheckpointPath $args[3] -CsvPath $args[4] -IdleTimeoutSec $args[5] -Process { param($s) $null = $global:seen.Add(('{0}:{1}:{2}' -f $s.StrategyId, $s.SeqId, $_.symbol)) }
 $LASTEXITCODE
 $global:seen
 ";
@@ -29,13 +29,16 @@ $global:seen
             var csv = Path.Combine(dir, "signals.csv");
             try
             {
-                sim.PublishSignal(31337, new { symbol = "ESZ6", side = "buy", quantity = 1 });
-                sim.PublishSignal(31338, new { symbol = "CLF7", side = "sell", quantity = 2 });
-                sim.PublishSignal(31337, new { symbol = "ESZ6", side = "sell", quantity = 1 });
-
+                // First run: no checkpoint yet, so it receives what is published while it runs.
                 using (var sh = new PsShell())
                 {
-                    var r = sh.Run(Run, Script, sim.Uri, sim.DemoApiKey, checkpoint, csv);
+                    using var run = sh.Start(Run, Script, sim.Uri, sim.DemoApiKey, checkpoint, csv, 3);
+                    await sim.WaitForAsync(x => x.Connections.Sum(c => c.Subscriptions.Count) == 2, Sim.Wait);
+                    sim.PublishSignal(31337, new { strategy_id = 31337, symbol = "ESZ6", side = "buy", quantity = 1 });
+                    sim.PublishSignal(31338, new { strategy_id = 31338, symbol = "CLF7", side = "sell", quantity = 2 });
+                    sim.PublishSignal(31337, new { strategy_id = 31337, symbol = "ESZ6", side = "sell", quantity = 1 });
+                    Assert.True(await Task.Run(() => run.Wait(Sim.Wait)), "the first run did not finish");
+                    var r = run.End();
                     Assert.True(r.Terminating == null && r.Errors.Count == 0, string.Join(" | ", r.AllErrors.Select(e => e.ToString())));
                     Assert.Equal(0, (int)r.Output[0].BaseObject);
                     Assert.Equal(new[] { "31337:1:ESZ6", "31337:2:ESZ6", "31338:1:CLF7" }, r.Output.Skip(1).Select(o => o.ToString()).OrderBy(x => x, StringComparer.Ordinal).ToArray());
@@ -44,12 +47,14 @@ $global:seen
                 Assert.Contains("\"strategy.signal:31337\": 2", File.ReadAllText(checkpoint));
                 Assert.Equal(4, File.ReadAllLines(csv).Length); // header + 3
 
-                sim.PublishSignal(31337, new { symbol = "NQZ6", side = "buy", quantity = 3 });
-                sim.PublishSignal(31338, new { symbol = "CLF7", side = "buy", quantity = 4 });
+                // Published while no run is connected: the second run fetches them from its checkpoint, and only them.
+                await sim.WaitForAsync(x => x.Connections.All(c => c.Subscriptions.Count == 0), Sim.Wait);
+                sim.PublishSignal(31337, new { strategy_id = 31337, symbol = "NQZ6", side = "buy", quantity = 3 });
+                sim.PublishSignal(31338, new { strategy_id = 31338, symbol = "CLF7", side = "buy", quantity = 4 });
 
                 using (var sh = new PsShell())
                 {
-                    var r = sh.Run(Run, Script, sim.Uri, sim.DemoApiKey, checkpoint, csv);
+                    var r = sh.Run(Run, Script, sim.Uri, sim.DemoApiKey, checkpoint, csv, 1);
                     Assert.True(r.Terminating == null && r.Errors.Count == 0, string.Join(" | ", r.AllErrors.Select(e => e.ToString())));
                     Assert.Equal(0, (int)r.Output[0].BaseObject);
                     Assert.Equal(new[] { "31337:3:NQZ6", "31338:2:CLF7" }, r.Output.Skip(1).Select(o => o.ToString()).OrderBy(x => x, StringComparer.Ordinal).ToArray());

@@ -36,7 +36,7 @@ namespace C2WebSocket.Tests
                 // An explicit -Session is honoured (evaluated from the variable without side effects).
                 Assert.Contains("12345678", Complete(sh, "Add-C2Subscription -Session $s -StrategyId "));
 
-                Assert.Equal(new[] { "strategy.signal", "strategy.positions" }, Complete(sh, "Add-C2Subscription -StrategyId 1 -Channel "));
+                Assert.Equal(new[] { "strategy.positions", "strategy.signal" }, Complete(sh, "Add-C2Subscription -StrategyId 1 -Channel ").OrderBy(x => x, System.StringComparer.Ordinal).ToArray());
                 Assert.Equal(new[] { "strategy.positions" }, Complete(sh, "Receive-C2Signal -Channel strategy.p"));
 
                 sh.Run("$s2 = Connect-C2Socket -Uri $args[0] -ApiKey $args[1]", sim.Uri, sim.DemoApiKey).ThrowIfFailed();

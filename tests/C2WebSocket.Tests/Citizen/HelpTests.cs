@@ -25,7 +25,7 @@ foreach ($c in Get-Command -Module C2WebSocket) {
         if ($c.Parameters.Keys -notcontains $d) { ""$($c.Name): the help documents -$d, which the cmdlet does not have"" }
     }
     if ([string]::IsNullOrWhiteSpace($help.Synopsis) -or $help.Synopsis.Trim() -eq $c.Name -or $help.Synopsis -match '^\s*' + [regex]::Escape($c.Name) + '\s*\[') { ""$($c.Name): no synopsis"" }
-    if (-not ($help.description | ForEach-Object { $_.Text }) -join '') { ""$($c.Name): no description"" }
+    if (-not (($help.description | ForEach-Object { $_.Text }) -join '')) { ""$($c.Name): no description"" }
     if (-not $help.inputTypes) { ""$($c.Name): no inputs"" }
     if (-not $help.returnValues) { ""$($c.Name): no outputs"" }
     if (-not $help.relatedLinks) { ""$($c.Name): no related links"" }
