@@ -9,6 +9,8 @@ using Xunit;
 
 namespace C2WebSocket.Tests
 {
+    /// <summary>In the serial collection: dotnet pack is CPU-heavy and would starve timing-sensitive tests running beside it.</summary>
+    [Collection(nameof(ModuleInitializerCollection))]
     public class PackagingTests
     {
         [Fact]
