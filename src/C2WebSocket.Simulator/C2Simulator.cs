@@ -113,6 +113,8 @@ public sealed class C2Simulator : IAsyncDisposable
             });
         });
         builder.Services.AddLogging();
+        // No ConsoleLifetime: an embedded simulator must not grab Ctrl+C / SIGTERM from its host process.
+        builder.Services.AddSingleton<IHostLifetime, NoopHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
@@ -617,6 +619,12 @@ public sealed class C2Simulator : IAsyncDisposable
     }
 
     private static TaskCompletionSource NewTcs() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private sealed class NoopHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
 
     // ================================================================ stream state
 
