@@ -109,6 +109,8 @@ public sealed class C2Simulator : IAsyncDisposable
             k.AddServerHeader = false;
             k.Listen(IPAddress.Loopback, port, lo =>
             {
+                // HTTP/1.1 only: C2 documents the classic "101 Switching Protocols" upgrade.
+                lo.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1;
                 if (Certificate is not null) lo.UseHttps(Certificate);
             });
         });

@@ -56,7 +56,18 @@ internal sealed class RawClient : IAsyncDisposable
             while (true)
             {
                 var r = await Socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (r.MessageType == WebSocketMessageType.Close) break;
+                if (r.MessageType == WebSocketMessageType.Close)
+                {
+                    // Complete the closing handshake like a well-behaved client.
+                    if (Socket.State == WebSocketState.CloseReceived)
+                    {
+                        await _sendLock.WaitAsync();
+                        try { await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None); }
+                        catch (Exception) { }
+                        finally { _sendLock.Release(); }
+                    }
+                    break;
+                }
                 Interlocked.Increment(ref FrameCount);
                 ms.Write(buffer, 0, r.Count);
                 if (!r.EndOfMessage) continue;
