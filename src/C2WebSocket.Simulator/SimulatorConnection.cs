@@ -45,6 +45,8 @@ public sealed class SimulatorConnection
         _ws = ws;
         RemoteEndPoint = http.Connection.RemoteIpAddress is { } ip ? $"{ip}:{http.Connection.RemotePort}" : "";
         ConnectedAt = sim.Now;
+        // Queued before the connection becomes visible to publishers: connection.connected is always first.
+        Enqueue(_sim.BuildMessage("connection.connected"));
     }
 
     public int Id { get; }
@@ -193,7 +195,6 @@ public sealed class SimulatorConnection
     /// <summary>Runs the connection to its end. Never throws.</summary>
     internal async Task RunAsync()
     {
-        Enqueue(_sim.BuildMessage("connection.connected"));
         var sendTask = Task.Run(SendLoopAsync);
         var hbTask = Task.Run(HeartbeatLoopAsync);
         try
