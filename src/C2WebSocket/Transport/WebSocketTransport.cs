@@ -57,6 +57,18 @@ namespace C2WebSocket.Transport
             _maxMessageBytes = maxMessageBytes;
         }
 
+        // PowerShell 7 (.NET Core): [System.Net.Http.HttpClient]::DefaultProxy is the system proxy (environment
+        // variables / OS settings) and what scripts set to change it. ClientWebSocket would otherwise read it once per
+        // process into a shared handler, so a later change (or the tests' proxy) would be ignored. Read it per connect.
+        // Absent on .NET Framework, where ClientWebSocket uses WebRequest.DefaultWebProxy itself.
+        private static readonly PropertyInfo? DefaultProxyProp = typeof(System.Net.Http.HttpClient).GetProperty("DefaultProxy", BindingFlags.Public | BindingFlags.Static);
+
+        internal static IWebProxy? CurrentSystemProxy()
+        {
+            try { return DefaultProxyProp?.GetValue(null) as IWebProxy; }
+            catch (Exception) { return null; }
+        }
+
         public static bool IsLoopback(Uri uri)
         {
             if (uri.IsLoopback) return true;
@@ -73,6 +85,7 @@ namespace C2WebSocket.Transport
                 ws.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
                 if (settings.Proxy != null) ws.Options.Proxy = settings.Proxy;
                 else if (!settings.UseDefaultProxy) ws.Options.Proxy = null;
+                else if (CurrentSystemProxy() is IWebProxy system) ws.Options.Proxy = system;
                 CollectDetailsProp?.SetValue(ws.Options, true);
                 SetAuthorization(ws.Options, settings.ApiKey);
             }
