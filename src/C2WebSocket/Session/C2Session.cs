@@ -549,12 +549,17 @@ namespace C2WebSocket
             }
             catch (Exception ex) when (!IsTransportFailure(ex))
             {
+                Interlocked.Increment(ref _handlingFailures);
                 OnUndecodable("HandlingFailed", "a " + Truncate(decoded.MsgType, 64) + " message could not be handled (" + ex.GetType().Name + ": " + ex.Message + ")");
             }
         }
 
         private static bool IsTransportFailure(Exception ex) =>
             ex is OperationCanceledException || ex is WebSocketException || ex is ObjectDisposedException || ex is System.IO.IOException;
+
+        private long _handlingFailures;
+        /// <summary>Decoded messages whose handling threw (a bug or a payload shape the projection cannot take); also in MalformedMessages.</summary>
+        internal long HandlingFailures => Interlocked.Read(ref _handlingFailures);
 
         internal Connection? CurrentConnection { get { lock (_gate) return _current; } }
 
