@@ -120,6 +120,8 @@ namespace C2WebSocket
 
         public void Abort() => _transport.Abort();
 
+        internal int ReceiveBufferLength => _transport.BufferLength;
+
         public async Task CloseAsync(TimeSpan timeout)
         {
             await _transport.CloseAsync(timeout).ConfigureAwait(false);

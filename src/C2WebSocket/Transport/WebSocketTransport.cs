@@ -43,7 +43,8 @@ namespace C2WebSocket.Transport
         private readonly ClientWebSocket _ws;
         private readonly SemaphoreSlim _sendLock = new SemaphoreSlim(1, 1);
         private readonly int _maxMessageBytes;
-        private byte[] _buffer = new byte[16 * 1024];
+        // Never larger than the cap: a message that does not fit is refused, whatever the cap (even below 16 KB).
+        private byte[] _buffer;
 
         public Uri Uri { get; }
         public WebSocketState State => _ws.State;
@@ -55,7 +56,11 @@ namespace C2WebSocket.Transport
             _ws = ws;
             Uri = uri;
             _maxMessageBytes = maxMessageBytes;
+            _buffer = new byte[Math.Max(1, Math.Min(16 * 1024, maxMessageBytes))];
         }
+
+        /// <summary>The receive buffer's size now (tests: it never grows past the cap).</summary>
+        internal int BufferLength => _buffer.Length;
 
         // PowerShell 7 (.NET Core): [System.Net.Http.HttpClient]::DefaultProxy is the system proxy (environment
         // variables / OS settings) and what scripts set to change it. ClientWebSocket would otherwise read it once per
@@ -255,8 +260,6 @@ namespace C2WebSocket.Transport
                 length += result.Count;
                 if (result.EndOfMessage)
                     return new ReceivedMessage(_buffer, length, result.MessageType == WebSocketMessageType.Binary);
-                if (length >= _maxMessageBytes && _buffer.Length >= _maxMessageBytes)
-                    throw new MessageTooLargeException(_maxMessageBytes);
             }
         }
 

@@ -157,11 +157,11 @@ namespace C2WebSocket.Tests.Hostile
         }
     }
 
-    [CollectionDefinition("SystemProxy", DisableParallelization = true)]
-    public sealed class SystemProxyCollection { }
+    [CollectionDefinition("Serial", DisableParallelization = true)]
+    public sealed class SerialCollection { }
 
-    /// <summary>Changes the process-wide default proxy, so it runs alone.</summary>
-    [Collection("SystemProxy")]
+    /// <summary>Changes the process-wide default proxy, so it runs alone (collection "Serial").</summary>
+    [Collection("Serial")]
     public class SystemProxyTests
     {
         [Fact]
