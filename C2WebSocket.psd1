@@ -28,7 +28,16 @@
             Tags         = @('Collective2', 'C2', 'WebSocket', 'Trading', 'Signals', 'Streaming', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux', 'MacOS')
             ProjectUri   = 'https://github.com/c2websocket/C2WebSocket'
             LicenseUri   = 'https://github.com/c2websocket/C2WebSocket/blob/main/LICENSE'
-            ReleaseNotes = 'First release: connect, subscribe, stream signals and position updates; heartbeats answered in the background.'
+            RequireLicenseAcceptance = $false
+            ReleaseNotes = @'
+0.1.0 - first release.
+- Connect-C2Socket, Test-C2Connection, Disconnect-C2Socket, Get-C2Session, Add-/Remove-/Get-C2Subscription, Receive-C2Signal.
+- Heartbeats answered in the background; reconnect with backoff and resume_from replay; duplicates dropped by seq_id.
+- -CheckpointPath: the last processed seq_id per strategy survives restarts (atomic writes).
+- Delivery problems become error records: C2ReplayGap, C2InboxOverflow, C2ResubscribeFailed.
+- Full Get-Help and about_C2WebSocket, table views, tab completion for -StrategyId, -Channel and -Session.
+- Windows PowerShell 5.1 and PowerShell 7.
+'@
         }
     }
 }

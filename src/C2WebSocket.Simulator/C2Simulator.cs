@@ -109,10 +109,14 @@ public sealed class C2Simulator : IAsyncDisposable
             k.AddServerHeader = false;
             k.Listen(IPAddress.Loopback, port, lo =>
             {
+                // HTTP/1.1 only: C2 documents the classic "101 Switching Protocols" upgrade.
+                lo.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1;
                 if (Certificate is not null) lo.UseHttps(Certificate);
             });
         });
         builder.Services.AddLogging();
+        // No ConsoleLifetime: an embedded simulator must not grab Ctrl+C / SIGTERM from its host process.
+        builder.Services.AddSingleton<IHostLifetime, NoopHostLifetime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var app = builder.Build();
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.Zero });
@@ -397,6 +401,7 @@ public sealed class C2Simulator : IAsyncDisposable
             stream.History.Add(bytes);
             stream.LastSeq = seq;
             if (!_paused) stream.DeliverPendingLocked();
+            stream.TrimLocked(Options.MaxHistoryPerStream);
         }
         NotifyChanged();
         return seq;
@@ -458,11 +463,12 @@ public sealed class C2Simulator : IAsyncDisposable
                 if (missed > 0)
                 {
                     int limit = Math.Max(0, Options.ReplayLimit);
-                    long n = Math.Min(missed, limit);
-                    for (long s = resumeFrom + 1; s <= resumeFrom + n; s++)
-                        conn.Enqueue(stream.History[(int)(s - 1)]);
+                    long first = Math.Max(resumeFrom + 1, stream.HistoryBase + 1); // older ones may be trimmed
+                    long n = Math.Max(0, Math.Min(upTo - first + 1, limit));
+                    for (long s = first; s < first + n; s++)
+                        conn.Enqueue(stream.Get(s));
                     Interlocked.Add(ref StatsInternal.replayedMessages, n);
-                    if (missed > limit)
+                    if (missed > n)
                     {
                         Interlocked.Increment(ref StatsInternal.gapsSent);
                         string from = resumeFrom.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -618,6 +624,12 @@ public sealed class C2Simulator : IAsyncDisposable
 
     private static TaskCompletionSource NewTcs() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private sealed class NoopHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+
     // ================================================================ stream state
 
     private sealed class StreamState
@@ -625,12 +637,25 @@ public sealed class C2Simulator : IAsyncDisposable
         public readonly string Channel;
         public readonly long StrategyId;
         public readonly object Gate = new();
-        public readonly List<byte[]> History = new(); // History[i] has seq_id i + 1
+        public readonly List<byte[]> History = new(); // History[i] has seq_id HistoryBase + i + 1
+        public long HistoryBase;                      // seq_ids <= HistoryBase were trimmed
         public long LastSeq;                          // last assigned
         public long DeliveredSeq;                     // last handed to live subscribers
         private SimulatorConnection[] _subscribers = Array.Empty<SimulatorConnection>();
 
         public StreamState(string channel, long strategyId) { Channel = channel; StrategyId = strategyId; }
+
+        public byte[] Get(long seq) => History[(int)(seq - HistoryBase - 1)];
+
+        /// <summary>Drops the oldest delivered messages (10% extra at once) when over <paramref name="max"/>.</summary>
+        public void TrimLocked(int max)
+        {
+            if (max <= 0 || History.Count <= max) return;
+            long drop = Math.Min(History.Count - max + max / 10, DeliveredSeq - HistoryBase);
+            if (drop <= 0) return;
+            History.RemoveRange(0, (int)drop);
+            HistoryBase += drop;
+        }
 
         public void AddSubscriber(SimulatorConnection c) => _subscribers = _subscribers.Append(c).ToArray();
         public void RemoveSubscriber(SimulatorConnection c) => _subscribers = _subscribers.Where(x => x != c).ToArray();
@@ -640,7 +665,7 @@ public sealed class C2Simulator : IAsyncDisposable
             var subs = _subscribers;
             for (long s = DeliveredSeq + 1; s <= LastSeq; s++)
             {
-                var bytes = History[(int)(s - 1)];
+                var bytes = Get(s);
                 foreach (var c in subs) c.Enqueue(bytes);
             }
             DeliveredSeq = LastSeq;

@@ -1,2 +1,88 @@
-// placeholder, replaced by the simulator implementation
-System.Console.WriteLine("C2 simulator");
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace C2WebSocket.Simulator;
+
+/// <summary>Standalone mode:
+/// <c>dotnet run --project src/C2WebSocket.Simulator -- [--port N] [--rate signalsPerSecond] [--tls]
+/// [--heartbeat seconds] [--replay-limit N]</c>. Prints the ws:// URI, the demo API key and the demo
+/// strategy ids, then publishes synthetic signals (and a position update every 5th signal) until Ctrl+C.
+/// The HTTP control API is enabled (see <see cref="ControlApi"/>).</summary>
+internal static class SimulatorProgram
+{
+    internal static readonly long[] DemoStrategies = { 12345678, 87654321, 55555555 };
+
+    public static async Task<int> Main(string[] args)
+    {
+        var options = new SimulatorOptions { Port = 8765, EnableControlApi = true };
+        double rate = 1;
+        try
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--port": options.Port = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--rate": rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--tls": options.UseTls = true; break;
+                    case "--heartbeat": options.HeartbeatInterval = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
+                    case "--replay-limit": options.ReplayLimit = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "-h" or "--help" or "-?":
+                        Console.WriteLine("usage: C2WebSocket.Simulator [--port N (default 8765, 0 = ephemeral)] [--rate signalsPerSecond (default 1, 0 = none)] [--tls] [--heartbeat seconds] [--replay-limit N]");
+                        return 0;
+                    default: throw new ArgumentException($"unknown argument '{args[i]}'");
+                }
+            }
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
+
+        await using var sim = await C2Simulator.StartAsync(options);
+        Console.WriteLine($"C2 simulator listening on {sim.Uri}");
+        Console.WriteLine($"API key:     {sim.DemoApiKey}");
+        Console.WriteLine($"Strategies:  {string.Join(", ", DemoStrategies)}");
+        Console.WriteLine($"Control API: {sim.HttpUri}control  (GET for help)");
+        if (sim.Certificate is not null) Console.WriteLine($"TLS cert SHA-1 thumbprint: {sim.Certificate.Thumbprint} (self-signed)");
+        Console.WriteLine($"Publishing {rate.ToString(CultureInfo.InvariantCulture)} signal(s)/s; Ctrl+C to stop.");
+
+        try { await PublishLoopAsync(sim, rate, stop.Token); }
+        catch (OperationCanceledException) { }
+        Console.WriteLine($"Stopping. {sim.Stats}");
+        return 0;
+    }
+
+    private static async Task PublishLoopAsync(C2Simulator sim, double rate, CancellationToken ct)
+    {
+        if (rate <= 0) { await Task.Delay(Timeout.Infinite, ct); return; }
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(1000.0 / rate, 10, 1000));
+        using var timer = new PeriodicTimer(tick);
+        var started = DateTime.UtcNow;
+        long published = 0;
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            long due = (long)((DateTime.UtcNow - started).TotalSeconds * rate);
+            for (; published < due; published++)
+            {
+                long strategy = DemoStrategies[published % DemoStrategies.Length];
+                try
+                {
+                    sim.PublishSignal(strategy);
+                    if (published % 5 == 4) sim.PublishPosition(strategy);
+                }
+                catch (Exception ex) { Console.Error.WriteLine("publish failed: " + ex.Message); }
+            }
+        }
+    }
+}

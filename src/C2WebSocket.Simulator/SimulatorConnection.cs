@@ -32,6 +32,7 @@ public sealed class SimulatorConnection
     private readonly TaskCompletionSource _closeSent = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile CloseRequest? _urgentClose;
     private long _lastAckTimestamp; // Stopwatch ticks, 0 = none
+    private long _unackedHeartbeatSent; // Stopwatch ticks when the oldest heartbeat not yet acked was written, 0 = none
     private long _lastAckAtTicks;   // server-clock UTC ticks, 0 = none
 
     internal SimulatorConnection(C2Simulator sim, int id, string apiKey, string apiKeyHash, HttpContext http, WebSocket ws)
@@ -44,6 +45,8 @@ public sealed class SimulatorConnection
         _ws = ws;
         RemoteEndPoint = http.Connection.RemoteIpAddress is { } ip ? $"{ip}:{http.Connection.RemotePort}" : "";
         ConnectedAt = sim.Now;
+        // Queued before the connection becomes visible to publishers: connection.connected is always first.
+        Enqueue(_sim.BuildMessage("connection.connected"));
     }
 
     public int Id { get; }
@@ -164,7 +167,11 @@ public sealed class SimulatorConnection
             await _ws.SendAsync(data.AsMemory(), type, true, ct).ConfigureAwait(false);
         }
         Interlocked.Increment(ref _sim.StatsInternal.messagesSent);
-        if (item.Kind == OutKind.Heartbeat) Interlocked.Increment(ref _sim.StatsInternal.heartbeatsSent);
+        if (item.Kind == OutKind.Heartbeat)
+        {
+            Interlocked.CompareExchange(ref _unackedHeartbeatSent, Stopwatch.GetTimestamp(), 0);
+            Interlocked.Increment(ref _sim.StatsInternal.heartbeatsSent);
+        }
         _sim.NotifyChanged();
     }
 
@@ -188,7 +195,6 @@ public sealed class SimulatorConnection
     /// <summary>Runs the connection to its end. Never throws.</summary>
     internal async Task RunAsync()
     {
-        Enqueue(_sim.BuildMessage("connection.connected"));
         var sendTask = Task.Run(SendLoopAsync);
         var hbTask = Task.Run(HeartbeatLoopAsync);
         try
@@ -270,6 +276,7 @@ public sealed class SimulatorConnection
                     // No heartbeats asked for -> no ack expected; the deadline restarts when they resume.
                     baseline = now;
                     nextHeartbeat = now + ToTicks(interval);
+                    Interlocked.Exchange(ref _unackedHeartbeatSent, 0);
                     continue;
                 }
                 if (now >= nextHeartbeat)
@@ -278,8 +285,12 @@ public sealed class SimulatorConnection
                     nextHeartbeat += ToTicks(interval);
                     if (nextHeartbeat <= now) nextHeartbeat = now + ToTicks(interval);
                 }
+                // Close when Interval + Grace passed since the last ack (or connect/resume) AND the client had a
+                // fair chance: a heartbeat was actually written at least Grace ago and is still unacked
+                // (keeps the rule exact for a silent client, yet robust to a late timer on a busy machine).
                 long since = Math.Max(baseline, Interlocked.Read(ref _lastAckTimestamp));
-                if (now - since > ToTicks(interval + grace))
+                long unacked = Interlocked.Read(ref _unackedHeartbeatSent);
+                if (now - since > ToTicks(interval + grace) && unacked != 0 && now - unacked > ToTicks(grace))
                 {
                     Interlocked.Increment(ref _sim.StatsInternal.connectionsClosedForMissedAck);
                     CloseUrgent(_sim.Options.HeartbeatTimeoutCloseStatus, "heartbeat timeout");
@@ -345,6 +356,7 @@ public sealed class SimulatorConnection
                 case "heartbeat.ack":
                     stats.CountType(msgType);
                     Interlocked.Exchange(ref _lastAckTimestamp, Stopwatch.GetTimestamp());
+                    Interlocked.Exchange(ref _unackedHeartbeatSent, 0);
                     Interlocked.Exchange(ref _lastAckAtTicks, now.UtcTicks);
                     Interlocked.Increment(ref stats.heartbeatAcksReceived);
                     // Lenient (documented choice): the ack counts even with a skewed timestamp, but the

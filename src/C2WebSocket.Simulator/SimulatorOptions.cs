@@ -60,6 +60,10 @@ public sealed class SimulatorOptions
     /// <summary>The "v" field of every server message.</summary>
     public int ProtocolVersion { get; set; } = 4;
 
+    /// <summary>Messages kept per (channel, strategy) stream for replay; the oldest delivered ones are
+    /// dropped beyond this (a resume_from older than the kept history then gets a gap).</summary>
+    public int MaxHistoryPerStream { get; set; } = 100_000;
+
     /// <summary>Approximate size in bytes of a synthetic strategy.signal message.</summary>
     public int SyntheticPayloadBytes { get; set; } = 400;
 

@@ -21,6 +21,7 @@ namespace C2WebSocket.Commands
     public sealed class ReceiveC2SignalCommand : C2SessionCmdletBase
     {
         [Parameter(ParameterSetName = "Session", Position = 0, ValueFromPipeline = true)]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         [ValidateNotNull]
         public C2Session? Session { get; set; }
 
@@ -29,11 +30,13 @@ namespace C2WebSocket.Commands
         public C2Subscription[]? Subscription { get; set; }
 
         [Parameter]
+        [ArgumentCompleter(typeof(StrategyIdCompleter))]
         [ValidateRange(1, long.MaxValue)]
         public long[]? StrategyId { get; set; }
 
         [Parameter]
         [ValidateSet(Channels.Signal, Channels.Positions)]
+        [ArgumentCompleter(typeof(ChannelCompleter))]
         public string[]? Channel { get; set; }
 
         [Parameter]

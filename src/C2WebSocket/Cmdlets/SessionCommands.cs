@@ -77,6 +77,7 @@ namespace C2WebSocket.Commands
     public sealed class DisconnectC2SocketCommand : C2SessionCmdletBase
     {
         [Parameter(ParameterSetName = "Session", Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         [ValidateNotNull]
         public C2Session? Session { get; set; }
 

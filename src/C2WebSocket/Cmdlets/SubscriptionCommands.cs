@@ -13,15 +13,18 @@ namespace C2WebSocket.Commands
     public sealed class AddC2SubscriptionCommand : C2SessionCmdletBase
     {
         [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         [ValidateNotNull]
         public C2Session? Session { get; set; }
 
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(StrategyIdCompleter))]
         [ValidateRange(1, long.MaxValue)]
         public long[] StrategyId { get; set; } = Array.Empty<long>();
 
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateSet(Channels.Signal, Channels.Positions)]
+        [ArgumentCompleter(typeof(ChannelCompleter))]
         public string[] Channel { get; set; } = { Channels.Signal };
 
         [Parameter]
@@ -93,15 +96,18 @@ namespace C2WebSocket.Commands
         public C2Subscription[]? Subscription { get; set; }
 
         [Parameter(ParameterSetName = "StrategyId")]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         [ValidateNotNull]
         public C2Session? Session { get; set; }
 
         [Parameter(ParameterSetName = "StrategyId", Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(StrategyIdCompleter))]
         [ValidateRange(1, long.MaxValue)]
         public long[]? StrategyId { get; set; }
 
         [Parameter(ParameterSetName = "StrategyId", ValueFromPipelineByPropertyName = true)]
         [ValidateSet(Channels.Signal, Channels.Positions)]
+        [ArgumentCompleter(typeof(ChannelCompleter))]
         public string[]? Channel { get; set; }
 
         [Parameter]
@@ -161,15 +167,18 @@ namespace C2WebSocket.Commands
     public sealed class GetC2SubscriptionCommand : C2SessionCmdletBase
     {
         [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         [ValidateNotNull]
         public C2Session? Session { get; set; }
 
         [Parameter(Position = 0)]
+        [ArgumentCompleter(typeof(StrategyIdCompleter))]
         [ValidateRange(1, long.MaxValue)]
         public long[]? StrategyId { get; set; }
 
         [Parameter(Position = 1)]
         [ValidateSet(Channels.Signal, Channels.Positions)]
+        [ArgumentCompleter(typeof(ChannelCompleter))]
         public string[]? Channel { get; set; }
 
         protected override void ProcessRecord()

@@ -317,6 +317,10 @@ namespace C2WebSocket
                     if (sub.State == C2SubscriptionState.Active) { sub.State = C2SubscriptionState.Pending; sub.Acked = C2Subscription.NewTcs(); sub.Resubscribes++; }
                     var resume = sub.Channel == Channels.Signal ? (LastQueuedSeq(sub.Channel, sub.StrategyId) ?? sub.ResumeFrom) : null;
                     Record(DiagnosticKind.Verbose, "Session " + Id + ": resubscribing " + sub.Key + (resume.HasValue ? " with resume_from " + resume.Value : "") + ".");
+                    if (sub.Channel == Channels.Signal && !resume.HasValue)
+                        Record(DiagnosticKind.Warning, "Session " + Id + " resubscribed to " + sub.Key + " without resume_from: no signal of it had arrived yet, so there is no seq_id to resume from and signals published while the connection was down cannot be replayed. Use -ResumeFrom or -CheckpointPath to give the first subscription a resume point.");
+                    else if (sub.Channel == Channels.Positions)
+                        Record(DiagnosticKind.Verbose, "Session " + Id + ": " + sub.Key + " cannot be replayed (C2 replays strategy.signal only); refresh positions from the REST API if updates may have been missed.");
                     try
                     {
                         await SendSubscribeAsync(conn, sub, resume, true).ConfigureAwait(false);
@@ -335,7 +339,8 @@ namespace C2WebSocket
                 _subscribeLock.Release();
             }
             // Wait (bounded) for the acks so the state reads Connected only once subscriptions are back.
-            try { await Task.WhenAny(Task.WhenAll(acks), Task.Delay(_options.RequestTimeout, _lifetime.Token)).ConfigureAwait(false); }
+            // ...but stop waiting as soon as this socket dies: the supervisor must reconnect at once.
+            try { await Task.WhenAny(Task.WhenAll(acks), conn.Completion, Task.Delay(_options.RequestTimeout, _lifetime.Token)).ConfigureAwait(false); }
             catch (OperationCanceledException) { }
             foreach (var t in acks) _ = t.Exception; // observed: failures were reported as gaps already
         }

@@ -21,7 +21,11 @@ internal sealed class RawClient : IAsyncDisposable
 
     public ClientWebSocket Socket { get; } = new();
     public bool AutoAck { get; set; }
+    /// <summary>Text of every complete message received (in order).</summary>
     public List<string> RawFrames { get; } = new();
+    /// <summary>Number of WebSocket frames (ReceiveAsync results) received, and binary messages seen.</summary>
+    public int FrameCount;
+    public int BinaryMessages;
     public Task Closed => _closed.Task;
 
     public static async Task<RawClient> ConnectAsync(C2Simulator sim, string? key = null, bool autoAck = false, bool awaitConnected = true,
@@ -52,9 +56,22 @@ internal sealed class RawClient : IAsyncDisposable
             while (true)
             {
                 var r = await Socket.ReceiveAsync(buffer, CancellationToken.None);
-                if (r.MessageType == WebSocketMessageType.Close) break;
+                if (r.MessageType == WebSocketMessageType.Close)
+                {
+                    // Complete the closing handshake like a well-behaved client.
+                    if (Socket.State == WebSocketState.CloseReceived)
+                    {
+                        await _sendLock.WaitAsync();
+                        try { await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None); }
+                        catch (Exception) { }
+                        finally { _sendLock.Release(); }
+                    }
+                    break;
+                }
+                Interlocked.Increment(ref FrameCount);
                 ms.Write(buffer, 0, r.Count);
                 if (!r.EndOfMessage) continue;
+                if (r.MessageType == WebSocketMessageType.Binary) Interlocked.Increment(ref BinaryMessages);
                 var text = Encoding.UTF8.GetString(ms.GetBuffer(), 0, (int)ms.Length);
                 ms.SetLength(0);
                 lock (RawFrames) RawFrames.Add(text);

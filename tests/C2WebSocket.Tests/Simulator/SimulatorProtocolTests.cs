@@ -22,7 +22,9 @@ public class SimulatorProtocolTests
     [Fact]
     public async Task Heartbeats_Every100ms_AckedConnectionStaysOpen()
     {
-        await using var sim = await C2Simulator.StartAsync(FastHeartbeats());
+        var opts = FastHeartbeats();
+        opts.HeartbeatGrace = TimeSpan.FromMilliseconds(400); // generous: the test host may be busy
+        await using var sim = await C2Simulator.StartAsync(opts);
         await using var c = await RawClient.ConnectAsync(sim, autoAck: true);
         await sim.WaitForAsync(s => s.Stats.HeartbeatAcksReceived >= 5, T);
         Assert.Equal(WebSocketState.Open, c.Socket.State);
@@ -69,7 +71,8 @@ public class SimulatorProtocolTests
         Assert.Equal("strategy.signal", s1.Type());
         Assert.Equal(1, s1.Seq());
         Assert.Equal(12345678, s1.P().GetProperty("strategy_id").GetInt64());
-        Assert.Equal("ESZ6", s1.P().Str("symbol") is { } ? "ESZ6" : "ESZ6");
+        Assert.False(string.IsNullOrEmpty(s1.P().Str("symbol")));
+        Assert.Contains(s1.P().Str("side"), new[] { "buy", "sell" });
         var s2 = await c.ReceiveAsync();
         Assert.Equal("buy", s2.P().Str("side"));
         Assert.True((await c.ReceiveAsync()).P().GetProperty("raw").GetBoolean());
@@ -248,7 +251,7 @@ public class SimulatorProtocolTests
     [Fact]
     public async Task ResumeFrom_WithConcurrentPublishing_DeliversEachSeqExactlyOnceInOrder()
     {
-        await using var sim = await C2Simulator.StartAsync(new SimulatorOptions { SyntheticPayloadBytes = 100 });
+        await using var sim = await C2Simulator.StartAsync(new SimulatorOptions { SyntheticPayloadBytes = 100, ReplayLimit = 10_000 });
         sim.PublishSignals(77, 200);
         await using var c = await RawClient.ConnectAsync(sim);
         var publisher = Task.Run(() => sim.PublishSignals(77, 2000));
