@@ -158,8 +158,10 @@ namespace C2WebSocket.Commands
             {
                 session = new C2Session(options);
             }
-            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+            catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException || ex is System.IO.InvalidDataException ||
+                                       ex is ArgumentException || ex is NotSupportedException)
             {
+                // A corrupt or foreign checkpoint file, a folder that does not exist, no permission, a bad path.
                 ThrowTerminatingError(Error(ex, "C2CheckpointUnreadable", ErrorCategory.ReadError, CheckpointPath, "Parameter -CheckpointPath: " + ex.Message));
                 return;
             }

@@ -24,10 +24,22 @@ namespace C2WebSocket.Protocol
         public int TypeMismatches { get; private set; }
 
         private static readonly JsonDocumentOptions DocOptions = new JsonDocumentOptions { MaxDepth = 64 };
+        private static readonly System.Text.UTF8Encoding StrictUtf8 = new System.Text.UTF8Encoding(false, true);
 
         /// <summary>Decodes one message. Throws <see cref="ProtocolException"/> for anything that is not a JSON object with a string msg_type.</summary>
         public static ServerMessage Decode(byte[] utf8, int length)
         {
+            // The reader does not validate UTF-8 inside strings; GetString() would throw later, far from here.
+            // Refuse the whole message up front so invalid text never reaches the session or the pipeline.
+            try
+            {
+                StrictUtf8.GetCharCount(utf8, 0, length);
+            }
+            catch (System.Text.DecoderFallbackException ex)
+            {
+                throw new ProtocolException("InvalidUtf8", "The server sent a text message that is not valid UTF-8 (invalid byte sequence at offset " + ex.Index.ToString(CultureInfo.InvariantCulture) + ").", ex);
+            }
+
             JsonDocument doc;
             try
             {

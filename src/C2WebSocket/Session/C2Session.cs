@@ -525,6 +525,49 @@ namespace C2WebSocket
             }
         }
 
+        /// <summary>
+        /// Decodes and handles one received message. Bad content (binary frames, invalid UTF-8, malformed or
+        /// non-object JSON, payloads the projection cannot take) is counted in <see cref="MalformedMessages"/>,
+        /// reported as verbose text and skipped: only a failure of the socket itself (sending the heartbeat.ack)
+        /// escapes, which ends this connection and lets the supervisor reconnect.
+        /// </summary>
+        internal async Task HandleReceivedAsync(Connection conn, byte[] buffer, int length, bool binary)
+        {
+            if (binary)
+            {
+                OnUndecodable("BinaryFrame", "a binary frame of " + length.ToString(CultureInfo.InvariantCulture) + " bytes (C2 sends JSON text)");
+                return;
+            }
+            ServerMessage decoded;
+            try
+            {
+                decoded = ServerMessage.Decode(buffer, length);
+            }
+            catch (ProtocolException ex)
+            {
+                OnUndecodable(ex.Reason, ex.Message);
+                return;
+            }
+            try
+            {
+                await OnMessageAsync(conn, decoded).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!IsTransportFailure(ex))
+            {
+                Interlocked.Increment(ref _handlingFailures);
+                OnUndecodable("HandlingFailed", "a " + Truncate(decoded.MsgType, 64) + " message could not be handled (" + ex.GetType().Name + ": " + ex.Message + ")");
+            }
+        }
+
+        private static bool IsTransportFailure(Exception ex) =>
+            ex is OperationCanceledException || ex is WebSocketException || ex is ObjectDisposedException || ex is System.IO.IOException;
+
+        private long _handlingFailures;
+        /// <summary>Decoded messages whose handling threw (a bug or a payload shape the projection cannot take); also in MalformedMessages.</summary>
+        internal long HandlingFailures => Interlocked.Read(ref _handlingFailures);
+
+        internal Connection? CurrentConnection { get { lock (_gate) return _current; } }
+
         internal void OnUndecodable(string reason, string detail)
         {
             Interlocked.Increment(ref _malformed);
@@ -729,6 +772,12 @@ namespace C2WebSocket
             lock (_gate)
             {
                 var st = StreamFor(key);
+                if (st.OpenGap != null && st.OpenGap.Problem == C2DeliveryProblem.ReplayLimitExceeded)
+                {
+                    // Already reported and nothing delivered since: one notice per hole, however often the
+                    // server repeats it (a hostile or looping server must not grow the inbox without bound).
+                    return;
+                }
                 long? after = st.LastQueued;
                 if (!after.HasValue && long.TryParse(from, NumberStyles.Integer, CultureInfo.InvariantCulture, out var f)) after = f;
                 var gap = new C2DeliveryGap(Id, C2DeliveryProblem.ReplayLimitExceeded, channel, strategyId, after,
@@ -842,6 +891,9 @@ namespace C2WebSocket
         // ----- diagnostics ----------------------------------------------------------------------------
 
         private const int MaxDiagnostics = 5000;
+        private long _diagnosticsDropped;
+        /// <summary>Diagnostics (verbose text, errors) discarded because nobody drained them and the queue hit its cap.</summary>
+        public long DiagnosticsDropped => Interlocked.Read(ref _diagnosticsDropped);
 
         internal void Record(DiagnosticKind kind, string text) => Enqueue(new Diagnostic(kind, text));
 
@@ -854,9 +906,12 @@ namespace C2WebSocket
         private void Enqueue(Diagnostic d)
         {
             _diagnostics.Enqueue(d);
-            // Bounded: nobody may read verbose output for days. Errors and warnings are never the ones dropped.
+            // Bounded: nobody may read verbose output for days. Errors and warnings are not the ones dropped first,
+            // but a server that floods errors must not grow memory either: past twice the cap, the oldest go.
             while (_diagnostics.Count > MaxDiagnostics && _diagnostics.TryPeek(out var head) && (head.Kind == DiagnosticKind.Verbose || head.Kind == DiagnosticKind.Debug))
                 _diagnostics.TryDequeue(out _);
+            while (_diagnostics.Count > 2 * MaxDiagnostics && _diagnostics.TryDequeue(out _))
+                Interlocked.Increment(ref _diagnosticsDropped);
         }
 
         internal IEnumerable<Diagnostic> DrainDiagnostics()

@@ -74,7 +74,15 @@ namespace C2WebSocket
                     if (depth > 32) return e.GetRawText();
                     var pso = new PSObject();
                     foreach (var p in e.EnumerateObject())
-                        pso.Properties.Add(new PSNoteProperty(p.Name, ToPowerShell(p.Value, depth + 1)));
+                    {
+                        // Hostile or sloppy JSON: an empty name cannot be a PowerShell property, and a repeated
+                        // name would throw; the last value wins, as in most JSON readers. RawJson keeps everything.
+                        if (p.Name.Length == 0) continue;
+                        var value = ToPowerShell(p.Value, depth + 1);
+                        var existing = pso.Properties[p.Name];
+                        if (existing != null) pso.Properties.Remove(p.Name);
+                        pso.Properties.Add(new PSNoteProperty(p.Name, value));
+                    }
                     return pso;
                 case JsonValueKind.Array:
                     if (depth > 32) return e.GetRawText();

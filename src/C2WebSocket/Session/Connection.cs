@@ -61,22 +61,7 @@ namespace C2WebSocket
                         var received = await _transport.ReceiveAsync(watchdog.Token).ConfigureAwait(false);
                         if (received == null) return await OnCloseAsync().ConfigureAwait(false);
                         var msg = received.Value;
-                        if (msg.IsBinary)
-                        {
-                            _session.OnUndecodable("BinaryFrame", "a binary frame of " + msg.Length + " bytes (C2 sends JSON text)");
-                            continue;
-                        }
-                        ServerMessage decoded;
-                        try
-                        {
-                            decoded = ServerMessage.Decode(msg.Buffer, msg.Length);
-                        }
-                        catch (ProtocolException ex)
-                        {
-                            _session.OnUndecodable(ex.Reason, ex.Message);
-                            continue;
-                        }
-                        await _session.OnMessageAsync(this, decoded).ConfigureAwait(false);
+                        await _session.HandleReceivedAsync(this, msg.Buffer, msg.Length, msg.IsBinary).ConfigureAwait(false);
                     }
                 }
                 catch (OperationCanceledException) when (_stop.IsCancellationRequested)
@@ -134,6 +119,8 @@ namespace C2WebSocket
         }
 
         public void Abort() => _transport.Abort();
+
+        internal int ReceiveBufferLength => _transport.BufferLength;
 
         public async Task CloseAsync(TimeSpan timeout)
         {

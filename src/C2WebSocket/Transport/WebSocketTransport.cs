@@ -43,7 +43,8 @@ namespace C2WebSocket.Transport
         private readonly ClientWebSocket _ws;
         private readonly SemaphoreSlim _sendLock = new SemaphoreSlim(1, 1);
         private readonly int _maxMessageBytes;
-        private byte[] _buffer = new byte[16 * 1024];
+        // Never larger than the cap: a message that does not fit is refused, whatever the cap (even below 16 KB).
+        private byte[] _buffer;
 
         public Uri Uri { get; }
         public WebSocketState State => _ws.State;
@@ -55,6 +56,22 @@ namespace C2WebSocket.Transport
             _ws = ws;
             Uri = uri;
             _maxMessageBytes = maxMessageBytes;
+            _buffer = new byte[Math.Max(1, Math.Min(16 * 1024, maxMessageBytes))];
+        }
+
+        /// <summary>The receive buffer's size now (tests: it never grows past the cap).</summary>
+        internal int BufferLength => _buffer.Length;
+
+        // PowerShell 7 (.NET Core): [System.Net.Http.HttpClient]::DefaultProxy is the system proxy (environment
+        // variables / OS settings) and what scripts set to change it. ClientWebSocket would otherwise read it once per
+        // process into a shared handler, so a later change (or the tests' proxy) would be ignored. Read it per connect.
+        // Absent on .NET Framework, where ClientWebSocket uses WebRequest.DefaultWebProxy itself.
+        private static readonly PropertyInfo? DefaultProxyProp = typeof(System.Net.Http.HttpClient).GetProperty("DefaultProxy", BindingFlags.Public | BindingFlags.Static);
+
+        internal static IWebProxy? CurrentSystemProxy()
+        {
+            try { return DefaultProxyProp?.GetValue(null) as IWebProxy; }
+            catch (Exception) { return null; }
         }
 
         public static bool IsLoopback(Uri uri)
@@ -73,6 +90,7 @@ namespace C2WebSocket.Transport
                 ws.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
                 if (settings.Proxy != null) ws.Options.Proxy = settings.Proxy;
                 else if (!settings.UseDefaultProxy) ws.Options.Proxy = null;
+                else if (CurrentSystemProxy() is IWebProxy system) ws.Options.Proxy = system;
                 CollectDetailsProp?.SetValue(ws.Options, true);
                 SetAuthorization(ws.Options, settings.ApiKey);
             }
@@ -242,8 +260,6 @@ namespace C2WebSocket.Transport
                 length += result.Count;
                 if (result.EndOfMessage)
                     return new ReceivedMessage(_buffer, length, result.MessageType == WebSocketMessageType.Binary);
-                if (length >= _maxMessageBytes && _buffer.Length >= _maxMessageBytes)
-                    throw new MessageTooLargeException(_maxMessageBytes);
             }
         }
 
