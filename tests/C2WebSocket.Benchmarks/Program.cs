@@ -18,6 +18,7 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "--serve-sim") return await IdleCase.ServeSimAsync(args);
+        if (args.Length > 0 && args[0] == "--idle-probe") return await IdleCase.ProbeAsync(args);
 
         var quick = false;
         var cases = new List<string>();
