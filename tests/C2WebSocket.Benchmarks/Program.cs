@@ -19,6 +19,7 @@ internal static class Program
     {
         if (args.Length > 0 && args[0] == "--serve-sim") return await IdleCase.ServeSimAsync(args);
         if (args.Length > 0 && args[0] == "--idle-probe") return await IdleCase.ProbeAsync(args);
+        if (args.Length > 0 && args[0] == "--profile") return await Profile.RunAsync();
 
         var quick = false;
         var cases = new List<string>();
