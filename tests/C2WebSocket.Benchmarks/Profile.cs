@@ -30,7 +30,6 @@ internal static class Profile
         const int N = 20000;
         var m = ServerMessage.Decode(bytes, bytes.Length);
         var payload = (PSObject)JsonProjection.ToPowerShell(m.Payload!.Value)!;
-        var sig = new C2Signal(1, 1, m.SeqId, m.Id, m.Timestamp, DateTimeOffset.UtcNow, payload, m.Utf8);
 
         Time("JsonDocument.Parse (bare loop's work)", N, () => { using var d = System.Text.Json.JsonDocument.Parse(bytes); });
         Time("ServerMessage.Decode (envelope + payload Clone + byte copy)", N, () => ServerMessage.Decode(bytes, bytes.Length));
@@ -40,10 +39,12 @@ internal static class Profile
             var p = new PSObject();
             foreach (var prop in payload.Properties) p.Properties.Add(new PSNoteProperty(prop.Name, prop.Value));
         });
-        Time("JsonProjection.Wrap (wrapper + payload fields as notes)", N, () => JsonProjection.Wrap(sig));
+        // A fresh C2Signal each time: PSObject instance members live with the base object, so reusing one would
+        // find the notes of the previous iteration.
+        Time("JsonProjection.Wrap (wrapper + payload fields as notes)", N, () => JsonProjection.Wrap(new C2Signal(1, 1, m.SeqId, m.Id, m.Timestamp, DateTimeOffset.UtcNow, payload, m.Utf8)));
         Time("  of which: wrapper.Properties[name] lookups (13)", N, () =>
         {
-            var w = new PSObject(sig);
+            var w = new PSObject(new C2Signal(1, 1, m.SeqId, m.Id, m.Timestamp, DateTimeOffset.UtcNow, payload, m.Utf8));
             foreach (var prop in payload.Properties) _ = w.Properties[prop.Name];
         });
         Time("whole receive path (Decode + ToPowerShell + C2Signal + Wrap)", N, () =>
