@@ -154,6 +154,7 @@ public sealed class SimulatorConnection
     {
         var data = item.Data!;
         var type = item.Kind == OutKind.Binary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+        if (item.Kind == OutKind.Heartbeat) _sim.Options.HeartbeatObserver?.Invoke(Id, false, Stopwatch.GetTimestamp());
         if (item.FragmentSize > 0 && data.Length > item.FragmentSize)
         {
             for (int off = 0; off < data.Length; off += item.FragmentSize)
@@ -355,8 +356,10 @@ public sealed class SimulatorConnection
             {
                 case "heartbeat.ack":
                     stats.CountType(msgType);
-                    Interlocked.Exchange(ref _lastAckTimestamp, Stopwatch.GetTimestamp());
+                    long ackAt = Stopwatch.GetTimestamp();
+                    Interlocked.Exchange(ref _lastAckTimestamp, ackAt);
                     Interlocked.Exchange(ref _unackedHeartbeatSent, 0);
+                    _sim.Options.HeartbeatObserver?.Invoke(Id, true, ackAt);
                     Interlocked.Exchange(ref _lastAckAtTicks, now.UtcTicks);
                     Interlocked.Increment(ref stats.heartbeatAcksReceived);
                     // Lenient (documented choice): the ack counts even with a skewed timestamp, but the

@@ -72,6 +72,11 @@ public sealed class SimulatorOptions
 
     /// <summary>Serve the HTTP control surface under /control/* (publish, faults, stats). Off when embedded by default.</summary>
     public bool EnableControlApi { get; set; }
+
+    /// <summary>Opt-in timing hook for benchmarks (null by default: no cost). Called with (connection id, isAck,
+    /// Stopwatch timestamp) just before a heartbeat is written to a socket and when a heartbeat.ack is received.
+    /// Runs on the connection's send or receive loop: keep it short and never throw.</summary>
+    public Action<int, bool, long>? HeartbeatObserver { get; set; }
 }
 
 /// <summary>Authorization of one API key.</summary>
