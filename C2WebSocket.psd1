@@ -9,6 +9,7 @@
     Description          = 'Streams live Collective2 (C2) trading signals and position updates from the C2 WebSocket API into PowerShell pipelines, with heartbeats, reconnect, resume and checkpoints handled in the background.'
     PowerShellVersion    = '5.1'
     DotNetFrameworkVersion = '4.7.2'
+    TypesToProcess       = @('C2WebSocket.Types.ps1xml')
     FormatsToProcess     = @('C2WebSocket.Format.ps1xml')
     CmdletsToExport      = @(
         'Connect-C2Socket'

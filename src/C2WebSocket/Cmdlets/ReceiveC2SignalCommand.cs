@@ -137,7 +137,7 @@ namespace C2WebSocket.Commands
                     var delivered = false;
                     try
                     {
-                        WriteObject(item.Output);
+                        WriteObject(item.Message);
                         delivered = true;
                     }
                     catch (PipelineStoppedException ex) when (ex.GetType().Name == "StopUpstreamCommandsException")

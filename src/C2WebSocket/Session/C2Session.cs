@@ -706,12 +706,12 @@ namespace C2WebSocket
                     return;
                 }
 
-                var payload = m.Payload.HasValue ? JsonProjection.ToPowerShell(m.Payload.Value) as PSObject : null;
+                var fields = PayloadFields.From(m.Payload);
                 C2StreamMessage message = channel == Channels.Signal
-                    ? new C2Signal(Id, strategyId, m.SeqId, m.Id, m.Timestamp, receivedAt, payload, m.Utf8)
-                    : (C2StreamMessage)new C2PositionUpdate(Id, strategyId, m.SeqId, m.Id, m.Timestamp, receivedAt, payload, m.Utf8);
+                    ? new C2Signal(Id, strategyId, m.SeqId, m.Id, m.Timestamp, receivedAt, fields, m.Utf8)
+                    : (C2StreamMessage)new C2PositionUpdate(Id, strategyId, m.SeqId, m.Id, m.Timestamp, receivedAt, fields, m.Utf8);
 
-                if (!_inbox.TryAdd(new InboxItem(message, JsonProjection.Wrap(message))))
+                if (!_inbox.TryAdd(new InboxItem(message)))
                 {
                     Interlocked.Increment(ref _overflowed);
                     OnInboxFull(st, key, channel, strategyId, m.SeqId);

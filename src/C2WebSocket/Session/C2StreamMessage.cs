@@ -15,10 +15,12 @@ namespace C2WebSocket
     public abstract class C2StreamMessage
     {
         private readonly byte[] _utf8;
+        private readonly PayloadFields _fields;
         private string? _raw;
+        private PSObject? _payload;
 
         internal C2StreamMessage(int sessionId, string channel, long? strategyId, long? seqId, string? id, DateTimeOffset? timestamp,
-            DateTimeOffset receivedAt, PSObject? payload, byte[] utf8)
+            DateTimeOffset receivedAt, PayloadFields fields, byte[] utf8)
         {
             SessionId = sessionId;
             Channel = channel;
@@ -27,7 +29,7 @@ namespace C2WebSocket
             Id = id;
             Timestamp = timestamp;
             ReceivedAt = receivedAt;
-            Payload = payload;
+            _fields = fields;
             _utf8 = utf8;
         }
 
@@ -40,26 +42,89 @@ namespace C2WebSocket
         public DateTimeOffset? Timestamp { get; }
         /// <summary>When this client received it (local clock, UTC).</summary>
         public DateTimeOffset ReceivedAt { get; }
-        public PSObject? Payload { get; }
+
+        /// <summary>The payload as a PSCustomObject (built on first use; its fields are also properties of this object).</summary>
+        public PSObject? Payload => _payload ??= _fields.ToPSObject();
+
         /// <summary>The message exactly as the server sent it.</summary>
         public string RawJson => _raw ??= Encoding.UTF8.GetString(_utf8);
+
+        internal PayloadFields Fields => _fields;
 
         public override string ToString() =>
             string.Format(CultureInfo.InvariantCulture, "{0} strategy {1} seq {2}", Channel, StrategyId?.ToString(CultureInfo.InvariantCulture) ?? "?", SeqId?.ToString(CultureInfo.InvariantCulture) ?? "-");
     }
 
+    /// <summary>
+    /// The top-level fields of a payload object, decoded once on the receive loop into plain .NET values. No
+    /// PowerShell objects are built there: the engine reaches the fields through <see cref="C2StreamMessageAdapter"/>.
+    /// </summary>
+    internal sealed class PayloadFields
+    {
+        public static readonly PayloadFields None = new PayloadFields(Array.Empty<string>(), Array.Empty<object?>(), 0, isObject: false);
+
+        private PayloadFields(string[] names, object?[] values, int count, bool isObject)
+        {
+            Names = names; Values = values; Count = count; IsObject = isObject;
+        }
+
+        public string[] Names { get; }
+        public object?[] Values { get; }
+        public int Count { get; }
+        public bool IsObject { get; }
+
+        /// <summary>Index of a field by name (case-insensitive, as PowerShell property names are), or -1.</summary>
+        public int IndexOf(string name)
+        {
+            for (var i = 0; i < Count; i++)
+                if (string.Equals(Names[i], name, StringComparison.OrdinalIgnoreCase)) return i;
+            return -1;
+        }
+
+        public static PayloadFields From(JsonElement? payload)
+        {
+            if (!(payload is JsonElement e) || e.ValueKind != JsonValueKind.Object) return None;
+            var names = new string[8];
+            var values = new object?[8];
+            var n = 0;
+            foreach (var p in e.EnumerateObject())
+            {
+                // Hostile or sloppy JSON: an empty name cannot be a PowerShell property, and for a repeated name
+                // (in any letter case) the last value wins, as in most JSON readers. RawJson keeps everything.
+                if (p.Name.Length == 0) continue;
+                var value = JsonProjection.ToPowerShell(p.Value, 1);
+                var at = -1;
+                for (var i = 0; i < n; i++) if (string.Equals(names[i], p.Name, StringComparison.OrdinalIgnoreCase)) { at = i; break; }
+                if (at >= 0) { names[at] = p.Name; values[at] = value; continue; }
+                if (n == names.Length) { Array.Resize(ref names, n * 2); Array.Resize(ref values, n * 2); }
+                names[n] = p.Name;
+                values[n] = value;
+                n++;
+            }
+            return new PayloadFields(names, values, n, isObject: true);
+        }
+
+        public PSObject? ToPSObject()
+        {
+            if (!IsObject) return null;
+            var pso = new PSObject();
+            for (var i = 0; i < Count; i++) pso.Properties.Add(new PSNoteProperty(Names[i], Values[i]));
+            return pso;
+        }
+    }
+
     /// <summary>A <c>strategy.signal</c> message.</summary>
     public sealed class C2Signal : C2StreamMessage
     {
-        internal C2Signal(int sessionId, long? strategyId, long? seqId, string? id, DateTimeOffset? ts, DateTimeOffset received, PSObject? payload, byte[] utf8)
-            : base(sessionId, Protocol.Channels.Signal, strategyId, seqId, id, ts, received, payload, utf8) { }
+        internal C2Signal(int sessionId, long? strategyId, long? seqId, string? id, DateTimeOffset? ts, DateTimeOffset received, PayloadFields fields, byte[] utf8)
+            : base(sessionId, Protocol.Channels.Signal, strategyId, seqId, id, ts, received, fields, utf8) { }
     }
 
     /// <summary>A <c>strategy.positions</c> message.</summary>
     public sealed class C2PositionUpdate : C2StreamMessage
     {
-        internal C2PositionUpdate(int sessionId, long? strategyId, long? seqId, string? id, DateTimeOffset? ts, DateTimeOffset received, PSObject? payload, byte[] utf8)
-            : base(sessionId, Protocol.Channels.Positions, strategyId, seqId, id, ts, received, payload, utf8) { }
+        internal C2PositionUpdate(int sessionId, long? strategyId, long? seqId, string? id, DateTimeOffset? ts, DateTimeOffset received, PayloadFields fields, byte[] utf8)
+            : base(sessionId, Protocol.Channels.Positions, strategyId, seqId, id, ts, received, fields, utf8) { }
     }
 
     /// <summary>Turns JSON into PowerShell values without knowing the schema.</summary>
@@ -99,24 +164,6 @@ namespace C2WebSocket
                 case JsonValueKind.False: return false;
                 default: return null;
             }
-        }
-
-        /// <summary>
-        /// The object written to the pipeline: the typed message plus each top-level payload field as a note
-        /// property. A payload field whose name collides with an envelope property stays reachable as Payload.name.
-        /// </summary>
-        public static PSObject Wrap(C2StreamMessage message)
-        {
-            var wrapper = new PSObject(message);
-            if (message.Payload != null && message.Payload.BaseObject is PSCustomObject)
-            {
-                foreach (var p in message.Payload.Properties)
-                {
-                    if (wrapper.Properties[p.Name] == null)
-                        wrapper.Properties.Add(new PSNoteProperty(p.Name, p.Value));
-                }
-            }
-            return wrapper;
         }
     }
 }

@@ -54,10 +54,9 @@ namespace C2WebSocket
 
     internal sealed class InboxItem
     {
-        public InboxItem(C2StreamMessage message, PSObject output) { Message = message; Output = output; Channel = message.Channel; StrategyId = message.StrategyId; }
+        public InboxItem(C2StreamMessage message) { Message = message; Channel = message.Channel; StrategyId = message.StrategyId; }
         public InboxItem(C2DeliveryGap gap) { Gap = gap; Channel = gap.Channel; StrategyId = gap.StrategyId; }
         public C2StreamMessage? Message { get; }
-        public PSObject? Output { get; }
         public C2DeliveryGap? Gap { get; }
         public string Channel { get; }
         public long? StrategyId { get; }
