@@ -29,30 +29,16 @@ internal static class Profile
 
         const int N = 20000;
         var m = ServerMessage.Decode(bytes, bytes.Length);
-        var payload = (PSObject)JsonProjection.ToPowerShell(m.Payload!.Value)!;
-
         Time("JsonDocument.Parse (bare loop's work)", N, () => { using var d = System.Text.Json.JsonDocument.Parse(bytes); });
-        Time("ServerMessage.Decode (envelope + payload Clone + byte copy)", N, () => ServerMessage.Decode(bytes, bytes.Length));
-        Time("JsonProjection.ToPowerShell (payload -> PSCustomObject)", N, () => JsonProjection.ToPowerShell(m.Payload!.Value));
-        Time("new PSObject + 13 x Properties.Add(PSNoteProperty)", N, () =>
-        {
-            var p = new PSObject();
-            foreach (var prop in payload.Properties) p.Properties.Add(new PSNoteProperty(prop.Name, prop.Value));
-        });
-        // A fresh C2Signal each time: PSObject instance members live with the base object, so reusing one would
-        // find the notes of the previous iteration.
-        Time("JsonProjection.Wrap (wrapper + payload fields as notes)", N, () => JsonProjection.Wrap(new C2Signal(1, 1, m.SeqId, m.Id, m.Timestamp, DateTimeOffset.UtcNow, payload, m.Utf8)));
-        Time("  of which: wrapper.Properties[name] lookups (13)", N, () =>
-        {
-            var w = new PSObject(new C2Signal(1, 1, m.SeqId, m.Id, m.Timestamp, DateTimeOffset.UtcNow, payload, m.Utf8));
-            foreach (var prop in payload.Properties) _ = w.Properties[prop.Name];
-        });
-        Time("whole receive path (Decode + ToPowerShell + C2Signal + Wrap)", N, () =>
+        Time("ServerMessage.Decode (envelope + byte copy; payload read in place)", N, () => ServerMessage.Decode(bytes, bytes.Length));
+        Time("PayloadFields.From (payload -> plain values)", N, () => PayloadFields.From(m.Payload));
+        Time("whole receive path (Decode + PayloadFields + C2Signal)", N, () =>
         {
             var mm = ServerMessage.Decode(bytes, bytes.Length);
-            var pl = JsonProjection.ToPowerShell(mm.Payload!.Value) as PSObject;
-            JsonProjection.Wrap(new C2Signal(1, 1, mm.SeqId, mm.Id, mm.Timestamp, DateTimeOffset.UtcNow, pl, mm.Utf8));
+            _ = new C2Signal(1, 1, mm.SeqId, mm.Id, mm.Timestamp, DateTimeOffset.UtcNow, PayloadFields.From(mm.Payload), mm.Utf8);
         });
+        Time("Payload on first use (PSCustomObject, pipeline side, only if asked for)", N, () =>
+            _ = new C2Signal(1, 1, m.SeqId, m.Id, m.Timestamp, DateTimeOffset.UtcNow, PayloadFields.From(m.Payload), m.Utf8).Payload);
         return 0;
     }
 

@@ -9,8 +9,13 @@ namespace C2WebSocket.Protocol
     /// properties are ignored. The payload stays a <see cref="JsonElement"/> cloned out of the document so
     /// the caller decides how to project it: the module never hard-codes an undocumented schema.
     /// </summary>
-    internal sealed class ServerMessage
+    internal sealed class ServerMessage : IDisposable
     {
+        private JsonDocument? _document;
+
+        /// <summary>Returns the parsed document's pooled memory. <see cref="Payload"/> is unusable afterwards.</summary>
+        public void Dispose() { _document?.Dispose(); _document = null; }
+
         public string MsgType { get; private set; } = "";
         public string? Id { get; private set; }
         public long? SeqId { get; private set; }
@@ -55,7 +60,7 @@ namespace C2WebSocket.Protocol
                 throw new ProtocolException("MalformedJson", "The server sent a message that is not valid UTF-8 JSON: " + ex.Message, ex);
             }
 
-            using (doc)
+            try
             {
                 var root = doc.RootElement;
                 if (root.ValueKind != JsonValueKind.Object)
@@ -90,7 +95,7 @@ namespace C2WebSocket.Protocol
                             else if (p.Value.ValueKind != JsonValueKind.Null) msg.TypeMismatches++;
                             break;
                         case "payload":
-                            if (p.Value.ValueKind != JsonValueKind.Null) msg.Payload = p.Value.Clone();
+                            if (p.Value.ValueKind != JsonValueKind.Null) msg.Payload = p.Value; // valid until Dispose: no clone
                             break;
                     }
                 }
@@ -98,7 +103,14 @@ namespace C2WebSocket.Protocol
                 var copy = new byte[length];
                 Buffer.BlockCopy(utf8, 0, copy, 0, length);
                 msg.Utf8 = copy;
+                // The document references the caller's buffer: the caller disposes the message before reusing it.
+                msg._document = doc;
                 return msg;
+            }
+            catch
+            {
+                doc.Dispose();
+                throw;
             }
         }
 

@@ -75,6 +75,7 @@ namespace C2WebSocket
         private bool _closing;
         private bool _versionWarned;
         private int _suspendedStreams;
+        private string[]? _fieldNames; // the previous payload's field names, reused while they repeat (receive loop only)
         private int _recovering;
         private C2SessionState _state = C2SessionState.Connecting;
         private long _clockOffsetTicks;
@@ -557,6 +558,11 @@ namespace C2WebSocket
                 Interlocked.Increment(ref _handlingFailures);
                 OnUndecodable("HandlingFailed", "a " + Truncate(decoded.MsgType, 64) + " message could not be handled (" + ex.GetType().Name + ": " + ex.Message + ")");
             }
+            finally
+            {
+                // Everything kept from the message was copied out; the receive buffer is reused next.
+                decoded.Dispose();
+            }
         }
 
         private static bool IsTransportFailure(Exception ex) =>
@@ -706,7 +712,8 @@ namespace C2WebSocket
                     return;
                 }
 
-                var fields = PayloadFields.From(m.Payload);
+                var fields = PayloadFields.From(m.Payload, _fieldNames);
+                _fieldNames = fields.Names;
                 C2StreamMessage message = channel == Channels.Signal
                     ? new C2Signal(Id, strategyId, m.SeqId, m.Id, m.Timestamp, receivedAt, fields, m.Utf8)
                     : (C2StreamMessage)new C2PositionUpdate(Id, strategyId, m.SeqId, m.Id, m.Timestamp, receivedAt, fields, m.Utf8);

@@ -81,7 +81,9 @@ namespace C2WebSocket
             return -1;
         }
 
-        public static PayloadFields From(JsonElement? payload)
+        /// <param name="previousNames">The names of the previous payload: messages of a stream repeat their field
+        /// names, so those strings are reused instead of allocated again.</param>
+        public static PayloadFields From(JsonElement? payload, string[]? previousNames = null)
         {
             if (!(payload is JsonElement e) || e.ValueKind != JsonValueKind.Object) return None;
             var names = new string[8];
@@ -91,13 +93,19 @@ namespace C2WebSocket
             {
                 // Hostile or sloppy JSON: an empty name cannot be a PowerShell property, and for a repeated name
                 // (in any letter case) the last value wins, as in most JSON readers. RawJson keeps everything.
-                if (p.Name.Length == 0) continue;
+                string name;
+                if (previousNames != null && n < previousNames.Length && previousNames[n] != null && p.NameEquals(previousNames[n])) name = previousNames[n];
+                else
+                {
+                    name = p.Name;
+                    if (name.Length == 0) continue;
+                }
                 var value = JsonProjection.ToPowerShell(p.Value, 1);
                 var at = -1;
-                for (var i = 0; i < n; i++) if (string.Equals(names[i], p.Name, StringComparison.OrdinalIgnoreCase)) { at = i; break; }
-                if (at >= 0) { names[at] = p.Name; values[at] = value; continue; }
+                for (var i = 0; i < n; i++) if (string.Equals(names[i], name, StringComparison.OrdinalIgnoreCase)) { at = i; break; }
+                if (at >= 0) { names[at] = name; values[at] = value; continue; }
                 if (n == names.Length) { Array.Resize(ref names, n * 2); Array.Resize(ref values, n * 2); }
-                names[n] = p.Name;
+                names[n] = name;
                 values[n] = value;
                 n++;
             }

@@ -73,6 +73,8 @@ namespace C2WebSocket
         private readonly LinkedList<InboxItem> _items = new LinkedList<InboxItem>();
         private readonly object _gate = new object();
         private int _dataCount;
+        private int _count;      // items of any kind, readable without the lock (a hint for spinning readers)
+        private int _waiting;    // readers blocked in Monitor.Wait: adders pulse only when there are some
         private bool _completed;
 
         public Inbox(int capacity) { Capacity = capacity; }
@@ -88,7 +90,8 @@ namespace C2WebSocket
                 if (_dataCount >= Capacity) return false;
                 _items.AddLast(item);
                 _dataCount++;
-                Monitor.PulseAll(_gate);
+                _count++;
+                if (_waiting > 0) Monitor.PulseAll(_gate);
                 return true;
             }
         }
@@ -98,7 +101,8 @@ namespace C2WebSocket
             lock (_gate)
             {
                 _items.AddLast(item);
-                Monitor.PulseAll(_gate);
+                _count++;
+                if (_waiting > 0) Monitor.PulseAll(_gate);
             }
         }
 
@@ -109,7 +113,8 @@ namespace C2WebSocket
             {
                 _items.AddFirst(item);
                 if (item.Message != null) _dataCount++;
-                Monitor.PulseAll(_gate);
+                _count++;
+                if (_waiting > 0) Monitor.PulseAll(_gate);
             }
         }
 
@@ -138,15 +143,17 @@ namespace C2WebSocket
         public InboxItem? Take(Func<InboxItem, bool>? filter, TimeSpan wait, CancellationToken cancel)
         {
             var deadline = DateTime.UtcNow + wait;
-            lock (_gate)
+            var spun = false;
+            while (true)
             {
-                while (true)
+                lock (_gate)
                 {
                     for (var node = _items.First; node != null; node = node.Next)
                     {
                         if (filter == null || filter(node.Value))
                         {
                             _items.Remove(node);
+                            _count--;
                             if (node.Value.Message != null) _dataCount--;
                             return node.Value;
                         }
@@ -154,9 +161,21 @@ namespace C2WebSocket
                     if (_completed || cancel.IsCancellationRequested) return null;
                     var left = deadline - DateTime.UtcNow;
                     if (left <= TimeSpan.Zero) return null;
-                    // Bounded slices so a cancellation that raced the pulse is still seen promptly.
-                    Monitor.Wait(_gate, left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250));
+                    if (spun || filter != null)
+                    {
+                        // Bounded slices so a cancellation that raced the pulse is still seen promptly.
+                        _waiting++;
+                        try { Monitor.Wait(_gate, left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250)); }
+                        finally { _waiting--; }
+                        continue;
+                    }
                 }
+                // In a burst the next message is microseconds away: spin briefly (outside the lock) before
+                // paying for a sleep and a wake-up per message.
+                spun = true;
+                var spinner = new SpinWait();
+                var before = Volatile.Read(ref _count);
+                while (spinner.Count < 20 && Volatile.Read(ref _count) == before && !cancel.IsCancellationRequested) spinner.SpinOnce();
             }
         }
     }
