@@ -17,7 +17,7 @@ namespace C2WebSocket.Commands
         private readonly CancellationTokenSource _stopping = new CancellationTokenSource();
         private readonly List<C2Session> _touched = new List<C2Session>();
 
-        protected CancellationToken Stopping => _stopping.Token;
+        protected CancellationToken StopToken => _stopping.Token;
 
         protected static Runspace CurrentRunspace => Runspace.DefaultRunspace;
 
@@ -62,9 +62,9 @@ namespace C2WebSocket.Commands
         {
             try
             {
-                return work(Stopping).GetAwaiter().GetResult();
+                return work(StopToken).GetAwaiter().GetResult();
             }
-            catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
             {
                 throw new PipelineStoppedException();
             }

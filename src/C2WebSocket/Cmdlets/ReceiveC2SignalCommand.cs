@@ -109,11 +109,11 @@ namespace C2WebSocket.Commands
                     if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
 
                     var session = _sessions[next++ % _sessions.Count];
-                    var item = session.Take(filter, wait, Stopping);
+                    var item = session.Take(filter, wait, StopToken);
 
                     if (item == null)
                     {
-                        if (Stopping.IsCancellationRequested) { endReason = "stopped"; break; }
+                        if (StopToken.IsCancellationRequested) { endReason = "stopped"; break; }
                         now = DateTime.UtcNow;
                         if (_sessions.All(s => s.InboxCompleted))
                         {
@@ -160,7 +160,7 @@ namespace C2WebSocket.Commands
             finally
             {
                 foreach (var s in _sessions) s.FlushCheckpoint();
-                if (!Stopping.IsCancellationRequested) WriteDiagnostics();
+                if (!StopToken.IsCancellationRequested) WriteDiagnostics();
             }
         }
 

@@ -52,7 +52,7 @@ namespace C2WebSocket.Commands
                 foreach (var channel in Channel.Distinct())
                 {
                     if (!ShouldProcess(channel + ":" + id + " on " + session, "Subscribe")) continue;
-                    started.Add((id, channel, session.SubscribeAsync(channel, id, resume, TimeSpan.FromSeconds(TimeoutSec), Stopping)));
+                    started.Add((id, channel, session.SubscribeAsync(channel, id, resume, TimeSpan.FromSeconds(TimeoutSec), StopToken)));
                 }
             }
             foreach (var (id, channel, task) in started)

@@ -27,18 +27,38 @@ namespace C2WebSocket.Tests.Hostile
         public string LogPath { get; }
         public Uri Uri => new Uri("http://127.0.0.1:" + Port + "/");
 
-        public static string Executable
+        private static readonly Lazy<string> ExecutableLazy = new Lazy<string>(FindOrInstall);
+
+        /// <summary>The tinyproxy binary; installed once through .ci/install-deps.sh when missing, so a plain
+        /// `dotnet test` works on a fresh machine. Fails with the installer's output when that is not possible.</summary>
+        public static string Executable => ExecutableLazy.Value;
+
+        private static string? Find()
         {
-            get
+            foreach (var candidate in new[] { "/usr/bin/tinyproxy", "/usr/sbin/tinyproxy", "/usr/local/bin/tinyproxy" })
+                if (File.Exists(candidate)) return candidate;
+            var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+            foreach (var d in path.Split(Path.PathSeparator))
+                if (d.Length > 0 && File.Exists(Path.Combine(d, "tinyproxy"))) return Path.Combine(d, "tinyproxy");
+            return null;
+        }
+
+        private static string FindOrInstall()
+        {
+            var found = Find();
+            if (found != null) return found;
+            var script = Path.Combine(Repo.Root, ".ci", "install-deps.sh");
+            var output = "";
+            try
             {
-                foreach (var candidate in new[] { "/usr/bin/tinyproxy", "/usr/sbin/tinyproxy", "/usr/local/bin/tinyproxy" })
-                    if (File.Exists(candidate)) return candidate;
-                var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-                foreach (var d in path.Split(Path.PathSeparator))
-                    if (d.Length > 0 && File.Exists(Path.Combine(d, "tinyproxy"))) return Path.Combine(d, "tinyproxy");
-                throw new Xunit.Sdk.XunitException("tinyproxy is not installed, so the proxy tests cannot run. Run .ci/install-deps.sh " +
-                                                   "(it runs 'apt-get install -y tinyproxy'); CI runs it before the tests.");
+                var psi = new ProcessStartInfo("bash", "\"" + script + "\"") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                using var p = Process.Start(psi)!;
+                var stderr = p.StandardError.ReadToEndAsync();
+                output = p.StandardOutput.ReadToEnd() + stderr.Result;
+                p.WaitForExit();
             }
+            catch (Exception ex) { output = ex.Message; }
+            return Find() ?? throw new Xunit.Sdk.XunitException("tinyproxy is not installed and " + script + " could not install it, so the proxy tests cannot run: " + output.Trim());
         }
 
         public static int FreePort()
