@@ -76,13 +76,7 @@ internal static class Env
         return C2Simulator.StartAsync(o);
     }
 
-    public static SecureString Secure(string s)
-    {
-        var ss = new SecureString();
-        foreach (var c in s) ss.AppendChar(c);
-        ss.MakeReadOnly();
-        return ss;
-    }
+    public static SecureString Secure(string s) => C2WebSocket.Commands.SecureText.From(s);
 
     public static async Task<C2Session> OpenSessionAsync(C2Simulator sim, Action<C2SessionOptions>? configure = null)
     {

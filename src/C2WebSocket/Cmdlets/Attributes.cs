@@ -4,6 +4,18 @@ using System.Security;
 
 namespace C2WebSocket.Commands
 {
+    /// <summary>Read-only SecureStrings from text (a key given as a string or taken from the environment).</summary>
+    internal static class SecureText
+    {
+        public static SecureString From(string text)
+        {
+            var secure = new SecureString();
+            foreach (var ch in text) secure.AppendChar(ch);
+            secure.MakeReadOnly();
+            return secure;
+        }
+    }
+
     /// <summary>Lets -ApiKey take a SecureString (Get-Secret), a PSCredential's password, or a plain string.</summary>
     public sealed class SecureStringTransformationAttribute : ArgumentTransformationAttribute
     {
@@ -16,10 +28,7 @@ namespace C2WebSocket.Commands
                 case SecureString s: return s;
                 case PSCredential c: return c.Password;
                 case string text:
-                    var secure = new SecureString();
-                    foreach (var ch in text) secure.AppendChar(ch);
-                    secure.MakeReadOnly();
-                    return secure;
+                    return SecureText.From(text);
                 default:
                     // Never echo the value: it may be a key in some unexpected wrapper.
                     throw new ArgumentTransformationMetadataException("The API key must be a SecureString, a string or a PSCredential, not a " + value.GetType().Name + ".");

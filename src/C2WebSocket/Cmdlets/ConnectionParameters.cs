@@ -59,9 +59,7 @@ namespace C2WebSocket.Commands
                 var env = Environment.GetEnvironmentVariable("C2_API_KEY");
                 if (!string.IsNullOrEmpty(env))
                 {
-                    key = new SecureString();
-                    foreach (var ch in env!) key.AppendChar(ch);
-                    key.MakeReadOnly();
+                    key = SecureText.From(env!);
                     WriteVerbose("Using the API key from $env:C2_API_KEY.");
                 }
             }

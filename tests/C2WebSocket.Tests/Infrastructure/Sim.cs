@@ -22,13 +22,7 @@ namespace C2WebSocket.Tests
             return C2Simulator.StartAsync(o);
         }
 
-        public static SecureString Secure(string s)
-        {
-            var ss = new SecureString();
-            foreach (var c in s) ss.AppendChar(c);
-            ss.MakeReadOnly();
-            return ss;
-        }
+        public static SecureString Secure(string s) => C2WebSocket.Commands.SecureText.From(s);
 
         public static C2SessionOptions Options(C2Simulator sim, Action<C2SessionOptions>? configure = null)
         {
