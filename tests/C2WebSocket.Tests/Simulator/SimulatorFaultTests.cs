@@ -52,13 +52,14 @@ public class SimulatorFaultTests
         await using var sim = await C2Simulator.StartAsync(new SimulatorOptions
         {
             HeartbeatInterval = TimeSpan.FromMilliseconds(100),
-            HeartbeatGrace = TimeSpan.FromMilliseconds(100),
+            HeartbeatGrace = TimeSpan.FromMilliseconds(300), // acks may be slow on a busy machine
         });
         await using var c = await SubscribedAsync(sim, 9, autoAck: true);
         sim.Freeze();
         sim.PublishSignal(9);
         await c.SubscribeAsync(10, requestId: "ignored");
-        await Assert.ThrowsAsync<TimeoutException>(() => c.ReceiveAsync(Quiet));
+        // frozen longer than Interval + Grace: no missed-ack close may happen
+        await Assert.ThrowsAsync<TimeoutException>(() => c.ReceiveAsync(TimeSpan.FromMilliseconds(700)));
         Assert.Equal(WebSocketState.Open, c.Socket.State);
         Assert.Equal(0, sim.Stats.ConnectionsClosedForMissedAck);
         Assert.DoesNotContain(sim.ReceivedClientMessages(sim.Connections.Single().Id), m => m.Contains("ignored"));
