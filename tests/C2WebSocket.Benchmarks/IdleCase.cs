@@ -38,6 +38,7 @@ internal static class IdleCase
             var baseline = r.Baseline;
             var idle = r.Idle;
             var acks = r.Acks;
+            var bareExtra = r.Bare.CpuPct - baseline.CpuPct;
             var extra = idle.CpuPct - baseline.CpuPct;
             var heapGrowth = (idle.HeapEnd - idle.HeapStart) / 1e6;
             var wsGrowth = (idle.WsEnd - idle.WsStart) / 1e6;
@@ -46,7 +47,10 @@ internal static class IdleCase
             {
                 new("idle CPU", Config.Inv($"idle session: {idle.CpuPct:0.000}% of a core ({extra:+0.000;-0.000}% over no session)"), Config.Inv($"same process, no session: {baseline.CpuPct:0.000}%"),
                     Stat.Ratio(baseline.CpuPct > 0 ? idle.CpuPct / baseline.CpuPct : double.NaN), "< 0.5% of one core", Config.Met(extra < 0.5),
-                    Config.Inv($"{cfg.IdleSeconds:0} s window, heartbeat every {Interval.TotalMilliseconds:0} ms ({acks} acks, ~{perHbUs:0} us CPU per heartbeat); simulator and probe in their own child processes; at C2's real 30 s interval the heartbeat share is 300x smaller")),
+                    Config.Inv($"{cfg.IdleSeconds:0} s window after a JIT settle, heartbeat every {Interval.TotalMilliseconds:0} ms ({acks} acks, ~{perHbUs:0} us CPU per heartbeat); simulator and probe in their own child processes; at C2's real 30 s interval the heartbeat share is 300x smaller")),
+                new("idle CPU vs bare loop", Config.Inv($"idle session: {extra:+0.000;-0.000}% over no session"), Config.Inv($"bare ClientWebSocket answering the same heartbeats: {bareExtra:+0.000;-0.000}% ({r.BareAcks} acks)"),
+                    Stat.Ratio(bareExtra > 0 ? extra / bareExtra : double.NaN), "(report)", "-",
+                    "what the module adds over the stack's own cost of receiving a heartbeat and sending an ack"),
                 new("idle memory", Config.Inv($"managed heap {heapGrowth:+0.00;-0.00} MB, working set {wsGrowth:+0.0;-0.0} MB over the window"), Config.Inv($"no session: heap {(baseline.HeapEnd - baseline.HeapStart) / 1e6:+0.00;-0.00} MB, WS {(baseline.WsEnd - baseline.WsStart) / 1e6:+0.0;-0.0} MB"),
                     "n/a", "flat (heap growth < 1 MB)", Config.Met(heapGrowth < 1.0),
                     Config.Inv($"heap measured after a full GC at both ends of the window; session working set {idle.WsEnd / 1e6:0.0} MB vs {baseline.WsEnd / 1e6:0.0} MB without")),
@@ -59,7 +63,7 @@ internal static class IdleCase
         }
     }
 
-    public sealed record ProbeResult(Window Baseline, Window Idle, long Acks);
+    public sealed record ProbeResult(Window Baseline, Window Idle, long Acks, Window Bare, long BareAcks);
 
     /// <summary>The measuring child: a window with no session, then one with an idle subscribed session.</summary>
     public static async Task<int> ProbeAsync(string[] args)
@@ -75,15 +79,55 @@ internal static class IdleCase
         using var session = new C2Session(o);
         await session.OpenAsync(CancellationToken.None);
         await session.SubscribeAsync("strategy.signal", 9001, null, TimeSpan.FromSeconds(10), CancellationToken.None);
-        await Task.Delay(3000); // settle: the first heartbeats JIT the path
+        // Settle: tiered JIT recompiles the heartbeat path after enough calls (tier 0, instrumented, tier 1);
+        // measuring before it finishes bills the compiler thread, not the steady state.
+        await Task.Delay(Settle(secs));
         var hb0 = session.HeartbeatAcksSent;
         var idle = await MeasureAsync(secs);
         var acks = session.HeartbeatAcksSent - hb0;
         Console.WriteLine($"   idle session: {idle.CpuPct:0.000}% of a core, heap {idle.HeapStart / 1e6:0.0} -> {idle.HeapEnd / 1e6:0.0} MB, working set {idle.WsStart / 1e6:0.0} -> {idle.WsEnd / 1e6:0.0} MB, {acks} acks sent");
         await session.CloseAsync(TimeSpan.FromSeconds(2));
-        Console.WriteLine("RESULT " + System.Text.Json.JsonSerializer.Serialize(new ProbeResult(baseline, idle, acks)));
+
+        // The ceiling of the stack: a bare ClientWebSocket that answers the same heartbeats and does nothing else.
+        using var bare = new System.Net.WebSockets.ClientWebSocket();
+        bare.Options.SetRequestHeader("Authorization", "Bearer " + key);
+        await bare.ConnectAsync(uri, CancellationToken.None);
+        long bareAcks = 0;
+        using var stopBare = new CancellationTokenSource();
+        var loop = Task.Run(async () =>
+        {
+            var buf = new byte[64 * 1024];
+            var ack = System.Text.Encoding.UTF8.GetBytes("{\"msg_type\":\"heartbeat.ack\",\"timestamp\":\"\"}");
+            try
+            {
+                while (!stopBare.IsCancellationRequested)
+                {
+                    var r = await bare.ReceiveAsync(new ArraySegment<byte>(buf), stopBare.Token);
+                    if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close) return;
+                    using var doc = System.Text.Json.JsonDocument.Parse(new ReadOnlyMemory<byte>(buf, 0, r.Count));
+                    if (doc.RootElement.GetProperty("msg_type").GetString() == "heartbeat")
+                    {
+                        var msg = System.Text.Encoding.UTF8.GetBytes("{\"msg_type\":\"heartbeat.ack\",\"timestamp\":\"" + DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "\"}");
+                        await bare.SendAsync(new ArraySegment<byte>(msg), System.Net.WebSockets.WebSocketMessageType.Text, true, stopBare.Token);
+                        Interlocked.Increment(ref bareAcks);
+                    }
+                }
+            }
+            catch (OperationCanceledException) { }
+            catch (System.Net.WebSockets.WebSocketException) { }
+        });
+        await Task.Delay(Settle(secs));
+        var bare0 = Interlocked.Read(ref bareAcks);
+        var bareWindow = await MeasureAsync(secs);
+        var bareCount = Interlocked.Read(ref bareAcks) - bare0;
+        Console.WriteLine($"   bare loop: {bareWindow.CpuPct:0.000}% of a core, {bareCount} acks sent");
+        stopBare.Cancel();
+        try { await loop.WaitAsync(TimeSpan.FromSeconds(2)); } catch (Exception) { }
+        Console.WriteLine("RESULT " + System.Text.Json.JsonSerializer.Serialize(new ProbeResult(baseline, idle, acks, bareWindow, bareCount)));
         return 0;
     }
+
+    private static TimeSpan Settle(double windowSeconds) => TimeSpan.FromSeconds(windowSeconds >= 30 ? 20 : 8);
 
     public sealed record Window(double CpuPct, double CpuMs, double WallMs, long HeapStart, long HeapEnd, long WsStart, long WsEnd);
 
