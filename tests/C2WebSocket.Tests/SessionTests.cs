@@ -173,6 +173,23 @@ namespace C2WebSocket.Tests
         }
 
         [Fact]
+        public async Task One_junk_server_timestamp_does_not_move_the_clock_correction()
+        {
+            await using var sim = await Sim.StartFastAsync();
+            using var s = await Sim.OpenAsync(sim);
+            sim.StopHeartbeats(); // only the junk heartbeat is answered from here on
+            var acks = sim.Stats.HeartbeatAcksReceived;
+            sim.PublishRawToAll("{\"msg_type\":\"heartbeat\",\"timestamp\":\"1999-01-01T00:00:00Z\",\"v\":4}");
+            await sim.WaitForAsync(x => x.Stats.HeartbeatAcksReceived == acks + 1, Sim.Wait);
+            Assert.Equal(TimeSpan.Zero, s.ClockOffset);
+            Assert.InRange(sim.Stats.LastClientTimestampSkew!.Value.TotalSeconds, -5, 5); // the ack itself was stamped right
+            sim.StartHeartbeats();
+            // The requests still carry a good timestamp.
+            Assert.Equal(C2SubscriptionState.Active, (await Sim.SubscribeAsync(s, 3)).State);
+            Assert.InRange(sim.Stats.LastClientTimestampSkew!.Value.TotalSeconds, -5, 5);
+        }
+
+        [Fact]
         public async Task Warns_once_when_the_protocol_version_is_not_4()
         {
             await using var sim = await Sim.StartFastAsync(o => o.ProtocolVersion = 5);

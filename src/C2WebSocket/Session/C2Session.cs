@@ -79,6 +79,8 @@ namespace C2WebSocket
         private int _recovering;
         private C2SessionState _state = C2SessionState.Connecting;
         private long _clockOffsetTicks;
+        private long? _clockCandidateTicks;   // receive loop only
+        private bool _clockSampled;
         private DateTime _lastCheckpointFlush = DateTime.UtcNow;
 
         internal C2Session(C2SessionOptions options)
@@ -591,10 +593,20 @@ namespace C2WebSocket
             if (!serverTs.HasValue) return;
             var offset = serverTs.Value - localNow;
             // Server timestamps have whole seconds; only a real skew (seconds or more) is corrected.
-            var ticks = Math.Abs(offset.TotalSeconds) >= 2 ? offset.Ticks : 0;
-            var old = Interlocked.Exchange(ref _clockOffsetTicks, ticks);
-            if (Math.Abs(TimeSpan.FromTicks(old - ticks).TotalSeconds) >= 2)
-                Record(DiagnosticKind.Verbose, string.Format(CultureInfo.InvariantCulture, "Session {0}: the local clock is {1:0.#} s {2} the server's; timestamps sent are corrected.", Id, Math.Abs(offset.TotalSeconds), offset > TimeSpan.Zero ? "behind" : "ahead of"));
+            var target = Math.Abs(offset.TotalSeconds) >= 2 ? offset.Ticks : 0;
+            var current = Interlocked.Read(ref _clockOffsetTicks);
+            if (Math.Abs(TimeSpan.FromTicks(target - current).TotalSeconds) < 2) { _clockSampled = true; _clockCandidateTicks = null; return; }
+            // The first sample (connection.connected) applies at once, before any request is sent; after that a
+            // change needs two consecutive server timestamps that agree, so one junk timestamp cannot move our clock.
+            if (_clockSampled && !(_clockCandidateTicks is long candidate && Math.Abs(TimeSpan.FromTicks(target - candidate).TotalSeconds) < 2))
+            {
+                _clockCandidateTicks = target;
+                return;
+            }
+            _clockSampled = true;
+            _clockCandidateTicks = null;
+            Interlocked.Exchange(ref _clockOffsetTicks, target);
+            Record(DiagnosticKind.Verbose, string.Format(CultureInfo.InvariantCulture, "Session {0}: the local clock is {1:0.#} s {2} the server's; timestamps sent are corrected.", Id, Math.Abs(offset.TotalSeconds), offset > TimeSpan.Zero ? "behind" : "ahead of"));
         }
 
         internal DateTime ServerNow() => DateTime.UtcNow + ClockOffset;
