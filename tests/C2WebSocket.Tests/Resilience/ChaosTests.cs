@@ -121,6 +121,12 @@ namespace C2WebSocket.Tests
             }
         }
 
+        private async Task SentinelsAsync(C2Simulator sim, Consumer consumer, int deliveredSoFar)
+        {
+            foreach (var id in Strategies) _published[id] = sim.PublishSignal(id);
+            await consumer.UntilAsync(deliveredSoFar + Strategies.Length, TimeSpan.FromSeconds(30));
+        }
+
         private string Verdict(Dictionary<long, List<long>> seen, int seed)
         {
             var sb = new StringBuilder();
@@ -177,8 +183,9 @@ namespace C2WebSocket.Tests
             {
                 throw new Xunit.Sdk.XunitException("Not everything arrived. " + Verdict(consumer.Seen(), seed) + Describe(session, sim));
             }
-            // Nothing more may come (no duplicates after the last one).
-            await Task.Delay(200);
+            // A sentinel per strategy: once it is delivered no older seq_id can be (dedup), so any duplicate or
+            // stray replay would already be in what the consumer saw.
+            await SentinelsAsync(sim, consumer, total);
             var verdict = Verdict(consumer.Seen(), seed);
             Assert.True(verdict.Length == 0, verdict + Describe(session, sim));
             Assert.Empty(consumer.Gaps());
@@ -246,7 +253,7 @@ namespace C2WebSocket.Tests
                 }
                 var remaining = (int)(_published.Values.Sum() - delivered.Values.Sum(l => l.Count));
                 await c2.UntilAsync(remaining, TimeSpan.FromSeconds(60), () => Verdict(c2.Seen(), seed));
-                await Task.Delay(200);
+                await SentinelsAsync(sim, c2, remaining);
                 Merge(c2);
                 var verdict = Verdict(delivered, seed);
                 Assert.True(verdict.Length == 0, verdict);
