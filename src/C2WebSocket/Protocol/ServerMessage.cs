@@ -137,7 +137,6 @@ namespace C2WebSocket.Protocol
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
         }
 
-        public string RawJson => System.Text.Encoding.UTF8.GetString(Utf8);
 
         /// <summary>Reads a string property of the payload, if the payload is an object that has one.</summary>
         public string? PayloadString(string name)

@@ -135,7 +135,6 @@ namespace C2WebSocket
 
         internal C2SessionOptions Options => _options;
         internal bool IsOpen { get { var s = State; return s != C2SessionState.Disconnected && s != C2SessionState.Failed; } }
-        internal string KeyFingerprintValue => _keyFingerprint;
 
         public long? LastQueuedSeq(string channel, long strategyId)
         {

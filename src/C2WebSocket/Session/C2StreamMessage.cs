@@ -83,7 +83,8 @@ namespace C2WebSocket
 
         /// <param name="previousNames">The names of the previous payload: messages of a stream repeat their field
         /// names, so those strings are reused instead of allocated again.</param>
-        public static PayloadFields From(JsonElement? payload, string[]? previousNames = null)
+        /// <param name="depth">How deep this object is nested in the message (nesting is cut off past 32).</param>
+        public static PayloadFields From(JsonElement? payload, string[]? previousNames = null, int depth = 0)
         {
             if (!(payload is JsonElement e) || e.ValueKind != JsonValueKind.Object) return None;
             var names = new string[8];
@@ -100,7 +101,7 @@ namespace C2WebSocket
                     name = p.Name;
                     if (name.Length == 0) continue;
                 }
-                var value = JsonProjection.ToPowerShell(p.Value, 1);
+                var value = JsonProjection.ToPowerShell(p.Value, depth + 1);
                 var at = -1;
                 for (var i = 0; i < n; i++) if (string.Equals(names[i], name, StringComparison.OrdinalIgnoreCase)) { at = i; break; }
                 if (at >= 0) { names[at] = name; values[at] = value; continue; }
@@ -145,18 +146,7 @@ namespace C2WebSocket
             {
                 case JsonValueKind.Object:
                     if (depth > 32) return e.GetRawText();
-                    var pso = new PSObject();
-                    foreach (var p in e.EnumerateObject())
-                    {
-                        // Hostile or sloppy JSON: an empty name cannot be a PowerShell property, and a repeated
-                        // name would throw; the last value wins, as in most JSON readers. RawJson keeps everything.
-                        if (p.Name.Length == 0) continue;
-                        var value = ToPowerShell(p.Value, depth + 1);
-                        var existing = pso.Properties[p.Name];
-                        if (existing != null) pso.Properties.Remove(p.Name);
-                        pso.Properties.Add(new PSNoteProperty(p.Name, value));
-                    }
-                    return pso;
+                    return PayloadFields.From(e, null, depth).ToPSObject();
                 case JsonValueKind.Array:
                     if (depth > 32) return e.GetRawText();
                     var list = new List<object?>();

@@ -50,8 +50,6 @@ namespace C2WebSocket
             }
         }
 
-        public bool HasPending { get { lock (_gate) return _pending.Count > 0; } }
-
         public void Flush()
         {
             Dictionary<string, long> toWrite;

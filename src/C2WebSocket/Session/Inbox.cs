@@ -80,7 +80,6 @@ namespace C2WebSocket
         public Inbox(int capacity) { Capacity = capacity; }
 
         public int Capacity { get; }
-        public int Count { get { lock (_gate) return _items.Count; } }
         public int DataCount { get { lock (_gate) return _dataCount; } }
 
         public bool TryAdd(InboxItem item)
@@ -122,11 +121,6 @@ namespace C2WebSocket
         public void Complete()
         {
             lock (_gate) { _completed = true; Monitor.PulseAll(_gate); }
-        }
-
-        public void Reopen()
-        {
-            lock (_gate) _completed = false;
         }
 
         public bool IsCompleted { get { lock (_gate) return _completed; } }
