@@ -7,7 +7,7 @@
     Tasks (run in the order given):
       Build    dotnet build C2PowerShell.sln: lays out out/C2WebSocket (psd1, dll, format file, en-US help
                generated from docs/en-US, dependencies/).
-      Test     dotnet test tests/C2WebSocket.Tests (the real PowerShell 7.6 engine hosts the built module).
+      Test     dotnet test tests/units (the real PowerShell 7.6 engine hosts the built module).
       Package  dotnet pack src/C2WebSocket.Package: out/C2WebSocket.<version>.nupkg for Publish-PSResource.
       Docs     Refreshes docs/en-US from the built module with platyPS when it is installed, then rebuilds the help.
 
@@ -57,7 +57,7 @@ function Invoke-BuildTask {
 }
 
 function Invoke-TestTask {
-    $arguments = @('test', [System.IO.Path]::Combine($root, 'tests', 'C2WebSocket.Tests'), '-c', $Configuration, '-nologo')
+    $arguments = @('test', [System.IO.Path]::Combine($root, 'tests', 'units'), '-c', $Configuration, '-nologo')
     if ($Filter) { $arguments += @('--filter', $Filter) }
     Invoke-Dotnet -Arguments $arguments
 }
