@@ -1,16 +1,17 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Threading;
 using System.Threading.Tasks;
-using C2WebSocket.Transport;
 
 namespace C2WebSocket.Commands
 {
     /// <summary>
     /// Shared plumbing: a cancellation token that Ctrl+C (StopProcessing) cancels and that every wait observes,
-    /// background diagnostics written on the pipeline thread, and ErrorRecords with stable ErrorIds.
+    /// background diagnostics written on the pipeline thread, and ErrorRecords from the one error table.
     /// </summary>
     public abstract class C2CmdletBase : PSCmdlet
     {
@@ -21,11 +22,7 @@ namespace C2WebSocket.Commands
 
         protected static Runspace CurrentRunspace => Runspace.DefaultRunspace;
 
-        protected override void StopProcessing()
-        {
-            _stopping.Cancel();
-            foreach (var s in _touched) s.WakeReaders();
-        }
+        protected override void StopProcessing() => _stopping.Cancel();
 
         protected override void EndProcessing() => WriteDiagnostics();
 
@@ -41,20 +38,22 @@ namespace C2WebSocket.Commands
             {
                 foreach (var d in s.DrainDiagnostics())
                 {
-                    switch (d.Kind)
+                    switch (d.Level)
                     {
-                        case DiagnosticKind.Verbose: WriteVerbose(d.Text); break;
-                        case DiagnosticKind.Debug: WriteDebug(d.Text); break;
-                        case DiagnosticKind.Warning: WriteWarning(d.Text); break;
-                        case DiagnosticKind.Error:
-                            var ex = d.Exception ?? new InvalidOperationException(d.Text);
-                            var record = new ErrorRecord(ex, d.ErrorId ?? "C2SessionError", d.Category, d.Target);
-                            record.ErrorDetails = new ErrorDetails(d.Text);
-                            WriteError(record);
-                            break;
+                        case C2DiagnosticLevel.Debug: WriteDebug(d.Message); break;
+                        case C2DiagnosticLevel.Verbose: WriteVerbose(d.Message); break;
+                        case C2DiagnosticLevel.Warning: WriteWarning(d.Message); break;
+                        default: WriteError(ToRecord(d)); break;
                     }
                 }
             }
+        }
+
+        private static ErrorRecord ToRecord(C2Diagnostic d)
+        {
+            var id = C2ErrorTable.IdFor(d.Code) ?? "C2SessionFaulted";
+            var category = d.Target is Protocol.C2ServerError server ? C2ErrorTable.ForServerCode(server.Code) : (ErrorCategory?)null;
+            return C2ErrorTable.Record(id, d.Exception ?? new InvalidOperationException(d.Message), d.Target, d.Message, category);
         }
 
         /// <summary>Runs async work on the pipeline thread, cancelled by Ctrl+C.</summary>
@@ -70,36 +69,46 @@ namespace C2WebSocket.Commands
             }
         }
 
-        protected static ErrorRecord Error(Exception ex, string errorId, ErrorCategory category, object? target, string? message = null)
-        {
-            var record = new ErrorRecord(ex, errorId, category, target);
-            if (message != null) record.ErrorDetails = new ErrorDetails(message);
-            return record;
-        }
+        protected static ErrorRecord Error(string errorId, Exception ex, object? target, string message, ErrorCategory? category = null, string? action = null) =>
+            C2ErrorTable.Record(errorId, ex, target, message, category, action);
 
-        protected static ErrorRecord ConnectError(C2ConnectException ex)
+        /// <summary>A parameter value that cannot work: the message names the parameter.</summary>
+        protected void ThrowParameterError(string parameter, string message, string errorId = "C2InvalidParameterCombination")
         {
-            var record = new ErrorRecord(ex, ex.ErrorId, ex.Category, ex.Uri);
-            record.ErrorDetails = new ErrorDetails(ex.Message);
-            if (ex.IsAuthenticationFailure) record.ErrorDetails.RecommendedAction = "Check the API key: pass -ApiKey (a SecureString, e.g. from Get-Secret) or set $env:C2_API_KEY.";
-            else if (ex.IsThrottle) record.ErrorDetails.RecommendedAction = "Wait before connecting again; close other sessions that use the same API key.";
-            return record;
+            ThrowTerminatingError(Error(errorId, new ArgumentException(message, parameter), null, "Parameter -" + parameter + ": " + message));
         }
     }
 
-    /// <summary>Base of the cmdlets that act on a session: -Session, or the runspace's default session.</summary>
+    /// <summary>
+    /// Base of the cmdlets that act on a session: -Session (from the pipeline too), or the runspace's default session.
+    /// </summary>
     public abstract class C2SessionCmdletBase : C2CmdletBase
     {
-        protected C2Session ResolveSession(C2Session? explicitSession)
+        /// <summary>The session to use; default: the runspace's default session (the last one Connect-C2Socket opened).</summary>
+        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(SessionCompleter))]
+        [ValidateNotNull]
+        public C2Session? Session { get; set; }
+
+        /// <summary>-Session, else the default session; a terminating C2NoSession error when there is neither.</summary>
+        protected C2Session ResolveSession(C2Session? explicitSession = null)
         {
-            var session = explicitSession ?? SessionRegistry.Default(CurrentRunspace);
-            if (session == null)
-            {
-                ThrowTerminatingError(Error(new InvalidOperationException("No C2 session."), "C2NoSession", ErrorCategory.ObjectNotFound, null,
-                    "There is no C2 session in this runspace. Run Connect-C2Socket first, or pass one with -Session."));
-            }
+            var session = explicitSession ?? Session ?? SessionRegistry.Default(CurrentRunspace);
+            if (session == null) ThrowTerminatingError(NoSessionError());
             Touch(session!);
             return session!;
+        }
+
+        /// <summary>"No session", or "no default session" with the ids of the open ones.</summary>
+        protected static ErrorRecord NoSessionError()
+        {
+            var open = SessionRegistry.All(CurrentRunspace);
+            var message = open.Count == 0
+                ? "There is no C2 session in this runspace. Run Connect-C2Socket first, or pass one with -Session."
+                : "There is no default C2 session in this runspace (the last one opened was disconnected). Open sessions: " +
+                  string.Join(", ", open.Select(s => s.Id.ToString(CultureInfo.InvariantCulture))) +
+                  ". Pass one with -Session, for example -Session (Get-C2Session -Id " + open[0].Id.ToString(CultureInfo.InvariantCulture) + ").";
+            return C2ErrorTable.Record("C2NoSession", new InvalidOperationException(message), null, message);
         }
     }
 }

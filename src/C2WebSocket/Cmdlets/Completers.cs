@@ -56,12 +56,11 @@ namespace C2WebSocket.Commands
                 foreach (var session in CompletionState.Sessions(fakeBoundParameters))
                 {
                     foreach (var sub in session.Subscriptions)
-                        if (sub.State != C2SubscriptionState.Removed) Note(sub.StrategyId, sub.Channel + " (" + sub.State + ")");
+                        if (sub.State != C2SubscriptionState.Removed && sub.State != C2SubscriptionState.Closed) Note(sub.StrategyId, sub.Channel + " (" + sub.State + ")");
                     foreach (var kv in session.CheckpointSnapshot())
                     {
-                        var colon = kv.Key.LastIndexOf(':');
-                        if (colon > 0 && long.TryParse(kv.Key.Substring(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
-                            Note(id, kv.Key.Substring(0, colon) + " checkpoint seq " + kv.Value.ToString(CultureInfo.InvariantCulture));
+                        if (StreamKey.TryParse(kv.Key, out var key) && key.StrategyId is long id)
+                            Note(id, key.Channel + " checkpoint " + (kv.Value.Seq is long seq ? "seq " + seq.ToString(CultureInfo.InvariantCulture) : "watching"));
                     }
                 }
             }

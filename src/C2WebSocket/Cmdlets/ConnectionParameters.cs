@@ -22,8 +22,9 @@ namespace C2WebSocket.Commands
         [ValidateWebSocketUri]
         public Uri Uri { get; set; } = new Uri(DefaultUri);
 
+        /// <summary>Seconds for the connection to open (DNS, TCP, TLS, upgrade, connection.connected) and for each request; 0 = no limit.</summary>
         [Parameter]
-        [ValidateRange(1, 3600)]
+        [ValidateRange(0, 86400)]
         public int TimeoutSec { get; set; } = 30;
 
         [Parameter]
@@ -65,13 +66,13 @@ namespace C2WebSocket.Commands
             }
             if (key == null || key.Length == 0)
             {
-                ThrowTerminatingError(Error(new ArgumentException("No API key.", "ApiKey"), "C2ApiKeyMissing", ErrorCategory.InvalidArgument, null,
+                ThrowTerminatingError(Error("C2ApiKeyMissing", new ArgumentException("No API key.", "ApiKey"), null,
                     "No API key: pass -ApiKey (a SecureString, for example from Get-Secret, or a string) or set $env:C2_API_KEY."));
             }
 
             if (Uri.Scheme == "ws" && !WebSocketTransport.IsLoopback(Uri) && !AllowUnencryptedAuthentication)
             {
-                ThrowTerminatingError(Error(new InvalidOperationException("Unencrypted authentication refused."), "C2UnencryptedAuthentication", ErrorCategory.SecurityError, Uri,
+                ThrowTerminatingError(Error("C2UnencryptedAuthentication", new InvalidOperationException("Unencrypted authentication refused."), Uri,
                     "Refusing to send the API key over an unencrypted connection to " + Uri.Host + " (ws://). Use wss://, or pass -AllowUnencryptedAuthentication if you accept that the key can be read on the network. ws:// is allowed without it only for loopback addresses."));
             }
 
@@ -90,15 +91,9 @@ namespace C2WebSocket.Commands
                 ApiKey = key!,
                 Proxy = proxy,
                 UseDefaultProxy = !NoProxy,
-                ConnectTimeout = TimeSpan.FromSeconds(TimeoutSec),
-                RequestTimeout = TimeSpan.FromSeconds(TimeoutSec),
+                ConnectTimeout = TimeoutSec == 0 ? TimeSpan.FromDays(1) : TimeSpan.FromSeconds(TimeoutSec),
+                RequestTimeout = TimeoutSec == 0 ? TimeSpan.FromDays(1) : TimeSpan.FromSeconds(TimeoutSec),
             };
-        }
-
-        protected void ThrowParameterError(string parameter, string message)
-        {
-            ThrowTerminatingError(Error(new ArgumentException(message, parameter), "C2InvalidParameterCombination", ErrorCategory.InvalidArgument, null,
-                "Parameter -" + parameter + ": " + message));
         }
     }
 
@@ -147,6 +142,7 @@ namespace C2WebSocket.Commands
             options.InboxCapacity = InboxCapacity;
             options.MaxMessageBytes = MaxMessageSizeKB * 1024;
             options.ResumeFromType = ResumeFromFormat;
+            options.ResumeFromTypeFixed = MyInvocation.BoundParameters.ContainsKey(nameof(ResumeFromFormat));
             if (CheckpointPath != null) options.CheckpointPath = GetUnresolvedProviderPathFromPSPath(CheckpointPath);
 
             if (!ShouldProcess(Uri.ToString(), "Connect to the C2 WebSocket API")) return;
@@ -160,7 +156,7 @@ namespace C2WebSocket.Commands
                                        ex is ArgumentException || ex is NotSupportedException)
             {
                 // A corrupt or foreign checkpoint file, a folder that does not exist, no permission, a bad path.
-                ThrowTerminatingError(Error(ex, "C2CheckpointUnreadable", ErrorCategory.ReadError, CheckpointPath, "Parameter -CheckpointPath: " + ex.Message));
+                ThrowTerminatingError(Error("C2CheckpointUnreadable", ex, CheckpointPath, "Parameter -CheckpointPath: " + ex.Message));
                 return;
             }
             Touch(session);
@@ -171,7 +167,7 @@ namespace C2WebSocket.Commands
             catch (C2ConnectException ex)
             {
                 WriteDiagnostics();
-                ThrowTerminatingError(ConnectError(ex));
+                ThrowTerminatingError(C2ErrorTable.Record(ex));
             }
             SessionRegistry.Add(CurrentRunspace, session);
             WriteDiagnostics();

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
+using System.Threading;
 using C2WebSocket.Protocol;
 
 namespace C2WebSocket.Commands
@@ -14,18 +15,13 @@ namespace C2WebSocket.Commands
     /// Streams from EndProcessing so that everything piped in (sessions, subscriptions) is known first; each
     /// object is written as it arrives. The checkpoint advances only after WriteObject returns, that is after
     /// the rest of the pipeline processed the object. An object that could not be written (Ctrl+C, a downstream
-    /// error) goes back to the front of the inbox for the next Receive-C2Signal.
+    /// error) goes back to the front of its stream for the next Receive-C2Signal.
     /// </remarks>
-    [Cmdlet(VerbsCommunications.Receive, "C2Signal", DefaultParameterSetName = "Session")]
+    [Cmdlet(VerbsCommunications.Receive, "C2Signal")]
     [OutputType(typeof(C2Signal), typeof(C2PositionUpdate))]
     public sealed class ReceiveC2SignalCommand : C2SessionCmdletBase
     {
-        [Parameter(ParameterSetName = "Session", Position = 0, ValueFromPipeline = true)]
-        [ArgumentCompleter(typeof(SessionCompleter))]
-        [ValidateNotNull]
-        public C2Session? Session { get; set; }
-
-        [Parameter(ParameterSetName = "Subscription", Mandatory = true, ValueFromPipeline = true)]
+        [Parameter(ValueFromPipeline = true)]
         [ValidateNotNull]
         public C2Subscription[]? Subscription { get; set; }
 
@@ -39,20 +35,23 @@ namespace C2WebSocket.Commands
         [ArgumentCompleter(typeof(ChannelCompleter))]
         public string[]? Channel { get; set; }
 
+        /// <summary>Stop after this many objects; 0 = no limit.</summary>
         [Parameter]
-        [ValidateRange(1, int.MaxValue)]
+        [ValidateRange(0, int.MaxValue)]
         public int Count { get; set; }
 
+        /// <summary>Stop after this many seconds; 0 = no limit.</summary>
         [Parameter]
-        [ValidateRange(0.001, 31536000.0)]
-        public double TimeoutSec { get; set; }
+        [ValidateRange(0, 31536000)]
+        public int TimeoutSec { get; set; }
 
+        /// <summary>Stop when nothing arrived for this many seconds; 0 = no limit.</summary>
         [Parameter]
-        [ValidateRange(0.001, 31536000.0)]
-        public double IdleTimeoutSec { get; set; }
+        [ValidateRange(0, 31536000)]
+        public int IdleTimeoutSec { get; set; }
 
         private readonly List<C2Session> _sessions = new List<C2Session>();
-        private readonly HashSet<string> _pipedStreams = new HashSet<string>(StringComparer.Ordinal);
+        private readonly HashSet<StreamKey> _pipedStreams = new HashSet<StreamKey>();
 
         protected override void ProcessRecord()
         {
@@ -61,7 +60,7 @@ namespace C2WebSocket.Commands
                 foreach (var sub in Subscription)
                 {
                     if (!_sessions.Contains(sub.Session)) _sessions.Add(sub.Session);
-                    _pipedStreams.Add(sub.Key);
+                    _pipedStreams.Add(new StreamKey(sub.Channel, sub.StrategyId));
                 }
             }
             else if (Session != null && !_sessions.Contains(Session))
@@ -72,121 +71,174 @@ namespace C2WebSocket.Commands
 
         protected override void EndProcessing()
         {
-            if (_sessions.Count == 0) _sessions.Add(ResolveSession(null));
+            if (_sessions.Count == 0) _sessions.Add(ResolveSession());
             foreach (var s in _sessions) Touch(s);
+            var filter = BuildFilter();
+            if (filter == null) return;
 
-            var strategyFilter = StrategyId != null ? new HashSet<long>(StrategyId) : null;
-            var channelFilter = Channel != null ? new HashSet<string>(Channel, StringComparer.Ordinal) : null;
-            var streamFilter = strategyFilter == null && channelFilter == null && _pipedStreams.Count > 0 ? _pipedStreams : null;
-            Func<InboxItem, bool>? filter = null;
-            if (strategyFilter != null || channelFilter != null || streamFilter != null)
+            using (var waiter = new InboxWaiter())
             {
-                filter = item =>
-                    (channelFilter == null || channelFilter.Contains(item.Channel)) &&
-                    (strategyFilter == null || !item.StrategyId.HasValue || strategyFilter.Contains(item.StrategyId.Value)) &&
-                    (streamFilter == null || !item.StrategyId.HasValue || streamFilter.Contains(C2Subscription.StreamKey(item.Channel, item.StrategyId)));
+                foreach (var s in _sessions) s.Inbox.Register(waiter);
+                try { Stream(filter.Accepts, waiter); }
+                finally
+                {
+                    foreach (var s in _sessions) { s.Inbox.Unregister(waiter); s.FlushCheckpoint(); }
+                    if (!StopToken.IsCancellationRequested)
+                    {
+                        WriteDiagnostics();
+                        WarnUnverified(filter);
+                    }
+                }
             }
+        }
 
+        private void Stream(Func<StreamKey, bool>? accepts, InboxWaiter waiter)
+        {
             var started = DateTime.UtcNow;
             DateTime? deadline = TimeoutSec > 0 ? started.AddSeconds(TimeoutSec) : (DateTime?)null;
             var lastItem = started;
             var written = 0;
-            var slice = _sessions.Count > 1 ? TimeSpan.FromMilliseconds(50) : TimeSpan.FromMilliseconds(500);
-            var next = 0;
             string? endReason = null;
+            while (endReason == null)
+            {
+                WriteDiagnostics();
+                if (Count > 0 && written >= Count) { endReason = "received " + written.ToString(CultureInfo.InvariantCulture) + " (-Count)"; break; }
+                if (TryTakeAny(accepts, out var session, out var taken))
+                {
+                    if (Deliver(session!, taken)) { written++; lastItem = DateTime.UtcNow; }
+                    continue;
+                }
+                if (StopToken.IsCancellationRequested) { endReason = "stopped"; break; }
+                if (_sessions.All(s => s.Inbox.IsCompleted))
+                {
+                    var s0 = _sessions[0];
+                    endReason = "session " + s0.Id.ToString(CultureInfo.InvariantCulture) + " ended (" + s0.State + ")";
+                    break;
+                }
+                var now = DateTime.UtcNow;
+                if (deadline.HasValue && now >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
+                if (IdleTimeoutSec > 0 && now >= lastItem.AddSeconds(IdleTimeoutSec)) { endReason = "nothing arrived for -IdleTimeoutSec " + IdleTimeoutSec.ToString(CultureInfo.InvariantCulture); break; }
+                Sleep(accepts, waiter, deadline, IdleTimeoutSec > 0 ? lastItem.AddSeconds(IdleTimeoutSec) : (DateTime?)null);
+            }
+            WriteVerbose("Receive-C2Signal: " + written.ToString(CultureInfo.InvariantCulture) + " object(s) written; " + endReason + ".");
+        }
 
+        /// <summary>Waits until any of the sessions has an item (no polling), the next deadline, or Ctrl+C.</summary>
+        private void Sleep(Func<StreamKey, bool>? accepts, InboxWaiter waiter, DateTime? deadline, DateTime? idleDeadline)
+        {
+            // In a burst the next message is microseconds away: spin briefly before paying for a sleep and a wake-up.
+            var hint = _sessions.Sum(s => s.Inbox.ItemHint);
+            var spinner = new SpinWait();
+            while (spinner.Count < 20 && _sessions.Sum(s => s.Inbox.ItemHint) == hint && !StopToken.IsCancellationRequested) spinner.SpinOnce();
+            waiter.Arm();
+            if (_sessions.Any(s => s.Inbox.ItemHint > 0 && HasItem(s, accepts)) || _sessions.All(s => s.Inbox.IsCompleted)) { waiter.Disarm(); return; }
+            var wait = TimeSpan.FromMilliseconds(500); // a bounded slice keeps diagnostics flowing while idle
+            var now = DateTime.UtcNow;
+            if (deadline.HasValue && deadline.Value - now < wait) wait = deadline.Value - now;
+            if (idleDeadline.HasValue && idleDeadline.Value - now < wait) wait = idleDeadline.Value - now;
+            if (wait > TimeSpan.Zero) waiter.Wait(wait, StopToken);
+            else waiter.Disarm();
+        }
+
+        private static bool HasItem(C2Session s, Func<StreamKey, bool>? accepts) => s.Inbox.Peekable(accepts);
+
+        private int _next;
+
+        private bool TryTakeAny(Func<StreamKey, bool>? accepts, out C2Session? session, out InboxTake taken)
+        {
+            for (var i = 0; i < _sessions.Count; i++)
+            {
+                var s = _sessions[(_next + i) % _sessions.Count];
+                if (s.Inbox.TryTake(accepts, out taken)) { session = s; _next++; return true; }
+            }
+            session = null;
+            taken = default;
+            return false;
+        }
+
+        /// <summary>Writes one item. Returns true for a message written to the pipeline.</summary>
+        private bool Deliver(C2Session session, InboxTake taken)
+        {
+            switch (taken.Item)
+            {
+                case C2DeliveryGap gap:
+                    WriteError(C2ErrorTable.Record(gap));
+                    return false;
+                case PositionMarker marker:
+                    session.MarkPosition(marker);
+                    return false;
+            }
+            var message = (C2StreamMessage)taken.Item;
+            var delivered = false;
             try
             {
-                while (endReason == null)
-                {
-                    WriteDiagnostics();
-                    if (Count > 0 && written >= Count) { endReason = "received " + written + " (-Count)"; break; }
-
-                    var now = DateTime.UtcNow;
-                    var wait = slice;
-                    if (deadline.HasValue) wait = Min(wait, deadline.Value - now);
-                    if (IdleTimeoutSec > 0) wait = Min(wait, lastItem.AddSeconds(IdleTimeoutSec) - now);
-                    if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
-
-                    var session = _sessions[next++ % _sessions.Count];
-                    var item = session.Take(filter, wait, StopToken);
-
-                    if (item == null)
-                    {
-                        if (StopToken.IsCancellationRequested) { endReason = "stopped"; break; }
-                        now = DateTime.UtcNow;
-                        if (_sessions.All(s => s.InboxCompleted))
-                        {
-                            var s0 = _sessions[0];
-                            endReason = "session " + s0.Id + " ended (" + s0.State + (s0.LastError != null ? ": " + s0.LastError : "") + ")";
-                            if (s0.State == C2SessionState.Failed)
-                                WriteWarning("Receive-C2Signal stopped because session " + s0.Id + " failed: " + s0.LastError);
-                            break;
-                        }
-                        if (deadline.HasValue && now >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
-                        if (IdleTimeoutSec > 0 && now >= lastItem.AddSeconds(IdleTimeoutSec)) { endReason = "nothing arrived for -IdleTimeoutSec " + IdleTimeoutSec.ToString(CultureInfo.InvariantCulture); break; }
-                        continue;
-                    }
-
-                    if (item.Gap != null)
-                    {
-                        WriteGap(item.Gap);
-                        continue;
-                    }
-
-                    var delivered = false;
-                    try
-                    {
-                        WriteObject(item.Message);
-                        delivered = true;
-                    }
-                    catch (PipelineStoppedException ex) when (ex.GetType().Name == "StopUpstreamCommandsException")
-                    {
-                        // Select-Object -First N: this object was consumed; the pipeline wants no more.
-                        delivered = true;
-                        session.MarkProcessed(item.Message!);
-                        throw;
-                    }
-                    finally
-                    {
-                        if (!delivered) session.Requeue(item);
-                    }
-                    written++;
-                    lastItem = DateTime.UtcNow;
-                    session.MarkProcessed(item.Message!);
-                }
-                WriteVerbose("Receive-C2Signal: " + written + " object(s) written; " + endReason + ".");
+                WriteObject(message);
+                delivered = true;
+            }
+            catch (PipelineStoppedException ex) when (ex.GetType().Name == "StopUpstreamCommandsException")
+            {
+                // Select-Object -First N: this object was consumed; the pipeline wants no more.
+                delivered = true;
+                session.MarkProcessed(message);
+                throw;
             }
             finally
             {
-                foreach (var s in _sessions) s.FlushCheckpoint();
-                if (!StopToken.IsCancellationRequested) WriteDiagnostics();
+                if (!delivered) session.Inbox.Requeue(taken);
             }
+            session.MarkProcessed(message);
+            return true;
         }
 
-        private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
-        private void WriteGap(C2DeliveryGap gap)
+        private sealed class Filter
         {
-            string errorId;
-            ErrorCategory category;
-            switch (gap.Problem)
-            {
-                case C2DeliveryProblem.ReplayLimitExceeded: errorId = "C2ReplayGap"; category = ErrorCategory.LimitsExceeded; break;
-                case C2DeliveryProblem.InboxOverflow: errorId = "C2InboxOverflow"; category = ErrorCategory.LimitsExceeded; break;
-                default: errorId = "C2ResubscribeFailed"; category = ErrorCategory.ConnectionError; break;
-            }
-            var text = gap.Message + " Missing: " + gap.Range + (gap.Count.HasValue ? " (" + gap.Count.Value + " message(s) counted)" : "") + "." +
-                       (gap.ServerMessage != null ? " The server said: " + gap.ServerMessage : "");
-            var record = Error(new C2DeliveryException(text, gap), errorId, category, gap, text);
-            WriteError(record);
+            public Func<StreamKey, bool>? Accepts;
+            public HashSet<long>? Strategies;
         }
-    }
 
-    /// <summary>The exception inside a delivery-gap ErrorRecord.</summary>
-    public sealed class C2DeliveryException : Exception
-    {
-        internal C2DeliveryException(string message, C2DeliveryGap gap) : base(message) { Gap = gap; }
-        public C2DeliveryGap Gap { get; }
+        /// <summary>The streams to read. A -StrategyId the sessions do not subscribe is a non-terminating error; null = nothing left to read.</summary>
+        private Filter? BuildFilter()
+        {
+            var channels = Channel != null ? new HashSet<string>(Channel, StringComparer.Ordinal) : null;
+            HashSet<long>? strategies = null;
+            if (StrategyId != null)
+            {
+                strategies = new HashSet<long>();
+                foreach (var id in StrategyId.Distinct())
+                {
+                    var subscribed = _sessions.Any(s => s.Subscriptions.Any(sub => sub.StrategyId == id && (channels == null || channels.Contains(sub.Channel)) &&
+                                                                                   (sub.State == C2SubscriptionState.Active || sub.State == C2SubscriptionState.Pending)));
+                    if (subscribed) { strategies.Add(id); continue; }
+                    WriteError(Error("C2NotSubscribed", new ItemNotFoundException("Not subscribed."), id,
+                        "Parameter -StrategyId: " + string.Join(", ", _sessions.Select(s => "session " + s.Id.ToString(CultureInfo.InvariantCulture))) + " does not subscribe to strategy " +
+                        id.ToString(CultureInfo.InvariantCulture) + (channels == null ? "" : " on " + string.Join(", ", channels)) + ", so nothing would arrive for it. Run Add-C2Subscription -StrategyId " + id.ToString(CultureInfo.InvariantCulture) + " first."));
+                }
+                if (strategies.Count == 0) return null;
+            }
+            var piped = _pipedStreams.Count > 0 && strategies == null && channels == null ? _pipedStreams : null;
+            var filter = new Filter { Strategies = strategies };
+            if (channels != null || strategies != null || piped != null)
+            {
+                // Messages whose strategy cannot be known (empty StrategyId) pass every strategy filter: they may be the reader's.
+                filter.Accepts = key =>
+                    (channels == null || channels.Contains(key.Channel)) &&
+                    (strategies == null || !key.StrategyId.HasValue || strategies.Contains(key.StrategyId.Value)) &&
+                    (piped == null || !key.StrategyId.HasValue || piped.Contains(key));
+            }
+            return filter;
+        }
+
+        /// <summary>Streams replayed from their start that have not delivered anything: the run cannot confirm nothing was missed.</summary>
+        private void WarnUnverified(Filter filter)
+        {
+            foreach (var s in _sessions)
+            {
+                foreach (var sub in s.Subscriptions.Where(x => x.Unverified && (filter.Strategies == null || filter.Strategies.Contains(x.StrategyId))))
+                {
+                    WriteWarning(sub + " has delivered nothing since it was first watched: it was replayed from its start (it had no seq_id to resume from) and nothing newer came. " +
+                                 "If its very first signal (seq_id 1) was published in that time, the protocol cannot replay it (resume_from 0 means live only). Check the strategy with the C2 REST API if that matters.");
+                }
+            }
+        }
     }
 }

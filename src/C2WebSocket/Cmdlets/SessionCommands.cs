@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using C2WebSocket.Transport;
@@ -41,6 +42,7 @@ namespace C2WebSocket.Commands
         {
             var options = BuildOptions();
             options.MaxReconnectAttempts = 0;
+            options.IsProbe = true; // takes no session id of the runspace
             var result = new C2ConnectionTestResult { Uri = options.Uri };
             var session = new C2Session(options);
             Touch(session);
@@ -58,12 +60,12 @@ namespace C2WebSocket.Commands
             {
                 result.StatusCode = ex.StatusCode;
                 result.FailedStep = ex.Step.ToString();
-                result.ErrorId = ex.ErrorId;
+                result.ErrorId = C2ErrorTable.IdFor(ex.Failure);
                 result.Reason = ex.ServerReason ?? ex.Message;
             }
             finally
             {
-                Await(async ct => { await session.CloseAsync(TimeSpan.FromSeconds(Math.Min(TimeoutSec, 5))).ConfigureAwait(false); return true; });
+                Await(async ct => await session.CloseAsync(TimeSpan.FromSeconds(Math.Min(TimeoutSec == 0 ? 5 : TimeoutSec, 5))).ConfigureAwait(false));
                 WriteDiagnostics();
             }
             if (Quiet) WriteObject(result.Authenticated);
@@ -72,16 +74,13 @@ namespace C2WebSocket.Commands
     }
 
     /// <summary><para type="synopsis">Closes C2 sessions.</para></summary>
-    [Cmdlet(VerbsCommunications.Disconnect, "C2Socket", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Session")]
+    /// <remarks>Idempotent: closing a session that is already closed, or calling it when there is no session, does nothing
+    /// (say so with -Verbose); -Session objects from the pipeline and the default session follow the same rule.</remarks>
+    [Cmdlet(VerbsCommunications.Disconnect, "C2Socket", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(C2Session))]
     public sealed class DisconnectC2SocketCommand : C2SessionCmdletBase
     {
-        [Parameter(ParameterSetName = "Session", Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(SessionCompleter))]
-        [ValidateNotNull]
-        public C2Session? Session { get; set; }
-
-        [Parameter(ParameterSetName = "All", Mandatory = true)]
+        [Parameter]
         public SwitchParameter All { get; set; }
 
         [Parameter]
@@ -91,17 +90,26 @@ namespace C2WebSocket.Commands
         {
             if (All)
             {
+                if (Session != null) ThrowParameterError(nameof(All), "-All closes every session of the runspace; do not combine it with -Session.");
                 foreach (var s in SessionRegistry.All(CurrentRunspace)) Close(s);
                 return;
             }
-            Close(ResolveSession(Session));
+            var session = Session ?? SessionRegistry.Default(CurrentRunspace);
+            if (session == null)
+            {
+                WriteVerbose("Disconnect-C2Socket: there is no default session in this runspace; nothing to close.");
+                return;
+            }
+            Close(session);
         }
 
         private void Close(C2Session session)
         {
             Touch(session);
             if (!ShouldProcess(session.ToString(), "Disconnect")) return;
-            Await(async ct => { await session.CloseAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); return true; });
+            if (!session.IsOpen) WriteVerbose("Session " + session.Id.ToString(CultureInfo.InvariantCulture) + " is already " + session.State + ".");
+            var dropped = Await(ct => session.CloseAsync(TimeSpan.FromSeconds(5)));
+            if (dropped > 0) WriteVerbose("Session " + session.Id.ToString(CultureInfo.InvariantCulture) + ": " + dropped.ToString(CultureInfo.InvariantCulture) + " queued message(s) that no Receive-C2Signal had taken were discarded.");
             SessionRegistry.Remove(CurrentRunspace, session);
             WriteDiagnostics();
             if (PassThru) WriteObject(session);
@@ -139,8 +147,8 @@ namespace C2WebSocket.Commands
             {
                 var s = all.FirstOrDefault(x => x.Id == id);
                 if (s != null) WriteObject(s);
-                else WriteError(Error(new ItemNotFoundException("No C2 session with Id " + id + "."), "C2SessionNotFound", ErrorCategory.ObjectNotFound, id,
-                    "Parameter -Id: there is no C2 session with Id " + id + " in this runspace. Get-C2Session lists them."));
+                else WriteError(Error("C2SessionNotFound", new ItemNotFoundException("No C2 session with Id " + id.ToString(CultureInfo.InvariantCulture) + "."), id,
+                    "Parameter -Id: there is no C2 session with Id " + id.ToString(CultureInfo.InvariantCulture) + " in this runspace. Get-C2Session lists them."));
             }
         }
     }

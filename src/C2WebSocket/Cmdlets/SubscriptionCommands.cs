@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading.Tasks;
@@ -12,11 +13,6 @@ namespace C2WebSocket.Commands
     [OutputType(typeof(C2Subscription))]
     public sealed class AddC2SubscriptionCommand : C2SessionCmdletBase
     {
-        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(SessionCompleter))]
-        [ValidateNotNull]
-        public C2Session? Session { get; set; }
-
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
         [ValidateRange(1, long.MaxValue)]
@@ -31,31 +27,32 @@ namespace C2WebSocket.Commands
         [ValidateRange(0, long.MaxValue)]
         public long ResumeFrom { get; set; }
 
+        /// <summary>Seconds to wait for each acknowledgement; 0 waits without limit.</summary>
         [Parameter]
-        [ValidateRange(1, 3600)]
+        [ValidateRange(0, 86400)]
         public int TimeoutSec { get; set; } = 30;
 
         protected override void ProcessRecord()
         {
-            var session = ResolveSession(Session);
-            var resume = MyInvocation.BoundParameters.ContainsKey(nameof(ResumeFrom)) ? ResumeFrom : (long?)null;
+            var session = ResolveSession();
+            var resume = MyInvocation.BoundParameters.ContainsKey(nameof(ResumeFrom)) && ResumeFrom > 0 ? ResumeFrom : (long?)null;
             if (resume.HasValue && Channel.Any(c => c != Channels.Signal))
-            {
-                ThrowTerminatingError(Error(new ArgumentException("-ResumeFrom applies to strategy.signal only.", nameof(ResumeFrom)), "C2ResumeFromNotSupported", ErrorCategory.InvalidArgument, ResumeFrom,
-                    "Parameter -ResumeFrom: C2 replays strategy.signal only; remove strategy.positions from -Channel or drop -ResumeFrom."));
-            }
+                ThrowParameterError(nameof(ResumeFrom), "C2 replays strategy.signal only; remove strategy.positions from -Channel or drop -ResumeFrom.", "C2ResumeFromNotSupported");
 
             // Send every request first, then wait: acks for many strategies arrive together.
-            var started = new List<(long Id, string Channel, Task<C2Subscription> Task)>();
+            var timeout = TimeoutSec == 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(TimeoutSec);
+            var started = new List<(string Target, Task<C2Subscription> Task)>();
             foreach (var id in StrategyId.Distinct())
             {
                 foreach (var channel in Channel.Distinct())
                 {
-                    if (!ShouldProcess(channel + ":" + id + " on " + session, "Subscribe")) continue;
-                    started.Add((id, channel, session.SubscribeAsync(channel, id, resume, TimeSpan.FromSeconds(TimeoutSec), StopToken)));
+                    var target = channel + ":" + id.ToString(CultureInfo.InvariantCulture);
+                    if (!ShouldProcess(target + " on " + session, "Subscribe")) continue;
+                    try { started.Add((target, session.SubscribeAsync(channel, id, resume, timeout, StopToken))); }
+                    catch (InvalidOperationException ex) { WriteError(Error("C2SessionClosed", ex, session, ex.Message)); return; }
                 }
             }
-            foreach (var (id, channel, task) in started)
+            foreach (var (target, task) in started)
             {
                 try
                 {
@@ -66,21 +63,20 @@ namespace C2WebSocket.Commands
                 catch (C2ServerErrorException ex)
                 {
                     WriteDiagnostics();
-                    var record = Error(ex, "C2SubscriptionRefused", C2Session.CategoryFor(ex.Error.Code), channel + ":" + id, ex.Message);
-                    record.ErrorDetails.RecommendedAction = ex.Error.Code == "FORBIDDEN" ? "Check that this API key is authorized for strategy " + id + "." : "Correct the request and try again.";
-                    WriteError(record);
+                    var action = string.Equals(ex.Error.Code, "FORBIDDEN", StringComparison.OrdinalIgnoreCase) ? "Check that this API key is authorized for " + target + "." : "Correct the request and try again.";
+                    WriteError(Error("C2SubscriptionRefused", ex, target, ex.Message, C2ErrorTable.ForServerCode(ex.Error.Code), action));
                 }
                 catch (C2LimitException ex)
                 {
-                    WriteError(Error(ex, ex.ErrorId, ErrorCategory.LimitsExceeded, channel + ":" + id, ex.Message));
+                    WriteError(Error(ex.ErrorId, ex, target, ex.Message));
                 }
                 catch (TimeoutException ex)
                 {
-                    WriteError(Error(ex, "C2SubscriptionTimeout", ErrorCategory.OperationTimeout, channel + ":" + id, ex.Message));
+                    WriteError(Error("C2SubscriptionTimeout", ex, target, ex.Message));
                 }
                 catch (InvalidOperationException ex)
                 {
-                    WriteError(Error(ex, "C2SessionClosed", ErrorCategory.ResourceUnavailable, session, ex.Message));
+                    WriteError(Error("C2SessionClosed", ex, session, ex.Message));
                 }
             }
         }
@@ -95,11 +91,6 @@ namespace C2WebSocket.Commands
         [ValidateNotNull]
         public C2Subscription[]? Subscription { get; set; }
 
-        [Parameter(ParameterSetName = "StrategyId")]
-        [ArgumentCompleter(typeof(SessionCompleter))]
-        [ValidateNotNull]
-        public C2Session? Session { get; set; }
-
         [Parameter(ParameterSetName = "StrategyId", Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
         [ValidateRange(1, long.MaxValue)]
@@ -110,8 +101,9 @@ namespace C2WebSocket.Commands
         [ArgumentCompleter(typeof(ChannelCompleter))]
         public string[]? Channel { get; set; }
 
+        /// <summary>Seconds to wait for the server's reply to each unsubscribe; 0 waits without limit.</summary>
         [Parameter]
-        [ValidateRange(1, 3600)]
+        [ValidateRange(0, 86400)]
         public int TimeoutSec { get; set; } = 10;
 
         [Parameter]
@@ -126,34 +118,34 @@ namespace C2WebSocket.Commands
             }
             else
             {
-                var session = ResolveSession(Session);
+                var session = ResolveSession();
                 var list = new List<C2Subscription>();
                 foreach (var id in StrategyId!)
                 {
-                    var found = session.Subscriptions.Where(s => s.StrategyId == id && (Channel == null || Channel.Contains(s.Channel))).ToList();
+                    var found = session.Subscriptions.Where(s => s.StrategyId == id && (Channel == null || Channel.Contains(s.Channel)) &&
+                                                                 s.State != C2SubscriptionState.Removed && s.State != C2SubscriptionState.Closed).ToList();
                     if (found.Count == 0)
-                        WriteError(Error(new ItemNotFoundException("Not subscribed."), "C2SubscriptionNotFound", ErrorCategory.ObjectNotFound, id,
-                            "Parameter -StrategyId: session " + session.Id + " has no subscription to strategy " + id + (Channel == null ? "" : " on " + string.Join(", ", Channel)) + "."));
+                        WriteError(Error("C2SubscriptionNotFound", new ItemNotFoundException("Not subscribed."), id,
+                            "Parameter -StrategyId: session " + session.Id.ToString(CultureInfo.InvariantCulture) + " has no subscription to strategy " + id.ToString(CultureInfo.InvariantCulture) +
+                            (Channel == null ? "" : " on " + string.Join(", ", Channel)) + "."));
                     list.AddRange(found);
                 }
                 targets = list;
             }
+            var timeout = TimeoutSec == 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(TimeoutSec);
             foreach (var sub in targets)
             {
                 Touch(sub.Session);
-                if (!ShouldProcess(sub.Key + " on " + sub.Session, "Unsubscribe")) continue;
+                if (!ShouldProcess(sub + " on " + sub.Session, "Unsubscribe")) continue;
                 try
                 {
-                    Await(ct => sub.Session.UnsubscribeAsync(sub, TimeSpan.FromSeconds(TimeoutSec), ct));
+                    var result = Await(ct => sub.Session.UnsubscribeAsync(sub, timeout, ct));
+                    WriteVerbose("Unsubscribed from " + sub + (result.Answered ? "" : " (the server did not answer; messages that still arrive for it are dropped)") + "; " +
+                                 result.Dropped.ToString(CultureInfo.InvariantCulture) + " queued message(s) of it were discarded.");
                 }
                 catch (C2ServerErrorException ex)
                 {
-                    WriteError(Error(ex, "C2UnsubscribeRefused", C2Session.CategoryFor(ex.Error.Code), sub, ex.Message));
-                }
-                catch (Exception ex) when (ex is System.Net.WebSockets.WebSocketException || ex is InvalidOperationException)
-                {
-                    WriteError(Error(ex, "C2UnsubscribeFailed", ErrorCategory.ConnectionError, sub,
-                        "Unsubscribing from " + sub.Key + " could not be sent (" + ex.Message + "); it is removed locally and not restored after a reconnect."));
+                    WriteError(Error("C2UnsubscribeRefused", ex, sub, ex.Message, C2ErrorTable.ForServerCode(ex.Error.Code)));
                 }
                 WriteDiagnostics();
                 if (PassThru) WriteObject(sub);
@@ -166,11 +158,6 @@ namespace C2WebSocket.Commands
     [OutputType(typeof(C2Subscription))]
     public sealed class GetC2SubscriptionCommand : C2SessionCmdletBase
     {
-        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(SessionCompleter))]
-        [ValidateNotNull]
-        public C2Session? Session { get; set; }
-
         [Parameter(Position = 0)]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
         [ValidateRange(1, long.MaxValue)]
@@ -183,7 +170,7 @@ namespace C2WebSocket.Commands
 
         protected override void ProcessRecord()
         {
-            var session = ResolveSession(Session);
+            var session = ResolveSession();
             foreach (var s in session.Subscriptions)
             {
                 if (StrategyId != null && !StrategyId.Contains(s.StrategyId)) continue;

@@ -2,6 +2,7 @@ using System;
 using System.Net;
 using System.Security;
 using C2WebSocket.Protocol;
+using C2WebSocket.Transport;
 
 namespace C2WebSocket
 {
@@ -38,12 +39,25 @@ namespace C2WebSocket
         public int InboxCapacity { get; set; } = 10000;
         public int MaxMessageBytes { get; set; } = 1024 * 1024;
         public string? CheckpointPath { get; set; }
+        /// <summary>The JSON type resume_from is sent as first. The session switches to the other one when the server
+        /// refuses it with INVALID_PARAMETER (field ResumeFrom), unless <see cref="ResumeFromTypeFixed"/>.</summary>
         public ResumeFromWireType ResumeFromType { get; set; } = ResumeFromWireType.String;
+        /// <summary>-ResumeFromFormat was given: use it and never switch.</summary>
+        public bool ResumeFromTypeFixed { get; set; }
 
         /// <summary>How often processed seq_ids are made durable while a Receive-C2Signal runs (also at its end).</summary>
         public TimeSpan CheckpointFlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
         /// <summary>Seed for reconnect jitter (tests make it deterministic).</summary>
         public int? JitterSeed { get; set; }
+
+        /// <summary>Every timer, delay and clock read of the session goes through this (tests pass a fake one).</summary>
+        public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+        /// <summary>How connections are opened (tests pass an in-memory transport).</summary>
+        public IC2Transport Transport { get; set; } = WebSocketTransportFactory.Instance;
+
+        /// <summary>A session of Test-C2Connection: it does not take a session id of the runspace.</summary>
+        public bool IsProbe { get; set; }
     }
 }

@@ -1,167 +1,142 @@
 using System;
-using System.Collections.Generic;
 using System.Globalization;
-using System.Management.Automation;
 using System.Text;
-using System.Text.Json;
+using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
     /// <summary>
     /// A data message of a subscribed channel. The envelope fields are typed; the payload's schema is not
-    /// published by C2, so it is projected as-is: <see cref="Payload"/> holds it as an object and every
-    /// top-level payload field is also a property of the emitted object (<c>Where-Object symbol -eq 'ESZ6'</c>).
+    /// published by C2, so it stays as received and is decoded into plain values on first use (never on the
+    /// receive loop). The PowerShell layer exposes every top-level payload field as a property
+    /// (<c>Where-Object symbol -eq 'ESZ6'</c>).
     /// </summary>
     public abstract class C2StreamMessage
     {
         private readonly byte[] _utf8;
-        private readonly PayloadFields _fields;
-        private string? _raw;
-        private PSObject? _payload;
+        private readonly int _payloadStart, _payloadLength;
+        private readonly TokenRef _id, _timestamp;
+        private PayloadFields? _fields;
+        private string? _idText;
+        private DateTimeOffset? _timestampValue;
+        private bool _timestampParsed;
 
-        internal C2StreamMessage(int sessionId, string channel, long? strategyId, long? seqId, string? id, DateTimeOffset? timestamp,
-            DateTimeOffset receivedAt, PayloadFields fields, byte[] utf8)
+        internal C2StreamMessage(int sessionId, string channel, long? strategyId, in Envelope env, byte[] utf8, DateTimeOffset receivedAt, long epoch)
         {
             SessionId = sessionId;
             Channel = channel;
             StrategyId = strategyId;
-            SeqId = seqId;
-            Id = id;
-            Timestamp = timestamp;
+            SeqId = env.SeqId;
+            _id = env.Id;
+            _timestamp = env.Timestamp;
+            _payloadStart = env.PayloadStart;
+            _payloadLength = env.PayloadIsObject ? env.PayloadLength : 0;
             ReceivedAt = receivedAt;
-            _fields = fields;
             _utf8 = utf8;
+            Epoch = epoch;
         }
 
         public int SessionId { get; }
         public string Channel { get; }
+        /// <summary>The strategy, from the message (payload or envelope) or, when the message does not name it, from
+        /// the connection that carried it (each such strategy then has its own). Empty only when it cannot be known.</summary>
         public long? StrategyId { get; }
         public long? SeqId { get; }
-        public string? Id { get; }
-        /// <summary>The server's timestamp of the message.</summary>
-        public DateTimeOffset? Timestamp { get; }
+        /// <summary>The server's message id.</summary>
+        public string? Id => _idText ??= _id.Decode(_utf8);
+
+        /// <summary>The server's timestamp of the message (UTC).</summary>
+        public DateTimeOffset? Timestamp
+        {
+            get
+            {
+                if (!_timestampParsed)
+                {
+                    _timestampValue = Timestamps.TryParse(_timestamp.Decode(_utf8), out var t) ? t : (DateTimeOffset?)null;
+                    _timestampParsed = true;
+                }
+                return _timestampValue;
+            }
+        }
+
         /// <summary>When this client received it (local clock, UTC).</summary>
         public DateTimeOffset ReceivedAt { get; }
 
-        /// <summary>The payload as a PSCustomObject (built on first use; its fields are also properties of this object).</summary>
-        public PSObject? Payload => _payload ??= _fields.ToPSObject();
-
         /// <summary>The message exactly as the server sent it.</summary>
-        public string RawJson => _raw ??= Encoding.UTF8.GetString(_utf8);
+        public string RawJson => Encoding.UTF8.GetString(_utf8);
 
-        internal PayloadFields Fields => _fields;
+        internal int RawLength => _utf8.Length;
+        internal long Epoch { get; }
+        internal StreamKey Key => new StreamKey(Channel, StrategyId);
+
+        /// <summary>The payload's fields, decoded on first use.</summary>
+        internal PayloadFields Fields => _fields ??= PayloadFields.Decode(_utf8, _payloadStart, _payloadLength);
 
         public override string ToString() =>
             string.Format(CultureInfo.InvariantCulture, "{0} strategy {1} seq {2}", Channel, StrategyId?.ToString(CultureInfo.InvariantCulture) ?? "?", SeqId?.ToString(CultureInfo.InvariantCulture) ?? "-");
     }
 
-    /// <summary>
-    /// The top-level fields of a payload object, decoded once on the receive loop into plain .NET values. No
-    /// PowerShell objects are built there: the engine reaches the fields through <see cref="C2StreamMessageAdapter"/>.
-    /// </summary>
-    internal sealed class PayloadFields
-    {
-        public static readonly PayloadFields None = new PayloadFields(Array.Empty<string>(), Array.Empty<object?>(), 0, isObject: false);
-
-        private PayloadFields(string[] names, object?[] values, int count, bool isObject)
-        {
-            Names = names; Values = values; Count = count; IsObject = isObject;
-        }
-
-        public string[] Names { get; }
-        public object?[] Values { get; }
-        public int Count { get; }
-        public bool IsObject { get; }
-
-        /// <summary>Index of a field by name (case-insensitive, as PowerShell property names are), or -1.</summary>
-        public int IndexOf(string name)
-        {
-            for (var i = 0; i < Count; i++)
-                if (string.Equals(Names[i], name, StringComparison.OrdinalIgnoreCase)) return i;
-            return -1;
-        }
-
-        /// <param name="previousNames">The names of the previous payload: messages of a stream repeat their field
-        /// names, so those strings are reused instead of allocated again.</param>
-        /// <param name="depth">How deep this object is nested in the message (nesting is cut off past 32).</param>
-        public static PayloadFields From(JsonElement? payload, string[]? previousNames = null, int depth = 0)
-        {
-            if (!(payload is JsonElement e) || e.ValueKind != JsonValueKind.Object) return None;
-            var names = new string[8];
-            var values = new object?[8];
-            var n = 0;
-            foreach (var p in e.EnumerateObject())
-            {
-                // Hostile or sloppy JSON: an empty name cannot be a PowerShell property, and for a repeated name
-                // (in any letter case) the last value wins, as in most JSON readers. RawJson keeps everything.
-                string name;
-                if (previousNames != null && n < previousNames.Length && previousNames[n] != null && p.NameEquals(previousNames[n])) name = previousNames[n];
-                else
-                {
-                    name = p.Name;
-                    if (name.Length == 0) continue;
-                }
-                var value = JsonProjection.ToPowerShell(p.Value, depth + 1);
-                var at = -1;
-                for (var i = 0; i < n; i++) if (string.Equals(names[i], name, StringComparison.OrdinalIgnoreCase)) { at = i; break; }
-                if (at >= 0) { names[at] = name; values[at] = value; continue; }
-                if (n == names.Length) { Array.Resize(ref names, n * 2); Array.Resize(ref values, n * 2); }
-                names[n] = name;
-                values[n] = value;
-                n++;
-            }
-            return new PayloadFields(names, values, n, isObject: true);
-        }
-
-        public PSObject? ToPSObject()
-        {
-            if (!IsObject) return null;
-            var pso = new PSObject();
-            for (var i = 0; i < Count; i++) pso.Properties.Add(new PSNoteProperty(Names[i], Values[i]));
-            return pso;
-        }
-    }
-
     /// <summary>A <c>strategy.signal</c> message.</summary>
     public sealed class C2Signal : C2StreamMessage
     {
-        internal C2Signal(int sessionId, long? strategyId, long? seqId, string? id, DateTimeOffset? ts, DateTimeOffset received, PayloadFields fields, byte[] utf8)
-            : base(sessionId, Protocol.Channels.Signal, strategyId, seqId, id, ts, received, fields, utf8) { }
+        internal C2Signal(int sessionId, long? strategyId, in Envelope env, byte[] utf8, DateTimeOffset receivedAt, long epoch)
+            : base(sessionId, Channels.Signal, strategyId, env, utf8, receivedAt, epoch) { }
     }
 
     /// <summary>A <c>strategy.positions</c> message.</summary>
     public sealed class C2PositionUpdate : C2StreamMessage
     {
-        internal C2PositionUpdate(int sessionId, long? strategyId, long? seqId, string? id, DateTimeOffset? ts, DateTimeOffset received, PayloadFields fields, byte[] utf8)
-            : base(sessionId, Protocol.Channels.Positions, strategyId, seqId, id, ts, received, fields, utf8) { }
+        internal C2PositionUpdate(int sessionId, long? strategyId, in Envelope env, byte[] utf8, DateTimeOffset receivedAt, long epoch)
+            : base(sessionId, Channels.Positions, strategyId, env, utf8, receivedAt, epoch) { }
     }
 
-    /// <summary>Turns JSON into PowerShell values without knowing the schema.</summary>
-    internal static class JsonProjection
+    /// <summary>Why a range of messages did not reach the pipeline (the TargetObject of the ErrorRecord).</summary>
+    public enum C2DeliveryProblem
     {
-        /// <summary>Objects become PSCustomObjects, arrays object[], integers long, other numbers decimal (prices stay exact) or double.</summary>
-        public static object? ToPowerShell(JsonElement e, int depth = 0)
+        /// <summary>The server stopped replaying: a replay page added nothing (reference §8.3). Fetch the range from REST.</summary>
+        ReplayLimitExceeded,
+        /// <summary>The inbox of a strategy.positions stream was full; position updates cannot be replayed.</summary>
+        InboxOverflow,
+        /// <summary>A subscription could not be restored after a reconnect.</summary>
+        ResubscribeFailed,
+        /// <summary>seq_id 1 (or lower) may have been published while no resume point existed; resume_from cannot fetch it.</summary>
+        NotReplayable,
+    }
+
+    /// <summary>A range of messages of one stream that did not reach the pipeline, reported in order with the stream.</summary>
+    public sealed class C2DeliveryGap
+    {
+        internal C2DeliveryGap(int sessionId, C2DeliveryProblem problem, string channel, long? strategyId, long? afterSeqId, string message)
         {
-            switch (e.ValueKind)
+            SessionId = sessionId; Problem = problem; Channel = channel; StrategyId = strategyId; AfterSeqId = afterSeqId; Message = message;
+        }
+        public int SessionId { get; }
+        public C2DeliveryProblem Problem { get; }
+        public string Channel { get; }
+        public long? StrategyId { get; }
+        /// <summary>The missing messages have a seq_id greater than this (null: from the start of the stream).</summary>
+        public long? AfterSeqId { get; }
+        /// <summary>...and smaller than this: the first seq_id delivered after the gap, once known.</summary>
+        public long? BeforeSeqId { get; internal set; }
+        /// <summary>How many messages are known to be affected, when the client could count them.</summary>
+        public long? Count { get; internal set; }
+        /// <summary>The server time window the range falls in, when known (for a REST query).</summary>
+        public DateTimeOffset? From { get; internal set; }
+        public DateTimeOffset? To { get; internal set; }
+        /// <summary>What the server said, verbatim, when it said something.</summary>
+        public string? ServerMessage { get; internal set; }
+        public string Message { get; internal set; }
+
+        public string Range
+        {
+            get
             {
-                case JsonValueKind.Object:
-                    if (depth > 32) return e.GetRawText();
-                    return PayloadFields.From(e, null, depth).ToPSObject();
-                case JsonValueKind.Array:
-                    if (depth > 32) return e.GetRawText();
-                    var list = new List<object?>();
-                    foreach (var item in e.EnumerateArray()) list.Add(ToPowerShell(item, depth + 1));
-                    return list.ToArray();
-                case JsonValueKind.String:
-                    return e.GetString();
-                case JsonValueKind.Number:
-                    if (e.TryGetInt64(out var l)) return l;
-                    if (e.TryGetDecimal(out var m)) return m;
-                    return e.GetDouble();
-                case JsonValueKind.True: return true;
-                case JsonValueKind.False: return false;
-                default: return null;
+                var lo = AfterSeqId.HasValue ? "seq_id > " + AfterSeqId.Value.ToString(CultureInfo.InvariantCulture) : "seq_id from the start";
+                var hi = BeforeSeqId.HasValue ? " and < " + BeforeSeqId.Value.ToString(CultureInfo.InvariantCulture) : " (upper bound not yet known: up to the next delivered message)";
+                return lo + hi;
             }
         }
+
+        public override string ToString() => Problem + " " + Channel + ":" + (StrategyId?.ToString(CultureInfo.InvariantCulture) ?? "?") + " " + Range;
     }
 }

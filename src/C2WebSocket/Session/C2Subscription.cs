@@ -1,6 +1,5 @@
 using System;
-using System.Globalization;
-using System.Threading.Tasks;
+using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
@@ -10,44 +9,45 @@ namespace C2WebSocket
         Pending,
         /// <summary>Acknowledged by the server.</summary>
         Active,
-        /// <summary>Refused by the server (the error is in <see cref="C2Subscription.LastError"/>).</summary>
+        /// <summary>Refused by the server, or not restored (the error is in <see cref="C2Subscription.LastError"/>).</summary>
         Failed,
-        /// <summary>Unsubscribed.</summary>
+        /// <summary>Unsubscribed with Remove-C2Subscription.</summary>
         Removed,
+        /// <summary>Its session was closed (Disconnect-C2Socket) or failed.</summary>
+        Closed,
     }
 
-    /// <summary>One (channel, strategy) subscription of a session.</summary>
+    /// <summary>One (channel, strategy) subscription of a session. Only the session loop changes it; readers see a recent state.</summary>
     public sealed class C2Subscription
     {
-        internal C2Subscription(C2Session session, string channel, long strategyId)
+        internal C2Subscription(C2Session session, StreamKey key)
         {
             Session = session;
-            Channel = channel;
-            StrategyId = strategyId;
+            Key = key;
         }
 
         /// <summary>The owning session (lets Remove-C2Subscription and Receive-C2Signal bind from the pipeline).</summary>
         public C2Session Session { get; }
         public int SessionId => Session.Id;
-        public string Channel { get; }
-        public long StrategyId { get; }
+        public string Channel => Key.Channel;
+        public long StrategyId => Key.StrategyId ?? 0;
         public C2SubscriptionState State { get; internal set; }
         public DateTimeOffset? SubscribedAt { get; internal set; }
         /// <summary>The resume_from sent with the latest subscribe (strategy.signal only).</summary>
         public long? ResumeFrom { get; internal set; }
-        /// <summary>The highest seq_id queued for the pipeline.</summary>
-        public long? LastSeqId => Session.LastQueuedSeq(Channel, StrategyId);
-        /// <summary>How many times it was re-sent after a reconnect.</summary>
+        /// <summary>The highest seq_id of this stream the session has queued for the pipeline (or skipped as older than its watch).</summary>
+        public long? LastSeqId { get; internal set; }
+        /// <summary>How many times it was sent again (reconnects, replay pages, inbox recovery).</summary>
         public int Resubscribes { get; internal set; }
+        /// <summary>Which connection of the session carries it (0 unless the server's messages do not name their strategy).</summary>
+        public int ConnectionId { get; internal set; }
+        /// <summary>True while the session cannot confirm that nothing was published since the stream was first watched:
+        /// no signal has arrived yet and its very first one (seq_id 1) could not be replayed by the protocol.</summary>
+        public bool Unverified { get; internal set; }
         public string? LastError { get; internal set; }
 
-        internal TaskCompletionSource<bool> Acked = NewTcs();
-        internal static TaskCompletionSource<bool> NewTcs() => new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        internal StreamKey Key { get; }
 
-        internal string Key => StreamKey(Channel, StrategyId);
-        internal static string StreamKey(string channel, long? strategyId) =>
-            channel + ":" + (strategyId?.ToString(CultureInfo.InvariantCulture) ?? "?");
-
-        public override string ToString() => Key;
+        public override string ToString() => Key.ToString();
     }
 }

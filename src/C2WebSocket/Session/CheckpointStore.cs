@@ -1,22 +1,56 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Text.Json;
 using System.Threading;
+using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
+    /// <summary>What a checkpoint knows of one stream: the last processed seq_id (with its sequence epoch and server
+    /// time), or, for a stream that has delivered nothing yet, since when it has been watched.</summary>
+    internal readonly struct CheckpointEntry
+    {
+        public CheckpointEntry(long? seq, long epoch, DateTimeOffset? at, DateTimeOffset? watchingSince)
+        {
+            Seq = seq; Epoch = epoch; At = at; WatchingSince = watchingSince;
+        }
+        public long? Seq { get; }
+        public long Epoch { get; }
+        public DateTimeOffset? At { get; }
+        public DateTimeOffset? WatchingSince { get; }
+
+        /// <summary>The entry that covers more: a seq beats a watch time; a later epoch beats an earlier one; then the higher seq; an earlier watch beats a later one.</summary>
+        public static CheckpointEntry Merge(CheckpointEntry a, CheckpointEntry b)
+        {
+            if (a.Seq.HasValue != b.Seq.HasValue) return a.Seq.HasValue ? a : b;
+            if (a.Seq.HasValue)
+            {
+                if (a.Epoch != b.Epoch) return a.Epoch > b.Epoch ? a : b;
+                return a.Seq >= b.Seq ? a : b;
+            }
+            if (!a.WatchingSince.HasValue) return b;
+            if (!b.WatchingSince.HasValue) return a;
+            return a.WatchingSince <= b.WatchingSince ? a : b;
+        }
+    }
+
     /// <summary>
-    /// The last processed seq_id per stream, in a small JSON file. Writes are atomic (a temporary file in the
-    /// same folder, flushed to disk, then renamed over the old one, so a crash leaves the old or the new file,
-    /// never half of one) and merged under an exclusive lock file, taking the higher seq_id per stream, so two
-    /// sessions or two processes sharing the file never corrupt it or move it backwards.
+    /// The last processed seq_id per stream, in a small JSON file. Writes are atomic (a temporary file in the same
+    /// folder, flushed to disk, then renamed over the old one, so a crash leaves the old or the new file, never half
+    /// of one) and merged under an exclusive lock file (<see cref="CheckpointEntry.Merge"/>), so two sessions or two
+    /// processes sharing the file never corrupt it or move it backwards. It also remembers since when a stream without
+    /// a seq_id has been watched, and which JSON type of resume_from the server takes. Thread-safe: the session loop
+    /// reads resume points and records watch times; the pipeline thread advances and flushes.
     /// </summary>
     internal sealed class CheckpointStore
     {
         private readonly object _gate = new object();
-        private readonly Dictionary<string, long> _pending = new Dictionary<string, long>(StringComparer.Ordinal);
-        private Dictionary<string, long> _known;
+        private readonly Dictionary<string, CheckpointEntry> _pending = new Dictionary<string, CheckpointEntry>(StringComparer.Ordinal);
+        private Dictionary<string, CheckpointEntry> _known;
+        private ResumeFromWireType? _format;
+        private bool _formatDirty;
 
         public CheckpointStore(string path)
         {
@@ -24,40 +58,62 @@ namespace C2WebSocket
             var dir = System.IO.Path.GetDirectoryName(Path);
             if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
                 throw new DirectoryNotFoundException("The folder of the checkpoint file does not exist: " + dir);
-            _known = WithLock(ReadFile);
+            var read = WithLock(ReadFile);
+            _known = read.Streams;
+            _format = read.Format;
         }
 
         public string Path { get; }
 
-        public long? Get(string streamKey)
+        public CheckpointEntry? Get(StreamKey key)
         {
-            lock (_gate) return _known.TryGetValue(streamKey, out var v) ? v : (long?)null;
+            lock (_gate) return _known.TryGetValue(key.ToString(), out var v) ? v : (CheckpointEntry?)null;
         }
 
-        public IReadOnlyDictionary<string, long> Snapshot()
+        public IReadOnlyDictionary<string, CheckpointEntry> Snapshot()
         {
-            lock (_gate) return new Dictionary<string, long>(_known);
+            lock (_gate) return new Dictionary<string, CheckpointEntry>(_known, StringComparer.Ordinal);
+        }
+
+        /// <summary>The JSON type of resume_from the server was found to take (remembered for the next session).</summary>
+        public ResumeFromWireType? ResumeFormat
+        {
+            get { lock (_gate) return _format; }
+            set { lock (_gate) { if (_format != value) { _format = value; _formatDirty = true; } } }
         }
 
         /// <summary>Records progress in memory; <see cref="Flush"/> makes it durable.</summary>
-        public void Advance(string streamKey, long seq)
+        public void Advance(StreamKey key, long epoch, long seq, DateTimeOffset? at) =>
+            Note(key.ToString(), new CheckpointEntry(seq, epoch, at, null));
+
+        /// <summary>Records that a stream with no seq_id is watched since <paramref name="since"/> (kept only when nothing better is known).</summary>
+        public void Watch(StreamKey key, DateTimeOffset since) => Note(key.ToString(), new CheckpointEntry(null, 0, null, since));
+
+        private void Note(string key, CheckpointEntry entry)
         {
             lock (_gate)
             {
-                if (_known.TryGetValue(streamKey, out var old) && old >= seq) return;
-                _known[streamKey] = seq;
-                _pending[streamKey] = seq;
+                var merged = _known.TryGetValue(key, out var old) ? CheckpointEntry.Merge(old, entry) : entry;
+                if (_known.TryGetValue(key, out old) && Same(old, merged)) return;
+                _known[key] = merged;
+                _pending[key] = merged;
             }
         }
 
+        private static bool Same(CheckpointEntry a, CheckpointEntry b) =>
+            a.Seq == b.Seq && a.Epoch == b.Epoch && a.At == b.At && a.WatchingSince == b.WatchingSince;
+
         public void Flush()
         {
-            Dictionary<string, long> toWrite;
+            Dictionary<string, CheckpointEntry> toWrite;
+            bool formatDirty;
             lock (_gate)
             {
-                if (_pending.Count == 0) return;
-                toWrite = new Dictionary<string, long>(_pending);
+                if (_pending.Count == 0 && !_formatDirty) return;
+                toWrite = new Dictionary<string, CheckpointEntry>(_pending, StringComparer.Ordinal);
+                formatDirty = _formatDirty;
                 _pending.Clear();
+                _formatDirty = false;
             }
             try
             {
@@ -65,14 +121,15 @@ namespace C2WebSocket
                 {
                     var onDisk = ReadFile();
                     foreach (var kv in toWrite)
-                        if (!onDisk.TryGetValue(kv.Key, out var d) || d < kv.Value) onDisk[kv.Key] = kv.Value;
-                    WriteAtomically(onDisk);
-                    return onDisk;
+                        onDisk.Streams[kv.Key] = onDisk.Streams.TryGetValue(kv.Key, out var d) ? CheckpointEntry.Merge(d, kv.Value) : kv.Value;
+                    var format = formatDirty ? ResumeFormat : onDisk.Format ?? ResumeFormat;
+                    WriteAtomically(onDisk.Streams, format);
+                    return onDisk.Streams;
                 });
                 lock (_gate)
                 {
                     foreach (var kv in merged)
-                        if (!_known.TryGetValue(kv.Key, out var k) || k < kv.Value) _known[kv.Key] = kv.Value;
+                        _known[kv.Key] = _known.TryGetValue(kv.Key, out var k) ? CheckpointEntry.Merge(k, kv.Value) : kv.Value;
                 }
             }
             catch
@@ -80,15 +137,22 @@ namespace C2WebSocket
                 lock (_gate)
                 {
                     foreach (var kv in toWrite)
-                        if (!_pending.TryGetValue(kv.Key, out var p) || p < kv.Value) _pending[kv.Key] = kv.Value;
+                        _pending[kv.Key] = _pending.TryGetValue(kv.Key, out var p) ? CheckpointEntry.Merge(p, kv.Value) : kv.Value;
+                    _formatDirty |= formatDirty;
                 }
                 throw;
             }
         }
 
-        private Dictionary<string, long> ReadFile()
+        private sealed class FileContent
         {
-            var result = new Dictionary<string, long>(StringComparer.Ordinal);
+            public Dictionary<string, CheckpointEntry> Streams = new Dictionary<string, CheckpointEntry>(StringComparer.Ordinal);
+            public ResumeFromWireType? Format;
+        }
+
+        private FileContent ReadFile()
+        {
+            var result = new FileContent();
             if (!File.Exists(Path)) return result;
             var bytes = File.ReadAllBytes(Path);
             if (bytes.Length == 0) return result;
@@ -96,12 +160,16 @@ namespace C2WebSocket
             {
                 using (var doc = JsonDocument.Parse(bytes))
                 {
-                    if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("streams", out var streams) && streams.ValueKind == JsonValueKind.Object)
+                    var root = doc.RootElement;
+                    if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("streams", out var streams) || streams.ValueKind != JsonValueKind.Object)
+                        throw new InvalidDataException("missing 'streams'");
+                    foreach (var p in streams.EnumerateObject())
                     {
-                        foreach (var p in streams.EnumerateObject())
-                            if (p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt64(out var v)) result[p.Name] = v;
+                        if (p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt64(out var v)) result.Streams[p.Name] = new CheckpointEntry(v, 0, null, null); // version 1
+                        else if (p.Value.ValueKind == JsonValueKind.Object) result.Streams[p.Name] = ReadEntry(p.Value);
                     }
-                    else throw new InvalidDataException("missing 'streams'");
+                    if (root.TryGetProperty("resumeFromFormat", out var f) && f.ValueKind == JsonValueKind.String &&
+                        Enum.TryParse<ResumeFromWireType>(f.GetString(), true, out var format)) result.Format = format;
                 }
             }
             catch (Exception ex) when (ex is JsonException || ex is InvalidDataException)
@@ -111,7 +179,17 @@ namespace C2WebSocket
             return result;
         }
 
-        private void WriteAtomically(Dictionary<string, long> data)
+        private static CheckpointEntry ReadEntry(JsonElement e)
+        {
+            long? seq = e.TryGetProperty("seq", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var sv) ? sv : (long?)null;
+            var epoch = e.TryGetProperty("epoch", out var ep) && ep.ValueKind == JsonValueKind.Number && ep.TryGetInt64(out var epv) ? epv : 0;
+            return new CheckpointEntry(seq, epoch, Time(e, "at"), Time(e, "watchingSince"));
+        }
+
+        private static DateTimeOffset? Time(JsonElement e, string name) =>
+            e.TryGetProperty(name, out var t) && t.ValueKind == JsonValueKind.String && Timestamps.TryParse(t.GetString(), out var v) ? v : (DateTimeOffset?)null;
+
+        private void WriteAtomically(Dictionary<string, CheckpointEntry> data, ResumeFromWireType? format)
         {
             var tmp = Path + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".tmp";
             try
@@ -121,10 +199,18 @@ namespace C2WebSocket
                     using (var w = new Utf8JsonWriter(fs, new JsonWriterOptions { Indented = true }))
                     {
                         w.WriteStartObject();
-                        w.WriteNumber("version", 1);
-                        w.WriteString("updated", DateTimeOffset.UtcNow.ToString("o"));
+                        w.WriteNumber("version", 2);
+                        w.WriteString("updated", DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture));
+                        if (format.HasValue) w.WriteString("resumeFromFormat", format.Value.ToString());
                         w.WriteStartObject("streams");
-                        foreach (var kv in data) w.WriteNumber(kv.Key, kv.Value);
+                        foreach (var kv in data)
+                        {
+                            w.WriteStartObject(kv.Key);
+                            if (kv.Value.Seq is long seq) { w.WriteNumber("seq", seq); w.WriteNumber("epoch", kv.Value.Epoch); }
+                            if (kv.Value.At is DateTimeOffset at) w.WriteString("at", Iso(at));
+                            if (kv.Value.WatchingSince is DateTimeOffset since && !kv.Value.Seq.HasValue) w.WriteString("watchingSince", Iso(since));
+                            w.WriteEndObject();
+                        }
                         w.WriteEndObject();
                         w.WriteEndObject();
                     }
@@ -138,6 +224,8 @@ namespace C2WebSocket
                 if (File.Exists(tmp)) File.Delete(tmp);
             }
         }
+
+        private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
         /// <summary>
         /// An exclusive lock on a file beside the checkpoint, shared by every session and process. The lock file

@@ -1,191 +1,342 @@
 using System;
 using System.Collections.Generic;
-using System.Management.Automation;
 using System.Threading;
+using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
-    /// <summary>Why a range of messages could not be delivered (the TargetObject of the ErrorRecord).</summary>
-    public enum C2DeliveryProblem
+    /// <summary>A position the checkpoint may move to although nothing was written (messages skipped as older than a watch).</summary>
+    internal sealed class PositionMarker
     {
-        /// <summary>The server's <c>gap</c> message: more than 1000 signals were missed; the rest must come from REST.</summary>
-        ReplayLimitExceeded,
-        /// <summary>The inbox was full. Signals are fetched again with resume_from; position updates are lost.</summary>
-        InboxOverflow,
-        /// <summary>A subscription could not be restored after a reconnect.</summary>
-        ResubscribeFailed,
-    }
-
-    /// <summary>A range of messages that did not reach the pipeline, reported in order with the stream.</summary>
-    public sealed class C2DeliveryGap
-    {
-        internal C2DeliveryGap(int sessionId, C2DeliveryProblem problem, string channel, long? strategyId, long? afterSeqId, string message)
-        {
-            SessionId = sessionId; Problem = problem; Channel = channel; StrategyId = strategyId; AfterSeqId = afterSeqId; Message = message;
-        }
-        public int SessionId { get; }
-        public C2DeliveryProblem Problem { get; }
-        public string Channel { get; }
-        public long? StrategyId { get; }
-        /// <summary>The missing messages have a seq_id greater than this (the last one delivered).</summary>
-        public long? AfterSeqId { get; }
-        /// <summary>...and smaller than this: the first seq_id delivered after the gap, once known.</summary>
-        public long? BeforeSeqId { get; internal set; }
-        /// <summary>How many messages are known to be affected, when the client could count them.</summary>
-        public long? Count { get; internal set; }
-        /// <summary>Whether the module recovers the range by itself (inbox overflow of strategy.signal).</summary>
-        public bool Recovering { get; internal set; }
-        /// <summary>What the server said, verbatim, when it said something.</summary>
-        public string? ServerMessage { get; internal set; }
-        public string Message { get; internal set; }
-
-        public string Range
-        {
-            get
-            {
-                var lo = AfterSeqId.HasValue ? "seq_id > " + AfterSeqId.Value : "seq_id from the start";
-                var hi = BeforeSeqId.HasValue ? " and < " + BeforeSeqId.Value : " (upper bound not yet known: up to the next delivered message)";
-                return lo + hi;
-            }
-        }
-
-        public override string ToString() => Problem + " " + Channel + ":" + StrategyId + " " + Range;
-    }
-
-    internal sealed class InboxItem
-    {
-        public InboxItem(C2StreamMessage message) { Message = message; Channel = message.Channel; StrategyId = message.StrategyId; }
-        public InboxItem(C2DeliveryGap gap) { Gap = gap; Channel = gap.Channel; StrategyId = gap.StrategyId; }
-        public C2StreamMessage? Message { get; }
-        public C2DeliveryGap? Gap { get; }
-        public string Channel { get; }
-        public long? StrategyId { get; }
+        public PositionMarker(StreamKey key, long epoch, long seq, DateTimeOffset? at) { Key = key; Epoch = epoch; Seq = seq; At = at; }
+        public StreamKey Key { get; }
+        public long Epoch { get; set; }
+        public long Seq { get; set; }
+        public DateTimeOffset? At { get; set; }
     }
 
     /// <summary>
-    /// The bounded queue between the receive loop and Receive-C2Signal. Adding never blocks (the receive loop
-    /// must stay free to answer heartbeats); a full inbox refuses data and the session decides what that means.
-    /// Gap notices are always accepted so a problem is never silent. Items a filtered reader does not want stay
-    /// queued for the next reader.
+    /// The queues between the session loop and Receive-C2Signal: one lane per stream, each with its own capacity, so
+    /// an unread stream's backlog never pushes a stream that is being read into overflow, and a filtered reader never
+    /// disturbs streams it does not read. Readers take the oldest item their filter accepts across lanes. Adding never
+    /// blocks (the loop must stay free to answer heartbeats). Notices (typed losses) and position markers travel in the
+    /// lane, in order with the messages, outside the capacity. This is the one structure both sides touch; it has its
+    /// own lock and nothing else.
     /// </summary>
     internal sealed class Inbox
     {
-        private readonly LinkedList<InboxItem> _items = new LinkedList<InboxItem>();
         private readonly object _gate = new object();
-        private int _dataCount;
-        private int _count;      // items of any kind, readable without the lock (a hint for spinning readers)
-        private int _waiting;    // readers blocked in Monitor.Wait: adders pulse only when there are some
+        private readonly Dictionary<StreamKey, Lane> _lanes = new Dictionary<StreamKey, Lane>();
+        private Lane[] _laneList = Array.Empty<Lane>();
+        private InboxWaiter[] _waiters = Array.Empty<InboxWaiter>();
+        private readonly Action<StreamKey> _roomAvailable;
+        private long _order;
+        private int _items;          // items of any kind, readable without the lock (a hint for spinning readers)
         private bool _completed;
+        private bool _cleared;
 
-        public Inbox(int capacity) { Capacity = capacity; }
+        public Inbox(int capacityPerStream, Action<StreamKey> roomAvailable)
+        {
+            CapacityPerStream = capacityPerStream;
+            _roomAvailable = roomAvailable;
+        }
 
-        public int Capacity { get; }
-        public int DataCount { get { lock (_gate) return _dataCount; } }
+        public int CapacityPerStream { get; }
+        public bool IsCompleted { get { lock (_gate) return _completed; } }
+        internal int ItemHint => Volatile.Read(ref _items);
 
-        public bool TryAdd(InboxItem item)
+        /// <summary>Data messages queued, over all streams.</summary>
+        public int Count
+        {
+            get { lock (_gate) { var n = 0; foreach (var l in _laneList) n += l.Data; return n; } }
+        }
+
+        public int CountOf(StreamKey key)
+        {
+            lock (_gate) return _lanes.TryGetValue(key, out var l) ? l.Data : 0;
+        }
+
+        // ----- the loop's side ------------------------------------------------------------------------
+
+        public bool HasRoom(StreamKey key)
+        {
+            lock (_gate) return !_lanes.TryGetValue(key, out var l) || l.Data < CapacityPerStream;
+        }
+
+        public void Add(StreamKey key, C2StreamMessage message) => Put(key, message, isData: true);
+
+        public void AddNotice(StreamKey key, C2DeliveryGap notice) => Put(key, notice, isData: false);
+
+        /// <summary>Moves the checkpoint position past skipped messages once the reader reaches this point (coalesced).</summary>
+        public void AddMarker(StreamKey key, long epoch, long seq, DateTimeOffset? at)
         {
             lock (_gate)
             {
-                if (_dataCount >= Capacity) return false;
-                _items.AddLast(item);
-                _dataCount++;
-                _count++;
-                if (_waiting > 0) Monitor.PulseAll(_gate);
-                return true;
+                if (_completed) return;
+                var lane = LaneFor(key);
+                if (lane.Count > 0 && lane.PeekLast().Item is PositionMarker tail) { tail.Epoch = epoch; tail.Seq = seq; tail.At = at; return; }
             }
+            Put(key, new PositionMarker(key, epoch, seq, at), isData: false);
         }
 
-        public void AddNotice(InboxItem item)
+        /// <summary>Asks for a call of the room callback once the reader has drained the stream to half its capacity.</summary>
+        public void WantRoom(StreamKey key)
+        {
+            var now = false;
+            lock (_gate)
+            {
+                var lane = LaneFor(key);
+                if (lane.Data <= CapacityPerStream / 2) now = true;
+                else lane.WantsRoom = true;
+            }
+            if (now) _roomAvailable(key);
+        }
+
+        /// <summary>Forgets a stream's queued items (Remove-C2Subscription). Returns how many messages were dropped.</summary>
+        public int Drop(StreamKey key)
         {
             lock (_gate)
             {
-                _items.AddLast(item);
-                _count++;
-                if (_waiting > 0) Monitor.PulseAll(_gate);
+                if (!_lanes.TryGetValue(key, out var lane)) return 0;
+                var dropped = lane.Data;
+                _items -= lane.Count;
+                _lanes.Remove(key);
+                RebuildList();
+                return dropped;
             }
         }
 
-        /// <summary>Puts back an item a reader took but could not deliver (the pipeline stopped while writing it).</summary>
-        public void Requeue(InboxItem item)
+        /// <summary>Forgets everything queued (Disconnect-C2Socket: nothing more is delivered). Returns how many messages were dropped.</summary>
+        public int Clear()
         {
             lock (_gate)
             {
-                _items.AddFirst(item);
-                if (item.Message != null) _dataCount++;
-                _count++;
-                if (_waiting > 0) Monitor.PulseAll(_gate);
+                var dropped = 0;
+                foreach (var l in _laneList) dropped += l.Data;
+                _lanes.Clear();
+                RebuildList();
+                _items = 0;
+                _cleared = true;
+                return dropped;
             }
         }
 
-        /// <summary>No more items will come (the session ended); waiting readers return.</summary>
+        /// <summary>No more items will come; waiting readers return.</summary>
         public void Complete()
         {
-            lock (_gate) { _completed = true; Monitor.PulseAll(_gate); }
+            lock (_gate) _completed = true;
+            Signal();
         }
 
-        public bool IsCompleted { get { lock (_gate) return _completed; } }
-
-        public void Wake()
+        private void Put(StreamKey key, object item, bool isData)
         {
-            lock (_gate) Monitor.PulseAll(_gate);
-        }
-
-        /// <summary>
-        /// Takes the oldest item the filter accepts, waiting up to <paramref name="wait"/>. Returns null on
-        /// timeout, cancellation, or when the inbox is completed and holds nothing the filter accepts.
-        /// </summary>
-        public InboxItem? Take(Func<InboxItem, bool>? filter, TimeSpan wait, CancellationToken cancel)
-        {
-            var deadline = DateTime.UtcNow + wait;
-            var spun = false;
-            while (true)
+            lock (_gate)
             {
-                lock (_gate)
+                if (_completed) return;
+                var lane = LaneFor(key);
+                lane.AddLast(new Slot(++_order, item));
+                if (isData) lane.Data++;
+                _items++;
+            }
+            Signal();
+        }
+
+        private Lane LaneFor(StreamKey key)
+        {
+            if (!_lanes.TryGetValue(key, out var lane))
+            {
+                _lanes[key] = lane = new Lane(key);
+                RebuildList();
+            }
+            return lane;
+        }
+
+        private void RebuildList()
+        {
+            var list = new Lane[_lanes.Count];
+            _lanes.Values.CopyTo(list, 0);
+            _laneList = list;
+        }
+
+        private void Signal()
+        {
+            var waiters = Volatile.Read(ref _waiters);
+            for (var i = 0; i < waiters.Length; i++) waiters[i].Signal();
+        }
+
+        // ----- the reader's side ----------------------------------------------------------------------
+
+        /// <summary>Whether an item the filter accepts is queued.</summary>
+        public bool Peekable(Func<StreamKey, bool>? filter)
+        {
+            lock (_gate)
+            {
+                foreach (var lane in _laneList)
+                    if (lane.Count > 0 && (filter == null || filter(lane.Key))) return true;
+                return false;
+            }
+        }
+
+        /// <summary>Takes the oldest item (message, notice or marker) whose stream the filter accepts.</summary>
+        public bool TryTake(Func<StreamKey, bool>? filter, out InboxTake taken)
+        {
+            StreamKey? room = null;
+            taken = default;
+            lock (_gate)
+            {
+                Lane? best = null;
+                foreach (var lane in _laneList)
                 {
-                    for (var node = _items.First; node != null; node = node.Next)
+                    if (lane.Count == 0 || (filter != null && !filter(lane.Key))) continue;
+                    if (best == null || lane.PeekFirst().Order < best.PeekFirst().Order) best = lane;
+                }
+                if (best != null)
+                {
+                    var slot = best.RemoveFirst();
+                    taken = new InboxTake(best.Key, slot.Item, slot.Order);
+                    _items--;
+                    if (slot.Item is C2StreamMessage)
                     {
-                        if (filter == null || filter(node.Value))
-                        {
-                            _items.Remove(node);
-                            _count--;
-                            if (node.Value.Message != null) _dataCount--;
-                            return node.Value;
-                        }
-                    }
-                    if (_completed || cancel.IsCancellationRequested) return null;
-                    var left = deadline - DateTime.UtcNow;
-                    if (left <= TimeSpan.Zero) return null;
-                    if (spun || filter != null)
-                    {
-                        // Bounded slices so a cancellation that raced the pulse is still seen promptly.
-                        _waiting++;
-                        try { Monitor.Wait(_gate, left < TimeSpan.FromMilliseconds(250) ? left : TimeSpan.FromMilliseconds(250)); }
-                        finally { _waiting--; }
-                        continue;
+                        best.Data--;
+                        if (best.WantsRoom && best.Data <= CapacityPerStream / 2) { best.WantsRoom = false; room = best.Key; }
                     }
                 }
-                // In a burst the next message is microseconds away: spin briefly (outside the lock) before
-                // paying for a sleep and a wake-up per message.
-                spun = true;
-                var spinner = new SpinWait();
-                var before = Volatile.Read(ref _count);
-                while (spinner.Count < 20 && Volatile.Read(ref _count) == before && !cancel.IsCancellationRequested) spinner.SpinOnce();
+            }
+            if (room.HasValue) _roomAvailable(room.Value);
+            return taken.Item != null;
+        }
+
+        /// <summary>Puts back, at the front of its stream, an item a reader took but could not deliver.</summary>
+        public void Requeue(in InboxTake taken)
+        {
+            lock (_gate)
+            {
+                if (_cleared) return;
+                var lane = LaneFor(taken.Key);
+                lane.AddFirst(new Slot(taken.Order, taken.Item));
+                if (taken.Item is C2StreamMessage) lane.Data++;
+                _items++;
+            }
+            Signal();
+        }
+
+        public void Register(InboxWaiter waiter)
+        {
+            lock (_gate)
+            {
+                var list = new List<InboxWaiter>(_waiters) { waiter };
+                Volatile.Write(ref _waiters, list.ToArray());
+            }
+        }
+
+        public void Unregister(InboxWaiter waiter)
+        {
+            lock (_gate)
+            {
+                var list = new List<InboxWaiter>(_waiters);
+                list.Remove(waiter);
+                Volatile.Write(ref _waiters, list.ToArray());
+            }
+        }
+
+        private readonly struct Slot
+        {
+            public Slot(long order, object item) { Order = order; Item = item; }
+            public long Order { get; }
+            public object Item { get; }
+        }
+
+        /// <summary>A double-ended ring of slots (no node per message: a queued signal costs its bytes and its object).</summary>
+        private sealed class Lane
+        {
+            private Slot[] _ring = new Slot[16];
+            private int _head;
+
+            public Lane(StreamKey key) { Key = key; }
+            public StreamKey Key { get; }
+            public int Count { get; private set; }
+            public int Data;
+            public bool WantsRoom;
+
+            public Slot PeekFirst() => _ring[_head];
+            public Slot PeekLast() => _ring[(_head + Count - 1) % _ring.Length];
+
+            public void AddLast(Slot s)
+            {
+                Grow();
+                _ring[(_head + Count) % _ring.Length] = s;
+                Count++;
+            }
+
+            public void AddFirst(Slot s)
+            {
+                Grow();
+                _head = (_head - 1 + _ring.Length) % _ring.Length;
+                _ring[_head] = s;
+                Count++;
+            }
+
+            public Slot RemoveFirst()
+            {
+                var s = _ring[_head];
+                _ring[_head] = default;
+                _head = (_head + 1) % _ring.Length;
+                Count--;
+                if (Count == 0) _head = 0;
+                return s;
+            }
+
+            private void Grow()
+            {
+                if (Count < _ring.Length) return;
+                var next = new Slot[_ring.Length * 2];
+                for (var i = 0; i < Count; i++) next[i] = _ring[(_head + i) % _ring.Length];
+                _ring = next;
+                _head = 0;
             }
         }
     }
 
-    internal enum DiagnosticKind { Verbose, Debug, Warning, Error }
-
-    /// <summary>Something background code wants the user to see; written by a cmdlet on the pipeline thread.</summary>
-    internal sealed class Diagnostic
+    /// <summary>One item a reader took, with what it needs to put it back.</summary>
+    internal readonly struct InboxTake
     {
-        public Diagnostic(DiagnosticKind kind, string text) { Kind = kind; Text = text; At = DateTimeOffset.UtcNow; }
-        public DiagnosticKind Kind { get; }
-        public string Text { get; }
-        public DateTimeOffset At { get; }
-        public string? ErrorId { get; set; }
-        public ErrorCategory Category { get; set; }
-        public Exception? Exception { get; set; }
-        public object? Target { get; set; }
+        public InboxTake(StreamKey key, object item, long order) { Key = key; Item = item; Order = order; }
+        public StreamKey Key { get; }
+        /// <summary>A <see cref="C2StreamMessage"/>, a <see cref="C2DeliveryGap"/> or a <see cref="PositionMarker"/>.</summary>
+        public object Item { get; }
+        public long Order { get; }
+    }
+
+    /// <summary>
+    /// How a reader sleeps until any of its sessions has something: registered with each inbox it reads, so
+    /// reading several sessions waits on all of them at once (no polling).
+    /// </summary>
+    internal sealed class InboxWaiter : IDisposable
+    {
+        private readonly SemaphoreSlim _signal = new SemaphoreSlim(0, 1);
+        private int _armed;
+
+        /// <summary>Call before the last look into the inboxes; a Signal after it wakes the next Wait.</summary>
+        public void Arm() => Volatile.Write(ref _armed, 1);
+
+        public void Disarm() => Volatile.Write(ref _armed, 0);
+
+        public void Signal()
+        {
+            if (Interlocked.Exchange(ref _armed, 0) == 1)
+            {
+                try { _signal.Release(); } catch (SemaphoreFullException) { } catch (ObjectDisposedException) { }
+            }
+        }
+
+        /// <summary>Waits for a signal (true), the timeout or cancellation (false).</summary>
+        public bool Wait(TimeSpan timeout, CancellationToken cancel)
+        {
+            try { return _signal.Wait(timeout, cancel); }
+            catch (OperationCanceledException) { return false; }
+            finally { Volatile.Write(ref _armed, 0); }
+        }
+
+        public void Dispose() => _signal.Dispose();
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Management.Automation;
 
 namespace C2WebSocket.Transport
 {
@@ -16,32 +15,52 @@ namespace C2WebSocket.Transport
         Handshake,
     }
 
+    /// <summary>Why a connection could not be opened. The cmdlet layer maps each to its ErrorId and category.</summary>
+    public enum C2ConnectFailure
+    {
+        /// <summary>HTTP 401: the key is wrong. Never retried.</summary>
+        AuthenticationFailed,
+        /// <summary>HTTP 429: too many attempts, or the key's 10 connections are in use.</summary>
+        RateLimited,
+        /// <summary>HTTP 503: server connection limit or maintenance.</summary>
+        ServiceUnavailable,
+        /// <summary>Another HTTP status instead of 101.</summary>
+        UpgradeFailed,
+        DnsFailed,
+        TcpFailed,
+        TlsFailed,
+        ProxyFailed,
+        /// <summary>DNS, TCP, TLS, the upgrade and connection.connected did not complete in time.</summary>
+        ConnectTimeout,
+        /// <summary>Accepted, then closed at once with PolicyViolation (1008): the documented connect race.</summary>
+        ConnectionRejected,
+        ConnectFailed,
+    }
+
     /// <summary>
-    /// A failed attempt to open the WebSocket. Carries which step failed, for which URI, the HTTP status
-    /// and the server's reason (the <c>X-WS-Error</c> header) when there is one. Never carries the API key.
+    /// A failed attempt to open the WebSocket. Carries which step failed, for which URI, the HTTP status and the
+    /// server's reason (the <c>X-WS-Error</c> header or close description) when there is one. Never carries the API key.
     /// </summary>
     public sealed class C2ConnectException : Exception
     {
+        public C2ConnectFailure Failure { get; }
         public C2ConnectStep Step { get; }
         public Uri Uri { get; }
         public int? StatusCode { get; }
         public string? ServerReason { get; }
         public TimeSpan? RetryAfter { get; }
-        public string ErrorId { get; }
-        public ErrorCategory Category { get; }
 
         /// <summary>401: the key is wrong. Never retried automatically.</summary>
-        public bool IsAuthenticationFailure => StatusCode == 401;
+        public bool IsAuthenticationFailure => Failure == C2ConnectFailure.AuthenticationFailed;
 
         /// <summary>429, 503 or a PolicyViolation close: the server asked us to slow down.</summary>
         public bool IsThrottle { get; }
 
-        internal C2ConnectException(string errorId, ErrorCategory category, C2ConnectStep step, Uri uri, string message,
+        internal C2ConnectException(C2ConnectFailure failure, C2ConnectStep step, Uri uri, string message,
             int? statusCode = null, string? serverReason = null, TimeSpan? retryAfter = null, bool isThrottle = false, Exception? inner = null)
             : base(message, inner)
         {
-            ErrorId = errorId;
-            Category = category;
+            Failure = failure;
             Step = step;
             Uri = uri;
             StatusCode = statusCode;

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
-using System.Management.Automation;
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
@@ -16,22 +15,19 @@ using System.Threading.Tasks;
 
 namespace C2WebSocket.Transport
 {
-    /// <summary>What a connection attempt needs. Holds the key only as a SecureString.</summary>
-    internal sealed class ConnectSettings
+    /// <summary>Opens <see cref="WebSocketTransport"/> connections (ClientWebSocket).</summary>
+    internal sealed class WebSocketTransportFactory : IC2Transport
     {
-        public Uri Uri { get; set; } = null!;
-        public SecureString ApiKey { get; set; } = null!;
-        public IWebProxy? Proxy { get; set; }
-        public bool UseDefaultProxy { get; set; } = true;
-        public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
-        public int MaxMessageBytes { get; set; } = 1024 * 1024;
+        public static readonly WebSocketTransportFactory Instance = new WebSocketTransportFactory();
+        public async Task<IC2Connection> ConnectAsync(ConnectSettings settings, CancellationToken cancel) =>
+            await WebSocketTransport.ConnectAsync(settings, cancel).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Owns one ClientWebSocket: the authenticated upgrade, message reassembly with a size cap, and a single
-    /// serialised sender (ClientWebSocket allows one outstanding send).
+    /// sender that drains a queue (ClientWebSocket allows one outstanding send; the session never waits on it).
     /// </summary>
-    internal sealed class WebSocketTransport : IDisposable
+    internal sealed class WebSocketTransport : IC2Connection
     {
         // .NET 7+ exposes the refused upgrade's status and headers; netstandard2.0 does not declare them,
         // so they are reached by reflection and simply absent on .NET Framework (Windows PowerShell 5.1).
@@ -41,7 +37,9 @@ namespace C2WebSocket.Transport
         private static readonly Regex StatusInMessage = new Regex(@"'(\d{3})'", RegexOptions.CultureInvariant);
 
         private readonly ClientWebSocket _ws;
-        private readonly SemaphoreSlim _sendLock = new SemaphoreSlim(1, 1);
+        private readonly System.Threading.Channels.Channel<byte[]> _outbox = System.Threading.Channels.Channel.CreateUnbounded<byte[]>(
+            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly int _maxMessageBytes;
         // Never larger than the cap: a message that does not fit is refused, whatever the cap (even below 16 KB).
         private byte[] _buffer;
@@ -49,7 +47,7 @@ namespace C2WebSocket.Transport
         public Uri Uri { get; }
         public WebSocketState State => _ws.State;
         public WebSocketCloseStatus? CloseStatus => _ws.CloseStatus;
-        public string? CloseStatusDescription => _ws.CloseStatusDescription;
+        public string? CloseDescription => _ws.CloseStatusDescription;
 
         private WebSocketTransport(ClientWebSocket ws, Uri uri, int maxMessageBytes)
         {
@@ -57,6 +55,7 @@ namespace C2WebSocket.Transport
             Uri = uri;
             _maxMessageBytes = maxMessageBytes;
             _buffer = new byte[Math.Max(1, Math.Min(16 * 1024, maxMessageBytes))];
+            _ = Task.Run(SendPumpAsync);
         }
 
         /// <summary>The receive buffer's size now (tests: it never grows past the cap).</summary>
@@ -111,7 +110,7 @@ namespace C2WebSocket.Transport
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancel.IsCancellationRequested)
                 {
                     ws.Dispose();
-                    throw new C2ConnectException("C2ConnectTimeout", ErrorCategory.OperationTimeout, C2ConnectStep.Timeout, uri,
+                    throw new C2ConnectException(C2ConnectFailure.ConnectTimeout, C2ConnectStep.Timeout, uri,
                         string.Format(CultureInfo.InvariantCulture, "Connecting to {0} timed out after {1:0.###} s (DNS, TCP, TLS and the WebSocket upgrade together). Check the address and the network, or raise -TimeoutSec.", uri, settings.ConnectTimeout.TotalSeconds));
                 }
                 catch (OperationCanceledException)
@@ -179,19 +178,19 @@ namespace C2WebSocket.Transport
             switch (status)
             {
                 case 401:
-                    return new C2ConnectException("C2AuthenticationFailed", ErrorCategory.AuthenticationError, C2ConnectStep.Upgrade, uri,
+                    return new C2ConnectException(C2ConnectFailure.AuthenticationFailed, C2ConnectStep.Upgrade, uri,
                         "The C2 server at " + uri + " refused the API key (HTTP 401)." + said + " Check the key (-ApiKey or $env:C2_API_KEY); the module does not retry a refused key.",
                         401, reason, retryAfter, false, ex);
                 case 429:
-                    return new C2ConnectException("C2RateLimited", ErrorCategory.LimitsExceeded, C2ConnectStep.Upgrade, uri,
+                    return new C2ConnectException(C2ConnectFailure.RateLimited, C2ConnectStep.Upgrade, uri,
                         "The C2 server at " + uri + " refused the connection with HTTP 429: too many connection attempts, or this API key already has its 10 open connections (other scripts or machines may be using it)." + said + " Wait before connecting again.",
                         429, reason, retryAfter, true, ex);
                 case 503:
-                    return new C2ConnectException("C2ServiceUnavailable", ErrorCategory.ResourceUnavailable, C2ConnectStep.Upgrade, uri,
+                    return new C2ConnectException(C2ConnectFailure.ServiceUnavailable, C2ConnectStep.Upgrade, uri,
                         "The C2 server at " + uri + " is not accepting connections (HTTP 503: server connection limit or maintenance)." + said + " Try again later.",
                         503, reason, retryAfter, true, ex);
                 case int other:
-                    return new C2ConnectException("C2UpgradeFailed", ErrorCategory.ProtocolError, C2ConnectStep.Upgrade, uri,
+                    return new C2ConnectException(C2ConnectFailure.UpgradeFailed, C2ConnectStep.Upgrade, uri,
                         "The server at " + uri + " answered the WebSocket upgrade with HTTP " + other + " instead of 101." + said + " Check -Uri.",
                         other, reason, retryAfter, other >= 500, ex);
             }
@@ -199,7 +198,7 @@ namespace C2WebSocket.Transport
             for (var e = ex; e != null; e = e.InnerException)
             {
                 if (e is AuthenticationException)
-                    return new C2ConnectException("C2TlsFailed", ErrorCategory.SecurityError, C2ConnectStep.Tls, uri,
+                    return new C2ConnectException(C2ConnectFailure.TlsFailed, C2ConnectStep.Tls, uri,
                         "The TLS handshake with " + uri.Host + " failed: " + e.Message + " The server's certificate must be valid and trusted; certificate validation is never turned off.", inner: ex);
                 if (e is SocketException se)
                 {
@@ -208,16 +207,16 @@ namespace C2WebSocket.Transport
                         case SocketError.HostNotFound:
                         case SocketError.NoData:
                         case SocketError.TryAgain:
-                            return new C2ConnectException("C2DnsFailed", ErrorCategory.ObjectNotFound, C2ConnectStep.Dns, uri,
+                            return new C2ConnectException(C2ConnectFailure.DnsFailed, C2ConnectStep.Dns, uri,
                                 "The host name '" + uri.Host + "' of " + uri + " could not be resolved (DNS): " + se.Message, inner: ex);
                         default:
-                            return new C2ConnectException("C2TcpFailed", ErrorCategory.ConnectionError, C2ConnectStep.Tcp, uri,
+                            return new C2ConnectException(C2ConnectFailure.TcpFailed, C2ConnectStep.Tcp, uri,
                                 "Could not open a TCP connection to " + uri.Host + ":" + uri.Port + " for " + uri + " (" + se.SocketErrorCode + "): " + se.Message, inner: ex);
                     }
                 }
             }
             var proxyHint = ex.ToString().IndexOf("proxy", StringComparison.OrdinalIgnoreCase) >= 0;
-            return new C2ConnectException(proxyHint ? "C2ProxyFailed" : "C2ConnectFailed", ErrorCategory.ConnectionError,
+            return new C2ConnectException(proxyHint ? C2ConnectFailure.ProxyFailed : C2ConnectFailure.ConnectFailed,
                 proxyHint ? C2ConnectStep.Proxy : C2ConnectStep.Handshake, uri,
                 "Could not connect to " + uri + ": " + Innermost(ex).Message, inner: ex);
         }
@@ -241,10 +240,11 @@ namespace C2WebSocket.Transport
         }
 
         /// <summary>
-        /// Reads one whole message. Returns null when the server closed the connection. Throws
-        /// <see cref="MessageTooLargeException"/> as soon as a message passes the cap, without buffering the rest.
+        /// Reads one whole message into an array of its exact length. Returns null when the server closed the
+        /// connection. Throws <see cref="MessageTooLargeException"/> as soon as a message passes the cap, without
+        /// buffering the rest.
         /// </summary>
-        public async Task<ReceivedMessage?> ReceiveAsync(CancellationToken cancel)
+        public async Task<Frame?> ReceiveAsync(CancellationToken cancel)
         {
             int length = 0;
             while (true)
@@ -259,26 +259,39 @@ namespace C2WebSocket.Transport
                 if (result.MessageType == WebSocketMessageType.Close) return null;
                 length += result.Count;
                 if (result.EndOfMessage)
-                    return new ReceivedMessage(_buffer, length, result.MessageType == WebSocketMessageType.Binary);
+                {
+                    // The one copy a message costs: the session keeps these bytes as the message (RawJson, payload).
+                    var data = new byte[length];
+                    Buffer.BlockCopy(_buffer, 0, data, 0, length);
+                    return new Frame(data, result.MessageType == WebSocketMessageType.Binary);
+                }
             }
         }
 
-        public async Task SendAsync(byte[] utf8, CancellationToken cancel)
+        public void Send(byte[] utf8) => _outbox.Writer.TryWrite(utf8);
+
+        private async Task SendPumpAsync()
         {
-            await _sendLock.WaitAsync(cancel).ConfigureAwait(false);
             try
             {
-                await _ws.SendAsync(new ArraySegment<byte>(utf8), WebSocketMessageType.Text, true, cancel).ConfigureAwait(false);
+                var reader = _outbox.Reader;
+                while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+                {
+                    while (reader.TryRead(out var bytes))
+                        await _ws.SendAsync(new ArraySegment<byte>(bytes), WebSocketMessageType.Text, true, _stop.Token).ConfigureAwait(false);
+                }
             }
-            finally
+            catch (Exception)
             {
-                _sendLock.Release();
+                // A socket that cannot send is dead: end it, so the receive pump reports the loss and the session reconnects.
+                Abort();
             }
         }
 
         /// <summary>Normal closure (1000), bounded in time; falls back to abort.</summary>
         public async Task CloseAsync(TimeSpan timeout)
         {
+            _outbox.Writer.TryComplete();
             try
             {
                 if (_ws.State == WebSocketState.Open || _ws.State == WebSocketState.CloseReceived)
@@ -301,24 +314,9 @@ namespace C2WebSocket.Transport
         public void Dispose()
         {
             Abort();
+            _outbox.Writer.TryComplete();
+            try { _stop.Cancel(); } catch (ObjectDisposedException) { }
             _ws.Dispose();
-            _sendLock.Dispose();
         }
-    }
-
-    internal readonly struct ReceivedMessage
-    {
-        public ReceivedMessage(byte[] buffer, int length, bool binary) { Buffer = buffer; Length = length; IsBinary = binary; }
-        public byte[] Buffer { get; }
-        public int Length { get; }
-        public bool IsBinary { get; }
-    }
-
-    internal sealed class MessageTooLargeException : Exception
-    {
-        public int Limit { get; }
-        public MessageTooLargeException(int limit)
-            : base(string.Format(CultureInfo.InvariantCulture, "The server sent a message larger than the {0:N0}-byte limit (-MaxMessageSizeKB). It was refused unread and the connection is being recycled.", limit))
-        { Limit = limit; }
     }
 }

@@ -1,20 +1,23 @@
 using System;
-using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Linq;
 using System.Management.Automation;
 using System.Reflection;
+using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
     /// <summary>
     /// Exposes a signal or position update to PowerShell as its typed envelope properties plus every top-level
     /// payload field (<c>Where-Object symbol -eq 'ESZ6'</c>), without building per-message PowerShell objects on the
-    /// receive loop. Registered for C2Signal and C2PositionUpdate by C2WebSocket.Types.ps1xml. An envelope
-    /// property wins over a payload field of the same name (the field stays reachable as <c>Payload.name</c>).
+    /// receive loop: the payload is decoded when the pipeline first asks. Registered for C2Signal and C2PositionUpdate
+    /// by C2WebSocket.Types.ps1xml. An envelope property wins over a payload field of the same name (the field stays
+    /// reachable as <c>Payload.name</c>).
     /// </summary>
     public sealed class C2StreamMessageAdapter : PSPropertyAdapter
     {
+        private const string PayloadName = "Payload";
+
         private static readonly PropertyInfo[] Envelope = typeof(C2StreamMessage)
             .GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0)
@@ -34,8 +37,10 @@ namespace C2WebSocket
             var fields = message.Fields;
             // Payload fields first: they are what a trader filters on; then the envelope.
             for (var i = 0; i < fields.Count; i++)
-                if (EnvelopeProperty(fields.Names[i]) == null) result.Add(new PSAdaptedProperty(fields.Names[i], i));
+                if (EnvelopeProperty(fields.Names[i]) == null && !string.Equals(fields.Names[i], PayloadName, StringComparison.OrdinalIgnoreCase))
+                    result.Add(new PSAdaptedProperty(fields.Names[i], i));
             foreach (var p in Envelope) result.Add(new PSAdaptedProperty(p.Name, p));
+            result.Add(new PSAdaptedProperty(PayloadName, PayloadName));
             return result;
         }
 
@@ -43,6 +48,7 @@ namespace C2WebSocket
         {
             var envelope = EnvelopeProperty(propertyName);
             if (envelope != null) return new PSAdaptedProperty(envelope.Name, envelope);
+            if (string.Equals(propertyName, PayloadName, StringComparison.OrdinalIgnoreCase)) return new PSAdaptedProperty(PayloadName, PayloadName);
             var fields = ((C2StreamMessage)baseObject).Fields;
             var i = fields.IndexOf(propertyName);
             return i >= 0 ? new PSAdaptedProperty(fields.Names[i], i) : null;
@@ -55,7 +61,12 @@ namespace C2WebSocket
         public override object? GetPropertyValue(PSAdaptedProperty adaptedProperty)
         {
             var message = (C2StreamMessage)adaptedProperty.BaseObject;
-            return adaptedProperty.Tag is PropertyInfo p ? p.GetValue(message, null) : message.Fields.Values[(int)adaptedProperty.Tag];
+            switch (adaptedProperty.Tag)
+            {
+                case PropertyInfo p: return p.GetValue(message, null);
+                case string _: return PayloadProjection.ToPSObject(message.Fields);
+                default: return PayloadProjection.ToPowerShell(message.Fields.Values[(int)adaptedProperty.Tag]);
+            }
         }
 
         public override void SetPropertyValue(PSAdaptedProperty adaptedProperty, object value) =>
@@ -66,6 +77,31 @@ namespace C2WebSocket
             if (adaptedProperty.Tag is PropertyInfo p) return p.PropertyType.FullName ?? "System.Object";
             var value = GetPropertyValue(adaptedProperty);
             return value == null ? "System.Object" : value is PSObject ? "System.Management.Automation.PSCustomObject" : value.GetType().FullName ?? "System.Object";
+        }
+    }
+
+    /// <summary>Payload values as PowerShell sees them: nested objects become PSCustomObjects.</summary>
+    internal static class PayloadProjection
+    {
+        public static PSObject? ToPSObject(PayloadFields fields)
+        {
+            if (!fields.IsObject) return null;
+            var pso = new PSObject();
+            for (var i = 0; i < fields.Count; i++) pso.Properties.Add(new PSNoteProperty(fields.Names[i], ToPowerShell(fields.Values[i])));
+            return pso;
+        }
+
+        public static object? ToPowerShell(object? value)
+        {
+            switch (value)
+            {
+                case PayloadFields nested: return ToPSObject(nested);
+                case object?[] array:
+                    var copy = new object?[array.Length];
+                    for (var i = 0; i < array.Length; i++) copy[i] = ToPowerShell(array[i]);
+                    return copy;
+                default: return value;
+            }
         }
     }
 }

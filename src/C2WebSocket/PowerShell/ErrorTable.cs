@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using C2WebSocket.Transport;
+
+namespace C2WebSocket.Commands
+{
+    /// <summary>
+    /// The one table of the module's errors: each ErrorId with its category, when it happens and what to do. Background
+    /// code reports typed codes (<see cref="C2DiagnosticCode"/>, <see cref="C2ConnectFailure"/>, <see cref="C2DeliveryProblem"/>);
+    /// this is where they become ErrorRecords. The help's error list (about_C2WebSocket) is tested against it.
+    /// </summary>
+    public static class C2ErrorTable
+    {
+        public sealed class Entry
+        {
+            internal Entry(string errorId, ErrorCategory category, string when, string? action)
+            { ErrorId = errorId; Category = category; When = when; RecommendedAction = action; }
+            public string ErrorId { get; }
+            public ErrorCategory Category { get; }
+            public string When { get; }
+            public string? RecommendedAction { get; }
+        }
+
+        private static readonly Entry[] Entries =
+        {
+            new Entry("C2ApiKeyMissing", ErrorCategory.InvalidArgument, "No -ApiKey and no $env:C2_API_KEY.", "Pass -ApiKey (a SecureString, for example from Get-Secret, or a string) or set $env:C2_API_KEY."),
+            new Entry("C2AuthenticationFailed", ErrorCategory.AuthenticationError, "The server answered 401: the key is wrong or revoked.", "Check the API key: pass -ApiKey (a SecureString, e.g. from Get-Secret) or set $env:C2_API_KEY."),
+            new Entry("C2RateLimited", ErrorCategory.LimitsExceeded, "429: too many connections for the key, or too many attempts.", "Wait before connecting again; close other sessions that use the same API key."),
+            new Entry("C2ServiceUnavailable", ErrorCategory.ResourceUnavailable, "503: the service is at its connection limit or down for maintenance.", "Try again later."),
+            new Entry("C2UpgradeFailed", ErrorCategory.ProtocolError, "The server answered the WebSocket upgrade with another HTTP status.", "Check -Uri."),
+            new Entry("C2DnsFailed", ErrorCategory.ConnectionError, "The host name could not be resolved.", "Check -Uri and the machine's DNS."),
+            new Entry("C2TcpFailed", ErrorCategory.ConnectionError, "No TCP connection could be opened.", "Check -Uri, the network and firewalls."),
+            new Entry("C2TlsFailed", ErrorCategory.SecurityError, "The TLS handshake failed (untrusted or invalid certificate).", "The server's certificate must be valid and trusted; validation is never turned off."),
+            new Entry("C2ProxyFailed", ErrorCategory.ConnectionError, "The proxy refused or failed the connection.", "Check -Proxy and -ProxyCredential, or use -NoProxy."),
+            new Entry("C2ConnectTimeout", ErrorCategory.OperationTimeout, "DNS, TCP, TLS, the upgrade and connection.connected did not complete within -TimeoutSec.", "Check the address and the network, or raise -TimeoutSec."),
+            new Entry("C2ConnectionRejected", ErrorCategory.LimitsExceeded, "The server accepted and closed the connection at once (PolicyViolation 1008).", "Wait before connecting again; another connection with this key was opened at the same moment."),
+            new Entry("C2ConnectFailed", ErrorCategory.ConnectionError, "The connection failed otherwise.", "Check -Uri and the network; run Test-C2Connection -Verbose."),
+            new Entry("C2UnencryptedAuthentication", ErrorCategory.SecurityError, "ws:// to a remote host without -AllowUnencryptedAuthentication.", "Use wss://, or pass -AllowUnencryptedAuthentication if you accept that the key can be read on the network."),
+            new Entry("C2InvalidParameterCombination", ErrorCategory.InvalidArgument, "Parameters that do not fit together.", "Remove one of the parameters named in the message."),
+            new Entry("C2CheckpointUnreadable", ErrorCategory.ReadError, "The checkpoint file cannot be read, or is not a checkpoint.", "Check -CheckpointPath: its folder must exist and the file must be a C2WebSocket checkpoint (move a foreign file aside)."),
+            new Entry("C2CheckpointWriteFailed", ErrorCategory.WriteError, "The checkpoint file cannot be written (progress is kept in memory and written at the next chance).", "Check the permissions and free space of the checkpoint's folder."),
+            new Entry("C2NoSession", ErrorCategory.ObjectNotFound, "No session was given and the runspace has no default session.", "Run Connect-C2Socket, or pass a session with -Session (Get-C2Session lists them)."),
+            new Entry("C2SessionNotFound", ErrorCategory.ObjectNotFound, "No session with that Id in this runspace.", "Get-C2Session lists the sessions of this runspace."),
+            new Entry("C2SessionClosed", ErrorCategory.ResourceUnavailable, "The session is Disconnected or Failed.", "Connect again with Connect-C2Socket."),
+            new Entry("C2SubscriptionRefused", ErrorCategory.InvalidOperation, "The server refused a subscription (for example FORBIDDEN for a strategy the key may not read); the category follows the server's code.", "Check that the API key is authorized for the strategy."),
+            new Entry("C2SubscriptionLimit", ErrorCategory.LimitsExceeded, "More than 100 subscriptions on one connection.", "Remove some subscriptions or open another session."),
+            new Entry("C2SubscriptionTimeout", ErrorCategory.OperationTimeout, "No acknowledgement within -TimeoutSec.", "Try again, or raise -TimeoutSec."),
+            new Entry("C2ResumeFromNotSupported", ErrorCategory.InvalidArgument, "-ResumeFrom with strategy.positions (C2 replays strategy.signal only).", "Remove strategy.positions from -Channel or drop -ResumeFrom."),
+            new Entry("C2SubscriptionNotFound", ErrorCategory.ObjectNotFound, "Remove-C2Subscription for a subscription the session does not have.", "Get-C2Subscription lists the session's subscriptions."),
+            new Entry("C2UnsubscribeRefused", ErrorCategory.InvalidOperation, "The server refused an unsubscribe.", "The subscription is removed locally anyway."),
+            new Entry("C2NotSubscribed", ErrorCategory.ObjectNotFound, "Receive-C2Signal -StrategyId for a strategy the session does not subscribe.", "Add-C2Subscription -StrategyId first, or fix the id."),
+            new Entry("C2ReplayGap", ErrorCategory.LimitsExceeded, "The server could not replay a range of signals (a replay page added nothing); the target object (C2DeliveryGap) names the strategy and range.", "Fetch the range from the C2 REST API (GetStrategyHistoricalOrders)."),
+            new Entry("C2InboxOverflow", ErrorCategory.LimitsExceeded, "The inbox of a strategy.positions stream was full: updates were dropped (signals are fetched again instead, with a warning).", "Receive faster or raise -InboxCapacity; refresh positions from the REST API."),
+            new Entry("C2ResubscribeFailed", ErrorCategory.ConnectionError, "A subscription could not be restored after a reconnect or a replay page.", "Subscribe again; fetch the range from the C2 REST API."),
+            new Entry("C2SignalNotReplayable", ErrorCategory.LimitsExceeded, "A stream with no resume point was replayed from its start and seq_id 1 may be missing (resume_from cannot fetch it).", "Check the strategy's first signal with the C2 REST API."),
+            new Entry("C2ReconnectFailed", ErrorCategory.ConnectionError, "Reconnect attempts used up (-MaxReconnectAttempts).", "Connect again: the checkpoint or -ResumeFrom resumes from the last processed seq_id."),
+            new Entry("C2SessionFaulted", ErrorCategory.NotSpecified, "The session stopped after an internal error.", "Connect again, and report the error."),
+            new Entry("C2MessageTooLarge", ErrorCategory.InvalidData, "A message exceeded -MaxMessageSizeKB; the connection was recycled and resumed.", "Raise -MaxMessageSizeKB if the server's messages are that large."),
+            new Entry("C2ServerError", ErrorCategory.InvalidOperation, "The server reported an error not tied to a request of this client; the category follows the server's code.", null),
+        };
+
+        private static readonly Dictionary<string, Entry> ById = Entries.ToDictionary(e => e.ErrorId, StringComparer.Ordinal);
+
+        /// <summary>Every ErrorId the module writes.</summary>
+        public static IReadOnlyList<Entry> All => Entries;
+
+        public static Entry Get(string errorId) => ById[errorId];
+
+        internal static string IdFor(C2ConnectFailure failure) => "C2" + failure;
+
+        internal static string? IdFor(C2DiagnosticCode code)
+        {
+            switch (code)
+            {
+                case C2DiagnosticCode.AuthenticationFailed: return "C2AuthenticationFailed";
+                case C2DiagnosticCode.ReconnectFailed: return "C2ReconnectFailed";
+                case C2DiagnosticCode.SessionFaulted: return "C2SessionFaulted";
+                case C2DiagnosticCode.MessageTooLarge: return "C2MessageTooLarge";
+                case C2DiagnosticCode.ServerError: return "C2ServerError";
+                case C2DiagnosticCode.CheckpointWriteFailed: return "C2CheckpointWriteFailed";
+                default: return null;
+            }
+        }
+
+        internal static string IdFor(C2DeliveryProblem problem)
+        {
+            switch (problem)
+            {
+                case C2DeliveryProblem.ReplayLimitExceeded: return "C2ReplayGap";
+                case C2DeliveryProblem.InboxOverflow: return "C2InboxOverflow";
+                case C2DeliveryProblem.NotReplayable: return "C2SignalNotReplayable";
+                default: return "C2ResubscribeFailed";
+            }
+        }
+
+        /// <summary>The category of what the server said (error codes of reference §9.4).</summary>
+        internal static ErrorCategory ForServerCode(string? code)
+        {
+            switch (code?.ToUpperInvariant())
+            {
+                case "FORBIDDEN": return ErrorCategory.PermissionDenied;
+                case "UNAUTHORIZED": return ErrorCategory.AuthenticationError;
+                case "INVALID_PARAMETER":
+                case "MANDATORY_PARAM_EMPTY_OR_MALFORMED":
+                case "OPTIONAL_PARAMS_BAD_COMBO": return ErrorCategory.InvalidArgument;
+                case "NOT_FOUND": return ErrorCategory.ObjectNotFound;
+                case "SUBSCRIPTION_LIMIT": return ErrorCategory.LimitsExceeded;
+                default: return ErrorCategory.InvalidOperation;
+            }
+        }
+
+        /// <summary>An ErrorRecord for an ErrorId of the table, with its message and recommended action.</summary>
+        internal static ErrorRecord Record(string errorId, Exception exception, object? target, string message, ErrorCategory? category = null, string? action = null)
+        {
+            var entry = Get(errorId);
+            var record = new ErrorRecord(exception, errorId, category ?? entry.Category, target)
+            {
+                ErrorDetails = new ErrorDetails(message) { RecommendedAction = action ?? entry.RecommendedAction },
+            };
+            return record;
+        }
+
+        internal static ErrorRecord Record(C2ConnectException ex) => Record(IdFor(ex.Failure), ex, ex.Uri, ex.Message);
+
+        internal static ErrorRecord Record(C2DeliveryGap gap)
+        {
+            var text = gap.Message + " Missing: " + gap.Range +
+                       (gap.Count.HasValue ? " (" + gap.Count.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) + " message(s) counted)" : "") + "." +
+                       (gap.ServerMessage != null ? " The server said: " + gap.ServerMessage : "");
+            return Record(IdFor(gap.Problem), new C2DeliveryException(text, gap), gap, text);
+        }
+    }
+
+    /// <summary>The exception inside a delivery-gap ErrorRecord.</summary>
+    public sealed class C2DeliveryException : Exception
+    {
+        internal C2DeliveryException(string message, C2DeliveryGap gap) : base(message) { Gap = gap; }
+        public C2DeliveryGap Gap { get; }
+    }
+}

@@ -1,0 +1,336 @@
+using System;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace C2WebSocket.Protocol
+{
+    /// <summary>The message kinds of reference §3.2; anything else is <see cref="Unknown"/> (ignored, counted).</summary>
+    internal enum MessageKind
+    {
+        Unknown,
+        Connected,
+        Disconnected,
+        Heartbeat,
+        Ack,
+        Error,
+        Signal,
+        Positions,
+        Gap,
+    }
+
+    /// <summary>Where a data message named its strategy (reference §13.2: the docs do not say).</summary>
+    internal enum StrategySource
+    {
+        None,
+        /// <summary>A payload field named strategy_id / StrategyId / strategyId (any letter case).</summary>
+        Payload,
+        /// <summary>An envelope field of the same names.</summary>
+        Envelope,
+        /// <summary>An envelope stream name such as <c>"channel": "strategy.signal:12345678"</c>.</summary>
+        StreamName,
+    }
+
+    /// <summary>The place of a JSON string token (quotes included) in the message bytes; decoded only when asked.</summary>
+    internal readonly struct TokenRef
+    {
+        public TokenRef(int start, int length) { Start = start; Length = length; }
+        public int Start { get; }
+        public int Length { get; }
+        public bool IsEmpty => Length == 0;
+
+        public string? Decode(byte[] utf8)
+        {
+            if (Length == 0) return null;
+            var reader = new Utf8JsonReader(new ReadOnlySpan<byte>(utf8, Start, Length));
+            return reader.Read() && reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        }
+    }
+
+    /// <summary>
+    /// A server message decoded in one pass of <see cref="Utf8JsonReader"/> over its bytes. Only what the session
+    /// needs on the receive path is materialised (kind, seq_id, request_id, version, strategy, an id hash); the
+    /// id, timestamp and payload stay as positions in the bytes and are decoded when someone asks.
+    /// Envelope fields of the wrong JSON type make the message malformed (reference §2; issue: a message whose
+    /// seq_id, id, timestamp or msg_type cannot be trusted is never delivered).
+    /// </summary>
+    internal struct Envelope
+    {
+        public MessageKind Kind;
+        public string? UnknownType;
+        public TokenRef Id;
+        public ulong IdHash;
+        public long? SeqId;
+        public string? RequestId;
+        public TokenRef Timestamp;
+        public int? Version;
+        public int PayloadStart;
+        public int PayloadLength;
+        public bool PayloadIsObject;
+        public long? StrategyId;
+        public StrategySource StrategySource;
+        /// <summary>Why the message cannot be trusted (an envelope field of the wrong JSON type), or null.</summary>
+        public string? Malformed;
+
+        public bool HasId => !Id.IsEmpty;
+        public bool HasPayload => PayloadLength > 0;
+
+        public DateTimeOffset? ParseTimestamp(byte[] utf8) => Timestamps.TryParse(Timestamp.Decode(utf8), out var t) ? t : (DateTimeOffset?)null;
+
+        /// <summary>The payload parsed as a document (rare messages: acks, errors, gaps). Null when there is none.</summary>
+        public JsonDocument? PayloadDocument(byte[] utf8) =>
+            PayloadLength == 0 ? null : JsonDocument.Parse(new ReadOnlyMemory<byte>(utf8, PayloadStart, PayloadLength));
+    }
+
+    internal static class Timestamps
+    {
+        /// <summary>ISO 8601 with a date and a time (reference §2: parse with round-trip rules, any fraction).</summary>
+        public static bool TryParse(string? text, out DateTimeOffset value)
+        {
+            value = default;
+            if (text == null || !LooksLikeIsoDateTime(text)) return false;
+            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+        }
+
+        /// <summary><c>yyyy-MM-ddTHH:mm</c> at the start: only such strings are read as times (a symbol or id never is).</summary>
+        public static bool LooksLikeIsoDateTime(string s)
+        {
+            if (s.Length < 16 || s.Length > 40) return false;
+            for (var i = 0; i < 16; i++)
+            {
+                var c = s[i];
+                switch (i)
+                {
+                    case 4: case 7: if (c != '-') return false; break;
+                    case 10: if (c != 'T' && c != 't' && c != ' ') return false; break;
+                    case 13: if (c != ':') return false; break;
+                    default: if (c < '0' || c > '9') return false; break;
+                }
+            }
+            return true;
+        }
+    }
+
+    /// <summary>A server message the client could not decode. The session counts it, reports it and keeps going.</summary>
+    public sealed class ProtocolException : Exception
+    {
+        public string Reason { get; }
+        public ProtocolException(string reason, string message, Exception? inner = null) : base(message, inner) { Reason = reason; }
+    }
+
+    internal static class EnvelopeReader
+    {
+        private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(false, true);
+        private static readonly JsonReaderOptions Options = new JsonReaderOptions { MaxDepth = 64 };
+
+        /// <summary>Decodes one message. Throws <see cref="ProtocolException"/> for anything that is not a JSON object
+        /// with a string msg_type and well-typed envelope fields.</summary>
+        public static Envelope Decode(byte[] utf8, int length)
+        {
+            // Utf8JsonReader does not check the UTF-8 inside strings; an invalid sequence would surface far from here
+            // (GetString on the pipeline thread). Refuse the whole message up front (vectorised on .NET Core).
+            try { StrictUtf8.GetCharCount(utf8, 0, length); }
+            catch (DecoderFallbackException ex)
+            {
+                throw new ProtocolException("InvalidUtf8", "The server sent a text message that is not valid UTF-8 (invalid byte sequence at offset " + ex.Index.ToString(CultureInfo.InvariantCulture) + ").", ex);
+            }
+            try
+            {
+                return Read(new ReadOnlySpan<byte>(utf8, 0, length));
+            }
+            catch (JsonException ex)
+            {
+                throw new ProtocolException("MalformedJson", "The server sent a message that is not valid JSON: " + ex.Message, ex);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new ProtocolException("MalformedJson", "The server sent a message that could not be read as JSON: " + ex.Message, ex);
+            }
+        }
+
+        private static Envelope Read(ReadOnlySpan<byte> span)
+        {
+            var r = new Utf8JsonReader(span, Options);
+            if (!r.Read()) throw new ProtocolException("Empty", "The server sent an empty message.");
+            if (r.TokenType != JsonTokenType.StartObject)
+                throw new ProtocolException("NotAnObject", "The server sent a JSON " + r.TokenType.ToString().ToLowerInvariant() + " where a message object was expected.");
+            var env = new Envelope();
+            var sawType = false;
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                if (r.ValueTextEquals("msg_type"))
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.String) env.Kind = Classify(ref r, out env.UnknownType);
+                    else WrongType(ref r, ref env, "msg_type");
+                    sawType = true;
+                }
+                else if (r.ValueTextEquals("id"))
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.String) { env.Id = Token(ref r); env.IdHash = Hash(r.ValueSpan); }
+                    else if (r.TokenType == JsonTokenType.Null) { env.Id = default; env.IdHash = 0; }
+                    else WrongType(ref r, ref env, "id");
+                }
+                else if (r.ValueTextEquals("seq_id"))
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var seq)) env.SeqId = seq;
+                    else if (r.TokenType == JsonTokenType.Null) env.SeqId = null;
+                    else WrongType(ref r, ref env, "seq_id");
+                }
+                else if (r.ValueTextEquals("timestamp"))
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.String) env.Timestamp = Token(ref r);
+                    else if (r.TokenType == JsonTokenType.Null) env.Timestamp = default;
+                    else WrongType(ref r, ref env, "timestamp");
+                }
+                else if (r.ValueTextEquals("request_id"))
+                {
+                    r.Read();
+                    // Echoed by the server; tolerated when odd (a non-string simply correlates with nothing).
+                    env.RequestId = r.TokenType == JsonTokenType.String ? Truncate(r.GetString(), 200) : null;
+                    if (r.TokenType == JsonTokenType.StartObject || r.TokenType == JsonTokenType.StartArray) r.Skip();
+                }
+                else if (r.ValueTextEquals("v"))
+                {
+                    r.Read();
+                    // The overview's table types v as a string, every example shows a number (reference §13.2): both.
+                    if (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v)) env.Version = v;
+                    else if (r.TokenType == JsonTokenType.String && int.TryParse(r.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var vs)) env.Version = vs;
+                    else if (r.TokenType == JsonTokenType.StartObject || r.TokenType == JsonTokenType.StartArray) r.Skip();
+                }
+                else if (r.ValueTextEquals("payload"))
+                {
+                    r.Read();
+                    ReadPayload(ref r, ref env);
+                }
+                else if (IsStrategyIdName(ref r))
+                {
+                    r.Read();
+                    if (ReadStrategyId(ref r) is long id) { env.StrategyId = id; env.StrategySource = StrategySource.Envelope; }
+                }
+                else if (r.ValueTextEquals("channel") || r.ValueTextEquals("stream"))
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.String && env.StrategySource != StrategySource.Envelope &&
+                        StreamKey.TryParse(r.GetString(), out var key) && key.StrategyId.HasValue)
+                    {
+                        env.StrategyId = key.StrategyId; env.StrategySource = StrategySource.StreamName;
+                    }
+                    else if (r.TokenType == JsonTokenType.StartObject || r.TokenType == JsonTokenType.StartArray) r.Skip();
+                }
+                else
+                {
+                    r.Skip();
+                }
+            }
+            if (!sawType) throw new ProtocolException("MissingMsgType", "The server sent a message without a string 'msg_type'.");
+            if (r.Read()) throw new ProtocolException("MalformedJson", "The server sent more than one JSON value in a message.");
+            return env;
+        }
+
+        private static void ReadPayload(ref Utf8JsonReader r, ref Envelope env)
+        {
+            env.PayloadStart = (int)r.TokenStartIndex;
+            env.PayloadIsObject = r.TokenType == JsonTokenType.StartObject;
+            if (r.TokenType == JsonTokenType.Null) { env.PayloadStart = 0; env.PayloadLength = 0; return; }
+            if (!env.PayloadIsObject)
+            {
+                if (r.TokenType == JsonTokenType.StartArray) r.Skip();
+                env.PayloadLength = (int)r.BytesConsumed - env.PayloadStart;
+                return;
+            }
+            // One shallow walk of the payload's own fields: the strategy, wherever the server named it; the rest skipped.
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                if (IsStrategyIdName(ref r))
+                {
+                    r.Read();
+                    if (ReadStrategyId(ref r) is long id && env.StrategySource != StrategySource.Envelope && env.StrategySource != StrategySource.StreamName)
+                    {
+                        env.StrategyId = id; env.StrategySource = StrategySource.Payload;
+                    }
+                }
+                else r.Skip();
+            }
+            env.PayloadLength = (int)r.BytesConsumed - env.PayloadStart;
+        }
+
+        private static long? ReadStrategyId(ref Utf8JsonReader r)
+        {
+            switch (r.TokenType)
+            {
+                case JsonTokenType.Number:
+                    return r.TryGetInt64(out var n) && n > 0 ? n : (long?)null;
+                case JsonTokenType.String:
+                    return long.TryParse(r.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : (long?)null;
+                case JsonTokenType.StartObject:
+                case JsonTokenType.StartArray:
+                    r.Skip();
+                    return null;
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>strategy_id, StrategyId, strategyId, STRATEGYID …: letters compared without case, underscores ignored.</summary>
+        private static bool IsStrategyIdName(ref Utf8JsonReader r)
+        {
+            ReadOnlySpan<byte> name = r.ValueSpan;
+            if (r.ValueIsEscaped)
+            {
+                var text = r.GetString() ?? "";
+                return string.Equals(text.Replace("_", ""), "strategyid", StringComparison.OrdinalIgnoreCase);
+            }
+            if (name.Length < 10 || name.Length > 12) return false;
+            const string target = "strategyid";
+            var t = 0;
+            foreach (var b in name)
+            {
+                if (b == (byte)'_') continue;
+                if (t >= target.Length) return false;
+                var c = b >= (byte)'A' && b <= (byte)'Z' ? (byte)(b + 32) : b;
+                if (c != (byte)target[t++]) return false;
+            }
+            return t == target.Length;
+        }
+
+        private static MessageKind Classify(ref Utf8JsonReader r, out string? unknownType)
+        {
+            unknownType = null;
+            if (r.ValueTextEquals(MessageTypes.StrategySignal)) return MessageKind.Signal;
+            if (r.ValueTextEquals(MessageTypes.Heartbeat)) return MessageKind.Heartbeat;
+            if (r.ValueTextEquals(MessageTypes.StrategyPositions)) return MessageKind.Positions;
+            if (r.ValueTextEquals(MessageTypes.SubscriptionAck)) return MessageKind.Ack;
+            if (r.ValueTextEquals(MessageTypes.Error)) return MessageKind.Error;
+            if (r.ValueTextEquals(MessageTypes.Gap)) return MessageKind.Gap;
+            if (r.ValueTextEquals(MessageTypes.ConnectionConnected)) return MessageKind.Connected;
+            if (r.ValueTextEquals(MessageTypes.ConnectionDisconnected)) return MessageKind.Disconnected;
+            unknownType = Truncate(r.GetString(), 64);
+            return MessageKind.Unknown;
+        }
+
+        private static TokenRef Token(ref Utf8JsonReader r) => new TokenRef((int)r.TokenStartIndex, (int)r.BytesConsumed - (int)r.TokenStartIndex);
+
+        /// <summary>FNV-1a over the id's bytes: the duplicate window keeps 8 bytes per message, not a string.</summary>
+        internal static ulong Hash(ReadOnlySpan<byte> bytes)
+        {
+            var h = 14695981039346656037UL;
+            foreach (var b in bytes) { h ^= b; h *= 1099511628211UL; }
+            return h == 0 ? 1 : h;
+        }
+
+        /// <summary>Notes an envelope field of the wrong JSON type (the first one names the problem) and skips its value.</summary>
+        private static void WrongType(ref Utf8JsonReader r, ref Envelope env, string field)
+        {
+            env.Malformed ??= "its '" + field + "' is a JSON " + r.TokenType.ToString().ToLowerInvariant() + " (expected " + Expected(field) + ")";
+            if (r.TokenType == JsonTokenType.StartObject || r.TokenType == JsonTokenType.StartArray) r.Skip();
+        }
+
+        private static string Expected(string field) => field == "seq_id" ? "an integer or null" : field == "msg_type" ? "a string" : "a string or null";
+
+        internal static string? Truncate(string? s, int max) => s == null ? null : s.Length <= max ? s : s.Substring(0, max) + "…";
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace C2WebSocket
+{
+    /// <summary>What a diagnostic is about. The cmdlet layer maps each code to an ErrorId, a category and a recommended action.</summary>
+    public enum C2DiagnosticCode
+    {
+        Info,
+        /// <summary>The key was refused (HTTP 401).</summary>
+        AuthenticationFailed,
+        /// <summary>Reconnect attempts used up.</summary>
+        ReconnectFailed,
+        /// <summary>An internal error stopped the session.</summary>
+        SessionFaulted,
+        /// <summary>A message exceeded the size cap; the connection was recycled.</summary>
+        MessageTooLarge,
+        /// <summary>A server error not tied to one of this client's requests.</summary>
+        ServerError,
+        /// <summary>The server refused a subscription.</summary>
+        SubscriptionRefused,
+        /// <summary>A subscription could not be restored after a reconnect or a replay page.</summary>
+        ResubscribeFailed,
+        /// <summary>The server could not replay a range of signals.</summary>
+        ReplayGap,
+        /// <summary>The inbox of a stream was full (recovered for signals, lost for position updates).</summary>
+        InboxOverflow,
+        /// <summary>Signals with seq_id 1 (or lower) cannot be replayed by the protocol.</summary>
+        NotReplayable,
+        /// <summary>A stream's seq_id went back with a new message id: its sequence restarted, or a resume point was beyond it.</summary>
+        SequenceAnomaly,
+        /// <summary>Messages that do not name their strategy share a connection with other strategies.</summary>
+        Unattributed,
+        /// <summary>The checkpoint file could not be written.</summary>
+        CheckpointWriteFailed,
+        /// <summary>A message could not be decoded or had envelope fields of the wrong type.</summary>
+        MalformedMessage,
+        /// <summary>The server speaks another protocol version.</summary>
+        ProtocolVersion,
+    }
+
+    public enum C2DiagnosticLevel
+    {
+        Debug,
+        Verbose,
+        Warning,
+        Error,
+    }
+
+    /// <summary>Something the background recorded for the user; cmdlets write it on the pipeline thread.</summary>
+    public sealed class C2Diagnostic
+    {
+        internal C2Diagnostic(C2DiagnosticLevel level, C2DiagnosticCode code, string message, object? target, Exception? exception, DateTimeOffset at)
+        {
+            Level = level; Code = code; Message = message; Target = target; Exception = exception; At = at;
+        }
+        public C2DiagnosticLevel Level { get; }
+        public C2DiagnosticCode Code { get; }
+        public string Message { get; }
+        /// <summary>What it is about: a <see cref="C2DeliveryGap"/>, a server error, a subscription, the session.</summary>
+        public object? Target { get; }
+        public Exception? Exception { get; }
+        public DateTimeOffset At { get; }
+        public override string ToString() => Level + " " + Code + ": " + Message;
+    }
+
+    /// <summary>
+    /// The bounded queue of diagnostics between background code and cmdlets. Verbose and debug lines go first when
+    /// nobody drains it for long; past twice the cap the oldest of any level go (counted), so a hostile server that
+    /// floods errors cannot grow memory.
+    /// </summary>
+    internal sealed class DiagnosticSink
+    {
+        private const int Cap = 5000;
+        private readonly ConcurrentQueue<C2Diagnostic> _queue = new ConcurrentQueue<C2Diagnostic>();
+        private readonly TimeProvider _time;
+        private long _dropped;
+
+        public DiagnosticSink(TimeProvider time) { _time = time; }
+
+        public long Dropped => Interlocked.Read(ref _dropped);
+
+        /// <summary>The last error recorded (for C2Session.LastError).</summary>
+        public string? LastError { get; private set; }
+
+        public void Add(C2DiagnosticLevel level, C2DiagnosticCode code, string message, object? target = null, Exception? exception = null)
+        {
+            if (level == C2DiagnosticLevel.Error) LastError = message;
+            _queue.Enqueue(new C2Diagnostic(level, code, message, target, exception, _time.GetUtcNow()));
+            while (_queue.Count > Cap && _queue.TryPeek(out var head) && head.Level <= C2DiagnosticLevel.Verbose)
+                _queue.TryDequeue(out _);
+            while (_queue.Count > 2 * Cap && _queue.TryDequeue(out _))
+                Interlocked.Increment(ref _dropped);
+        }
+
+        public void Verbose(string message) => Add(C2DiagnosticLevel.Verbose, C2DiagnosticCode.Info, message);
+        public void Debug(string message) => Add(C2DiagnosticLevel.Debug, C2DiagnosticCode.Info, message);
+
+        public IEnumerable<C2Diagnostic> Drain()
+        {
+            while (_queue.TryDequeue(out var d)) yield return d;
+        }
+    }
+}

@@ -1,0 +1,210 @@
+using System;
+using System.Collections.Generic;
+using C2WebSocket.Protocol;
+
+namespace C2WebSocket
+{
+    /// <summary>What to do with one data message of a stream.</summary>
+    internal enum Verdict
+    {
+        /// <summary>Queue it for the pipeline (then <see cref="StreamTracker.Commit"/>).</summary>
+        Deliver,
+        /// <summary>The same message again (its id was seen, or it lies inside a replay the client asked for and already has): drop.</summary>
+        Duplicate,
+        /// <summary>Older than the moment the stream was first watched: not wanted, but it moves the position (then Commit).</summary>
+        Skip,
+        /// <summary>The stream is suspended (its inbox was full): the resubscribe with resume_from fetches it again.</summary>
+        SetAside,
+        /// <summary>A resubscribe is in flight (replay page, recovery, split): the replay after its ack brings it again.</summary>
+        Refetch,
+        /// <summary>seq_id went back with an unseen id: deliver it and re-base the stream (<see cref="StreamTracker.Rebase"/>).</summary>
+        Anomaly,
+        /// <summary>seq_id went back above 1: the messages of the new sequence before it may be missing; drop it and
+        /// backfill the new sequence from its start (<see cref="StreamTracker.BeginBackfill"/>).</summary>
+        AnomalyBackfill,
+    }
+
+    internal enum GapVerdict
+    {
+        /// <summary>The page made progress: resubscribe from the last seq_id for the next page.</summary>
+        NextPage,
+        /// <summary>No progress, or not a replay of ours: report the range.</summary>
+        Report,
+        /// <summary>Already handled (repeated, or the stream is being fetched again anyway).</summary>
+        Ignore,
+    }
+
+    /// <summary>
+    /// The sequencing rules of one stream (reference §8), with no I/O and no clock of its own: the position (last
+    /// seq_id queued or skipped), duplicates (a bounded window of message ids), the resume plan, replay pages,
+    /// suspension on a full inbox, re-basing when the server's sequence goes back, and the time filter of a stream
+    /// that has a watch time but no seq_id yet. Owned by the session loop; unit-tested alone.
+    /// </summary>
+    internal sealed class StreamTracker
+    {
+        /// <summary>Clock uncertainty allowed when comparing server timestamps with a watch time.</summary>
+        public static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(2);
+        public const int IdWindow = 2048;
+
+        private readonly Queue<ulong> _idOrder = new Queue<ulong>();
+        private readonly HashSet<ulong> _ids = new HashSet<ulong>();
+        private bool _backfillFirstPending;
+
+        public StreamTracker(StreamKey key) { Key = key; }
+
+        public StreamKey Key { get; }
+        /// <summary>The highest seq_id queued or skipped in the current sequence.</summary>
+        public long? LastSeq { get; private set; }
+        /// <summary>Bumped each time the stream is re-based, so a checkpoint can tell a new sequence from an old one.</summary>
+        public long Epoch { get; private set; }
+        /// <summary>Server time of the last message queued or skipped.</summary>
+        public DateTimeOffset? LastTimestamp { get; private set; }
+        /// <summary>While set, messages older than this (minus <see cref="Tolerance"/>) are skipped: the stream is watched since then.</summary>
+        public DateTimeOffset? Since { get; private set; }
+        /// <summary>The resume point came from the user (-ResumeFrom), not from what the session delivered.</summary>
+        public bool ExplicitPoint { get; private set; }
+        /// <summary>A subscribe is in flight; data waits for its ack (the replay after the ack brings it).</summary>
+        public bool AwaitingAck { get; private set; }
+        /// <summary>The resume_from of the last subscribe sent.</summary>
+        public long? RequestedFrom { get; private set; }
+        /// <summary>A replay we asked for is under way (from its ack to its gap or the end of the stream's catch-up).</summary>
+        public bool ReplayOpen { get; private set; }
+        /// <summary>The inbox was full: data is set aside until the reader makes room and the stream is fetched again.</summary>
+        public bool Suspended { get; private set; }
+        public long SetAsideCount { get; private set; }
+        public bool AnomalyWarned { get; set; }
+        /// <summary>True while a backfill from the start has not yet delivered or skipped anything (seq_id 1 cannot be confirmed).</summary>
+        public bool Unverified => _backfillFirstPending;
+        /// <summary>A reported range whose upper bound becomes known with the next queued message.</summary>
+        public C2DeliveryGap? OpenGap { get; set; }
+
+        /// <summary>Starts from what a checkpoint or the user says: a seq_id (with its sequence epoch and time), or only a watch time.</summary>
+        public void Start(long? seq, long epoch, DateTimeOffset? at, DateTimeOffset? watchingSince, bool explicitPoint)
+        {
+            LastSeq = seq > 0 ? seq : null;
+            Epoch = epoch;
+            LastTimestamp = at;
+            Since = LastSeq.HasValue ? null : watchingSince;
+            ExplicitPoint = explicitPoint && LastSeq.HasValue;
+        }
+
+        /// <summary>resume_from for the next subscribe: the position; else 1 (replay the whole stream, keep what is newer
+        /// than the watch time); else none (live). strategy.positions is never replayed.</summary>
+        public long? PlanResumeFrom()
+        {
+            if (!Key.IsSignal || !Key.StrategyId.HasValue) return null;
+            if (LastSeq.HasValue) return LastSeq;
+            return Since.HasValue ? 1 : (long?)null;
+        }
+
+        public void OnSubscribeSent(long? resumeFrom)
+        {
+            AwaitingAck = true;
+            RequestedFrom = resumeFrom;
+            ReplayOpen = false;
+            if (Suspended) { Suspended = false; }
+            _backfillFirstPending = resumeFrom == 1 && !LastSeq.HasValue && Since.HasValue;
+        }
+
+        /// <summary>The subscribe was acknowledged; <paramref name="serverNow"/> starts the watch of a stream with no position.</summary>
+        public void OnAck(DateTimeOffset serverNow)
+        {
+            AwaitingAck = false;
+            ReplayOpen = RequestedFrom.HasValue;
+            if (Key.IsSignal && !LastSeq.HasValue && !Since.HasValue) Since = serverNow;
+        }
+
+        /// <summary>The subscribe failed or its connection was lost: nothing is in flight any more.</summary>
+        public void OnRequestAbandoned()
+        {
+            AwaitingAck = false;
+            ReplayOpen = false;
+        }
+
+        public Verdict Classify(long? seq, ulong idHash, DateTimeOffset? timestamp)
+        {
+            if (Suspended) { SetAsideCount++; return Verdict.SetAside; }
+            if (AwaitingAck) return Verdict.Refetch;
+            if (idHash != 0 && _ids.Contains(idHash)) return Verdict.Duplicate;
+            if (!(seq is long s)) return Verdict.Deliver;
+            if (LastSeq is long last && s <= last)
+            {
+                if (ReplayOpen && RequestedFrom is long r && s > r) return Verdict.Duplicate;
+                return s > 1 && Key.IsSignal && Key.StrategyId.HasValue ? Verdict.AnomalyBackfill : Verdict.Anomaly;
+            }
+            if (Since is DateTimeOffset since && timestamp is DateTimeOffset t && t < since - Tolerance) return Verdict.Skip;
+            return Verdict.Deliver;
+        }
+
+        /// <summary>Records a message that was queued (or skipped). Returns true when it shows that seq_id 1 (or lower) of a
+        /// backfilled stream may be newer than the watch time and cannot be replayed (the caller reports it).</summary>
+        public bool Commit(long? seq, ulong idHash, DateTimeOffset? timestamp, bool skipped)
+        {
+            var seqOneUnreplayable = false;
+            if (_backfillFirstPending && seq.HasValue)
+            {
+                _backfillFirstPending = false;
+                seqOneUnreplayable = !skipped && seq.Value > 1;
+            }
+            if (!skipped) Since = null; // from the first wanted message on, everything is delivered
+            if (idHash != 0 && _ids.Add(idHash))
+            {
+                _idOrder.Enqueue(idHash);
+                if (_idOrder.Count > IdWindow) _ids.Remove(_idOrder.Dequeue());
+            }
+            if (seq is long s)
+            {
+                if (!LastSeq.HasValue || s > LastSeq.Value) LastSeq = s;
+                if (!skipped && OpenGap != null) { OpenGap.BeforeSeqId = s; OpenGap.To = timestamp; OpenGap = null; }
+            }
+            if (timestamp.HasValue) LastTimestamp = timestamp;
+            return seqOneUnreplayable;
+        }
+
+        /// <summary>seq_id went back (seq 1, or a stream that cannot be backfilled): a new sequence starts at this message.</summary>
+        public void Rebase()
+        {
+            Epoch++;
+            LastSeq = null;
+            ReplayOpen = false;
+            ExplicitPoint = false;
+            Since = null;
+        }
+
+        /// <summary>seq_id went back above 1: start a new sequence and fetch it from its start, keeping what is newer than <paramref name="since"/>.</summary>
+        public void BeginBackfill(DateTimeOffset since)
+        {
+            Rebase();
+            Since = since;
+        }
+
+        /// <summary>The user asked for a replay from <paramref name="seq"/> (-ResumeFrom on an existing subscription).</summary>
+        public void Rewind(long seq)
+        {
+            Epoch++;
+            LastSeq = seq;
+            Since = null;
+            ExplicitPoint = true;
+            _ids.Clear();
+            _idOrder.Clear();
+        }
+
+        /// <summary>The inbox refused a message: stop queueing until the stream is fetched again from <see cref="LastSeq"/>.</summary>
+        public void Suspend()
+        {
+            Suspended = true;
+            SetAsideCount = 1;
+            ReplayOpen = false;
+        }
+
+        public GapVerdict OnGap()
+        {
+            if (AwaitingAck) return GapVerdict.Ignore;
+            if (Suspended) { ReplayOpen = false; return GapVerdict.Ignore; }
+            if (!ReplayOpen) return OpenGap != null ? GapVerdict.Ignore : GapVerdict.Report;
+            ReplayOpen = false;
+            if (LastSeq is long last && (!RequestedFrom.HasValue || last > RequestedFrom.Value)) return GapVerdict.NextPage;
+            return OpenGap != null ? GapVerdict.Ignore : GapVerdict.Report;
+        }
+    }
+}

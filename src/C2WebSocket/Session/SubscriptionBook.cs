@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using C2WebSocket.Protocol;
+
+namespace C2WebSocket
+{
+    /// <summary>Why a subscribe was sent (for the messages and for what a failure means).</summary>
+    internal enum RequestPurpose
+    {
+        /// <summary>Add-C2Subscription.</summary>
+        User,
+        /// <summary>After a (re)connect.</summary>
+        Resubscribe,
+        /// <summary>The next page of a replay that ended with a gap.</summary>
+        Page,
+        /// <summary>Fetching again what a full inbox set aside.</summary>
+        Recover,
+        /// <summary>Backfilling a sequence that restarted.</summary>
+        Backfill,
+        /// <summary>-ResumeFrom on an existing subscription.</summary>
+        Rewind,
+        /// <summary>Re-synchronising after the strategies of a connection were split.</summary>
+        Split,
+    }
+
+    /// <summary>A subscription.request sent and not yet answered.</summary>
+    internal sealed class PendingRequest
+    {
+        public PendingRequest(string id, StreamKey key, string action, Link link, RequestPurpose purpose)
+        {
+            Id = id; Key = key; Action = action; Link = link; Gen = link.Gen; Purpose = purpose;
+        }
+        public string Id { get; }
+        public StreamKey Key { get; }
+        public string Action { get; }
+        public Link Link { get; }
+        public int Gen { get; }
+        public RequestPurpose Purpose { get; }
+        public long? ResumeFrom { get; set; }
+        public ResumeFromWireType Format { get; set; }
+        public bool FormatSwitched { get; set; }
+        public int Attempt { get; set; } = 1;
+        public ITimer? Timer { get; set; }
+        /// <summary>The Remove-C2Subscription waiting for this unsubscribe, if any, and what it dropped from the inbox.</summary>
+        public UnsubscribeCommand? Command { get; set; }
+        public int Dropped { get; set; }
+        public bool IsSubscribe => Action == ClientMessages.Subscribe;
+    }
+
+    internal sealed class UnsubscribeResult
+    {
+        public int Dropped { get; set; }
+        public bool Answered { get; set; }
+    }
+
+    /// <summary>An Add-C2Subscription waiting for the acknowledgement.</summary>
+    internal sealed class SubscribeWaiter
+    {
+        public SubscribeWaiter(TaskCompletionSource<C2Subscription> done, TimeSpan timeout) { Done = done; Timeout = timeout; }
+        public TaskCompletionSource<C2Subscription> Done { get; }
+        public TimeSpan Timeout { get; }
+        public ITimer? Timer { get; set; }
+    }
+
+    /// <summary>One desired stream: the public subscription object, its tracker and the connection that carries it.</summary>
+    internal sealed class StreamEntry
+    {
+        public StreamEntry(C2Subscription sub, Link link)
+        {
+            Sub = sub;
+            Tracker = new StreamTracker(sub.Key);
+            Link = link;
+            sub.ConnectionId = link.Id;
+        }
+        public C2Subscription Sub { get; }
+        public StreamTracker Tracker { get; }
+        public StreamKey Key => Sub.Key;
+        public Link Link { get; private set; }
+        public PendingRequest? InFlight { get; set; }
+        public List<SubscribeWaiter> Waiters { get; } = new List<SubscribeWaiter>();
+        /// <summary>Acknowledged at least once (a later subscribe is a resubscribe).</summary>
+        public bool EverAcked { get; set; }
+        /// <summary>The last message queued: its timestamp bounds a backfill after the sequence restarts.</summary>
+        public C2StreamMessage? LastDelivered { get; set; }
+        /// <summary>A loss of this stream (position updates refused by a full inbox) whose end is not known yet.</summary>
+        public C2DeliveryGap? OpenLoss { get; set; }
+        /// <summary>Set while messages that do not name their strategy may still be another strategy's (after a split, until the ack).</summary>
+        public bool InTransition { get; set; }
+        public bool IsLive => Sub.State == C2SubscriptionState.Pending || Sub.State == C2SubscriptionState.Active;
+
+        public void MoveTo(Link link) { Link = link; Sub.ConnectionId = link.Id; }
+    }
+
+    /// <summary>
+    /// The desired subscriptions and the requests in flight, with the correlation rules of reference §6.2/§9.3: an
+    /// answer with a request_id matches that request; an ack without one matches by its payload (channel, strategy,
+    /// action) when it has them, else the oldest request on that connection; an error without one matches the oldest
+    /// subscribe on that connection (subscribes are what servers refuse), else the oldest request. Owned by the loop.
+    /// </summary>
+    internal sealed class SubscriptionBook
+    {
+        private readonly Dictionary<StreamKey, StreamEntry> _streams = new Dictionary<StreamKey, StreamEntry>();
+        private readonly List<PendingRequest> _pending = new List<PendingRequest>();
+        private int _counter;
+        private readonly string _prefix;
+
+        public SubscriptionBook(string requestPrefix) { _prefix = requestPrefix; }
+
+        public IEnumerable<StreamEntry> All => _streams.Values;
+        public int Count => _streams.Count;
+
+        public StreamEntry? Find(StreamKey key) => _streams.TryGetValue(key, out var e) ? e : null;
+        public void Add(StreamEntry entry) => _streams[entry.Key] = entry;
+        public void Remove(StreamEntry entry)
+        {
+            if (_streams.TryGetValue(entry.Key, out var e) && ReferenceEquals(e, entry)) _streams.Remove(entry.Key);
+            _pending.RemoveAll(p => p.IsSubscribe && p.Key == entry.Key);
+        }
+
+        public List<StreamEntry> On(Link link) => _streams.Values.Where(e => e.Link == link && e.IsLive).ToList();
+
+        /// <summary>The live streams of a channel on a connection (several means its messages need a strategy id to be told apart).</summary>
+        public List<StreamEntry> On(Link link, string channel) =>
+            _streams.Values.Where(e => e.Link == link && e.IsLive && e.Key.Channel == channel).OrderBy(e => e.Key.StrategyId).ToList();
+
+        public int LiveCount(Link link) => _streams.Values.Count(e => e.Link == link && e.IsLive);
+
+        public C2Subscription[] Snapshot() =>
+            _streams.Values.Select(e => e.Sub).OrderBy(s => s.StrategyId).ThenBy(s => s.Channel, StringComparer.Ordinal).ToArray();
+
+        public string NewRequestId() => _prefix + (++_counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        public PendingRequest Track(PendingRequest request) { _pending.Add(request); return request; }
+        public bool IsPending(PendingRequest request) => _pending.Contains(request);
+        public void Forget(PendingRequest request) { request.Timer?.Dispose(); _pending.Remove(request); }
+
+        /// <summary>Drops the requests of a lost connection (they are sent again, if still wanted, on the next one).</summary>
+        public List<PendingRequest> DropLink(Link link)
+        {
+            var gone = _pending.Where(p => p.Link == link).ToList();
+            foreach (var p in gone) Forget(p);
+            return gone;
+        }
+
+        public PendingRequest? MatchAck(string? requestId, Link link, StreamKey? named, string? action)
+        {
+            if (requestId != null) return Take(_pending.FirstOrDefault(p => p.Id == requestId));
+            PendingRequest? byPayload = null;
+            if (named.HasValue) byPayload = _pending.FirstOrDefault(p => p.Link == link && p.Key == named.Value && (action == null || p.Action == action));
+            return Take(byPayload ?? _pending.FirstOrDefault(p => p.Link == link));
+        }
+
+        public PendingRequest? MatchError(string? requestId, Link link)
+        {
+            if (requestId != null) return Take(_pending.FirstOrDefault(p => p.Id == requestId));
+            return Take(_pending.FirstOrDefault(p => p.Link == link && p.IsSubscribe) ?? _pending.FirstOrDefault(p => p.Link == link));
+        }
+
+        private PendingRequest? Take(PendingRequest? p)
+        {
+            if (p != null) Forget(p);
+            return p;
+        }
+    }
+}
