@@ -55,7 +55,7 @@ internal static class SimulatorProgram
                         break;
                     case "--no-unsubscribe-ack": options.AckUnsubscribe = false; break;
                     case "-h" or "--help" or "-?":
-                        Console.WriteLine(Usage);
+                        Console.Write(Usage);
                         return 0;
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
