@@ -25,6 +25,11 @@ namespace C2WebSocket.Simulator;
 /// POST /control/faults/reject?count=1&amp;status=503[&amp;retry_after=5]
 /// POST /control/faults/policy-violation?count=1
 /// POST /control/faults/restart          restart Kestrel on the same port (answers first)
+/// GET  /control/options                 the branch played at each open point of the C2 docs
+/// POST /control/options?vocabulary=rest&amp;envelope_strategy=id&amp;...   change them live (all or nothing)
+/// POST /control/streams/restart?strategy_id=N[&amp;channel=...]          RestartStream: next seq_id 1, history forgotten
+/// POST /control/malformed?strategy_id=N&amp;field=seq_id[&amp;channel=...][&amp;omit=true]
+///                                       body = raw JSON value of the field: PublishWithEnvelopeOverride
 /// </code>
 /// </summary>
 internal static class ControlApi
@@ -35,7 +40,11 @@ internal static class ControlApi
         "POST /control/publish?strategy_id=N[&channel=strategy.signal|strategy.positions][&count=K]  (optional JSON body = payload)\n" +
         "POST /control/raw[?binary=true]  (body sent verbatim to every connection)\n" +
         "POST /control/faults/{drop|close?status=1001&reason=..|freeze|unfreeze|stop-heartbeats|start-heartbeats|pause|resume|" +
-        "reject?count=1&status=503&retry_after=5|policy-violation?count=1|restart}\n";
+        "reject?count=1&status=503&retry_after=5|policy-violation?count=1|restart}\n" +
+        "GET  /control/options  (current branches)\n" +
+        "POST /control/options?name=value&...  (names with _ or -; all applied or none):\n" + OptionWords.Usage +
+        "POST /control/streams/restart?strategy_id=N[&channel=strategy.signal|strategy.positions]  (next seq_id 1, history forgotten)\n" +
+        "POST /control/malformed?strategy_id=N&field=seq_id[&channel=..][&omit=true]  (body = raw JSON value; consumes no seq_id)\n";
 
     public static async Task HandleAsync(C2Simulator sim, HttpContext ctx)
     {
@@ -53,6 +62,11 @@ internal static class ControlApi
             if (path == "/control/stats" && method == "GET")
             {
                 await WriteJsonAsync(ctx, 200, Stats(sim));
+                return;
+            }
+            if (path == "/control/options" && method == "GET")
+            {
+                await WriteJsonAsync(ctx, 200, OptionWords.Describe(sim.Options));
                 return;
             }
             if (method != "POST")
@@ -81,6 +95,39 @@ internal static class ControlApi
                     for (int i = 0; i < count; i++)
                         seqs.Add(channel == "strategy.signal" ? sim.PublishSignal(strategy, payload) : sim.PublishPosition(strategy, payload));
                     await WriteJsonAsync(ctx, 200, new { channel, strategy_id = strategy, seq_ids = seqs });
+                    return;
+                }
+                case "/control/options":
+                {
+                    // Validate everything on a scratch copy first, so a bad value changes nothing.
+                    var pairs = q.SelectMany(kv => kv.Value.Select(v => (kv.Key, Value: v ?? ""))).ToArray();
+                    var scratch = new SimulatorOptions();
+                    foreach (var (k, v) in pairs) OptionWords.Apply(scratch, k, v);
+                    foreach (var (k, v) in pairs) OptionWords.Apply(sim.Options, k, v);
+                    await WriteJsonAsync(ctx, 200, OptionWords.Describe(sim.Options));
+                    return;
+                }
+                case "/control/streams/restart":
+                {
+                    long strategy = Long(q["strategy_id"], 0);
+                    string channel = q["channel"].FirstOrDefault() ?? "strategy.signal";
+                    sim.RestartStream(channel, strategy);
+                    await WriteJsonAsync(ctx, 200, new { channel, strategy_id = strategy, last_seq = sim.LastSeq(channel, strategy) });
+                    return;
+                }
+                case "/control/malformed":
+                {
+                    long strategy = Long(q["strategy_id"], 0);
+                    string channel = q["channel"].FirstOrDefault() ?? "strategy.signal";
+                    string field = q["field"].FirstOrDefault() ?? "";
+                    bool omit = q["omit"] == "true";
+                    if (!omit && string.IsNullOrWhiteSpace(body))
+                    {
+                        await WriteJsonAsync(ctx, 400, new { error = "body = the raw JSON value of the field (or omit=true)" });
+                        return;
+                    }
+                    int sent = sim.PublishWithEnvelopeOverride(channel, strategy, field, omit ? null : body);
+                    await WriteJsonAsync(ctx, 200, new { channel, strategy_id = strategy, field, sent });
                     return;
                 }
                 case "/control/raw":
@@ -116,7 +163,7 @@ internal static class ControlApi
             }
             await WriteJsonAsync(ctx, 200, new { ok = true, fault = path.Substring(path.LastIndexOf('/') + 1) });
         }
-        catch (Exception ex) when (ex is FormatException or JsonException or OverflowException)
+        catch (Exception ex) when (ex is FormatException or JsonException or OverflowException or ArgumentException)
         {
             await WriteJsonAsync(ctx, 400, new { error = ex.Message });
         }

@@ -8,12 +8,30 @@ namespace C2WebSocket.Simulator;
 
 /// <summary>Standalone mode:
 /// <c>dotnet run --project src/C2WebSocket.Simulator -- [--port N] [--rate signalsPerSecond] [--tls]
-/// [--heartbeat seconds] [--replay-limit N]</c>. Prints the ws:// URI, the demo API key and the demo
-/// strategy ids, then publishes synthetic signals (and a position update every 5th signal) until Ctrl+C.
-/// The HTTP control API is enabled (see <see cref="ControlApi"/>).</summary>
+/// [--heartbeat seconds] [--replay-limit N] [--vocabulary snake|rest|none] ...</c> (see <see cref="Usage"/>).
+/// Prints the ws:// URI, the demo API key and the demo strategy ids, then publishes synthetic signals (and a
+/// position update every 5th signal) until Ctrl+C. The HTTP control API is enabled (see <see cref="ControlApi"/>).</summary>
 internal static class SimulatorProgram
 {
     internal static readonly long[] DemoStrategies = { 12345678, 87654321, 55555555 };
+
+    internal const string Usage =
+        "usage: C2WebSocket.Simulator [options]\n" +
+        "  --port N                 TCP port on 127.0.0.1 (default 8765, 0 = ephemeral)\n" +
+        "  --rate R                 synthetic signals per second (default 1, 0 = none)\n" +
+        "  --tls                    wss:// with a throwaway self-signed certificate\n" +
+        "  --heartbeat S            heartbeat interval in seconds (default 30)\n" +
+        "  --replay-limit N         signals replayed before a gap (default 1000)\n" +
+        "Open points of the C2 docs (the branch the simulator plays; also POST /control/options):\n" +
+        "  --vocabulary snake|rest|none        synthetic payloads: snake_case | C2 REST v4 names | snake_case without strategy_id\n" +
+        "  --envelope-strategy none|id|stream  strategy also in the envelope: no | \"strategy_id\": N | \"channel\": \"strategy.signal:N\"\n" +
+        "  --resume-from string|number|both    accepted JSON type(s) of resume_from (default both)\n" +
+        "  --error-request-id echo|omit        error messages echo request_id (default echo)\n" +
+        "  --version-format number|string      \"v\": 4 or \"v\": \"4\" (default number)\n" +
+        "  --ack-payload full|empty|absent     subscription.ack payload (default full)\n" +
+        "  --no-unsubscribe-ack                never answer an unsubscribe\n" +
+        "  --heartbeat-close-status N          close status for a missed heartbeat (default 1008)\n" +
+        "  --rejection-code STATUS=CODE        body code of a refused upgrade, e.g. 429=TOO_MANY_REQUESTS (repeatable)\n";
 
     public static async Task<int> Main(string[] args)
     {
@@ -31,8 +49,13 @@ internal static class SimulatorProgram
                     case "--tls": options.UseTls = true; break;
                     case "--heartbeat": options.HeartbeatInterval = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                     case "--replay-limit": options.ReplayLimit = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--vocabulary" or "--envelope-strategy" or "--resume-from" or "--error-request-id" or "--version-format"
+                        or "--ack-payload" or "--heartbeat-close-status" or "--rejection-code":
+                        OptionWords.Apply(options, args[i].Substring(2), Next());
+                        break;
+                    case "--no-unsubscribe-ack": options.AckUnsubscribe = false; break;
                     case "-h" or "--help" or "-?":
-                        Console.WriteLine("usage: C2WebSocket.Simulator [--port N (default 8765, 0 = ephemeral)] [--rate signalsPerSecond (default 1, 0 = none)] [--tls] [--heartbeat seconds] [--replay-limit N]");
+                        Console.Write(Usage);
                         return 0;
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
@@ -41,6 +64,7 @@ internal static class SimulatorProgram
         catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
         {
             Console.Error.WriteLine(ex.Message);
+            Console.Error.WriteLine("--help lists the options.");
             return 2;
         }
 
@@ -54,6 +78,8 @@ internal static class SimulatorProgram
         Console.WriteLine($"API key:     {sim.DemoApiKey}");
         Console.WriteLine($"Strategies:  {string.Join(", ", DemoStrategies)}");
         Console.WriteLine($"Control API: {sim.HttpUri}control  (GET for help)");
+        Console.WriteLine("Branches:    " + string.Join(", ", OptionWords.Describe(sim.Options)
+            .Where(kv => kv.Key != "rejection_codes").Select(kv => $"{kv.Key}={(kv.Value is bool b ? (b ? "true" : "false") : kv.Value)}")));
         if (sim.Certificate is not null) Console.WriteLine($"TLS cert SHA-1 thumbprint: {sim.Certificate.Thumbprint} (self-signed)");
         Console.WriteLine($"Publishing {rate.ToString(CultureInfo.InvariantCulture)} signal(s)/s; Ctrl+C to stop.");
 

@@ -60,6 +60,38 @@ public sealed class SimulatorOptions
     /// <summary>The "v" field of every server message.</summary>
     public int ProtocolVersion { get; set; } = 4;
 
+    // ------------------------------------------------------------ open points of the C2 docs (reference §13.2)
+    // All read live: a change applies to messages built afterwards. History keeps the bytes as first sent,
+    // so a replay is byte-identical to the live message whatever the options say now.
+
+    /// <summary>Undocumented by C2: the JSON type of "v" on every server message (<c>4</c> or <c>"4"</c>).</summary>
+    public VersionFormat VersionFormat { get; set; } = VersionFormat.Number;
+
+    /// <summary>Undocumented by C2: the field names and value types of <b>synthetic</b> strategy.signal and
+    /// strategy.positions payloads (payloads given to PublishSignal/PublishPosition are sent as given).</summary>
+    public PayloadVocabulary Vocabulary { get; set; } = PayloadVocabulary.SnakeCase;
+
+    /// <summary>Undocumented by C2: whether data messages also name their strategy in the envelope
+    /// (<c>"strategy_id": N</c> or <c>"channel": "strategy.signal:N"</c>). Independent of <see cref="Vocabulary"/>.</summary>
+    public EnvelopeStrategyField EnvelopeStrategy { get; set; } = EnvelopeStrategyField.None;
+
+    /// <summary>Undocumented by C2: the payload of subscription.ack (request_id is echoed in every shape).</summary>
+    public AckPayloadShape AckPayload { get; set; } = AckPayloadShape.Full;
+
+    /// <summary>Undocumented by C2: whether an unsubscribe is answered with a subscription.ack. False = the
+    /// subscription is removed silently (validation errors are still answered).</summary>
+    public bool AckUnsubscribe { get; set; } = true;
+
+    /// <summary>Undocumented by C2 (only the 401 body is shown): the body <c>code</c> of a refused upgrade, per
+    /// HTTP status. Statuses missing here answer "ERROR". Lock the dictionary to change it while running.</summary>
+    public Dictionary<int, string> HandshakeRejectionCodes { get; set; } = new()
+    {
+        [401] = "UNAUTHORIZED",
+        [403] = "FORBIDDEN",
+        [429] = "RATE_LIMITED",
+        [503] = "SERVICE_UNAVAILABLE",
+    };
+
     /// <summary>Messages kept per (channel, strategy) stream for replay; the oldest delivered ones are
     /// dropped beyond this (a resume_from older than the kept history then gets a gap).</summary>
     public int MaxHistoryPerStream { get; set; } = 100_000;
@@ -100,3 +132,42 @@ public sealed class SimulatorKey
 
 /// <summary>The JSON type(s) accepted for payload.resume_from (its wire type is undocumented by C2).</summary>
 public enum ResumeFromFormat { String, Number, Both }
+
+/// <summary>JSON type of the envelope's "v": <c>4</c> (every C2 example) or <c>"4"</c> (the overview's field table).</summary>
+public enum VersionFormat { Number, String }
+
+/// <summary>Field names of synthetic data payloads (the C2 payload schema is undocumented).</summary>
+public enum PayloadVocabulary
+{
+    /// <summary>snake_case names with <c>strategy_id</c> (strategy_id, signal_id, symbol, side "buy"/"sell", ...).</summary>
+    SnakeCase,
+    /// <summary>C2's REST v4 names (reference §7.3): StrategyId, SignalId, Side "1"/"2", OrderType "1"/"2"/"3",
+    /// OpenClose "O"/"C", OrderQuantity, Limit, Stop, TIF "0"/"1", C2Symbol{FullSymbol,SymbolType}, PostedAt;
+    /// positions: StrategyId, Quantity (signed), AvgPx, C2Symbol, UpdatedAt.</summary>
+    RestV4,
+    /// <summary><see cref="SnakeCase"/> without <c>strategy_id</c>: with <see cref="EnvelopeStrategyField.None"/>
+    /// no strategy id is anywhere in the message.</summary>
+    NoStrategyId,
+}
+
+/// <summary>Where (besides the payload) a data message names its strategy.</summary>
+public enum EnvelopeStrategyField
+{
+    /// <summary>Nowhere in the envelope (every C2 example).</summary>
+    None,
+    /// <summary><c>"strategy_id": 12345678</c> at envelope level.</summary>
+    StrategyId,
+    /// <summary><c>"channel": "strategy.signal:12345678"</c> at envelope level (the stream name the gap message uses).</summary>
+    StreamName,
+}
+
+/// <summary>Payload of subscription.ack.</summary>
+public enum AckPayloadShape
+{
+    /// <summary><c>{"action","channel","strategy_id"}</c>.</summary>
+    Full,
+    /// <summary><c>"payload": {}</c>.</summary>
+    Empty,
+    /// <summary>No payload key.</summary>
+    Absent,
+}

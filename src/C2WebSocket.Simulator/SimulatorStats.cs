@@ -11,7 +11,7 @@ public sealed class SimulatorStats
     internal long connectionsAccepted, handshakesRejected, heartbeatsSent, heartbeatAcksReceived,
         connectionsClosedForMissedAck, subscriptionRequests, subscribes, unsubscribes, messagesSent,
         invalidClientMessages, errorsSent, policyViolationCloses, signalsPublished, positionsPublished,
-        gapsSent, replayedMessages;
+        gapsSent, replayedMessages, streamRestarts, envelopeOverridesSent;
     private long lastSkewTicks;
     private int hasSkew;
     internal readonly ConcurrentDictionary<string, long> byType = new(StringComparer.Ordinal);
@@ -29,7 +29,7 @@ public sealed class SimulatorStats
     public long SubscriptionRequests => Interlocked.Read(ref subscriptionRequests);
     /// <summary>Successful subscribe actions (acked).</summary>
     public long Subscribes => Interlocked.Read(ref subscribes);
-    /// <summary>Successful unsubscribe actions (acked).</summary>
+    /// <summary>Successful unsubscribe actions (acked unless <see cref="SimulatorOptions.AckUnsubscribe"/> is false).</summary>
     public long Unsubscribes => Interlocked.Read(ref unsubscribes);
     /// <summary>WebSocket messages actually written to sockets (all kinds).</summary>
     public long MessagesSent => Interlocked.Read(ref messagesSent);
@@ -39,6 +39,10 @@ public sealed class SimulatorStats
     public long PositionsPublished => Interlocked.Read(ref positionsPublished);
     public long GapsSent => Interlocked.Read(ref gapsSent);
     public long ReplayedMessages => Interlocked.Read(ref replayedMessages);
+    /// <summary>Calls of <see cref="C2Simulator.RestartStream"/>.</summary>
+    public long StreamRestarts => Interlocked.Read(ref streamRestarts);
+    /// <summary>Calls of <see cref="C2Simulator.PublishWithEnvelopeOverride"/>.</summary>
+    public long EnvelopeOverridesSent => Interlocked.Read(ref envelopeOverridesSent);
 
     /// <summary>Count of client messages per msg_type ("(invalid)" for unparseable ones).</summary>
     public IReadOnlyDictionary<string, long> ClientMessagesByType => new Dictionary<string, long>(byType);

@@ -28,15 +28,20 @@ internal sealed class RawClient : IAsyncDisposable
     public int BinaryMessages;
     public Task Closed => _closed.Task;
 
-    public static async Task<RawClient> ConnectAsync(C2Simulator sim, string? key = null, bool autoAck = false, bool awaitConnected = true,
+    public static Task<RawClient> ConnectAsync(C2Simulator sim, string? key = null, bool autoAck = false, bool awaitConnected = true,
+        Action<ClientWebSocketOptions>? configure = null) =>
+        ConnectAsync(sim.Uri, key ?? sim.DemoApiKey, autoAck, awaitConnected, configure);
+
+    /// <summary>Connects to any C2-compatible endpoint (e.g. a standalone simulator process).</summary>
+    public static async Task<RawClient> ConnectAsync(Uri uri, string key, bool autoAck = false, bool awaitConnected = true,
         Action<ClientWebSocketOptions>? configure = null)
     {
         var c = new RawClient { AutoAck = autoAck };
-        c.Socket.Options.SetRequestHeader("Authorization", "Bearer " + (key ?? sim.DemoApiKey));
+        c.Socket.Options.SetRequestHeader("Authorization", "Bearer " + key);
         c.Socket.Options.KeepAliveInterval = TimeSpan.Zero;
         configure?.Invoke(c.Socket.Options);
         using var cts = new CancellationTokenSource(Timeout);
-        await c.Socket.ConnectAsync(sim.Uri, cts.Token);
+        await c.Socket.ConnectAsync(uri, cts.Token);
         c._loop = Task.Run(c.ReceiveLoopAsync);
         if (awaitConnected)
         {
