@@ -28,17 +28,16 @@ internal static class Profile
         Console.WriteLine($"message: {bytes.Length} bytes");
 
         const int N = 20000;
-        var m = ServerMessage.Decode(bytes, bytes.Length);
+        var env = EnvelopeReader.Decode(bytes, bytes.Length);
         Time("JsonDocument.Parse (bare loop's work)", N, () => { using var d = System.Text.Json.JsonDocument.Parse(bytes); });
-        Time("ServerMessage.Decode (envelope + byte copy; payload read in place)", N, () => ServerMessage.Decode(bytes, bytes.Length));
-        Time("PayloadFields.From (payload -> plain values)", N, () => PayloadFields.From(m.Payload));
-        Time("whole receive path (Decode + PayloadFields + C2Signal)", N, () =>
+        Time("EnvelopeReader.Decode (UTF-8 check + one reader pass, strategy found)", N, () => EnvelopeReader.Decode(bytes, bytes.Length));
+        Time("byte copy + C2Signal (what the receive path keeps)", N, () =>
         {
-            var mm = ServerMessage.Decode(bytes, bytes.Length);
-            _ = new C2Signal(1, 1, mm.SeqId, mm.Id, mm.Timestamp, DateTimeOffset.UtcNow, PayloadFields.From(mm.Payload), mm.Utf8);
+            var copy = new byte[bytes.Length];
+            Buffer.BlockCopy(bytes, 0, copy, 0, bytes.Length);
+            _ = new C2Signal(1, 1, env, copy, DateTimeOffset.UtcNow, 0);
         });
-        Time("Payload on first use (PSCustomObject, pipeline side, only if asked for)", N, () =>
-            _ = new C2Signal(1, 1, m.SeqId, m.Id, m.Timestamp, DateTimeOffset.UtcNow, PayloadFields.From(m.Payload), m.Utf8).Payload);
+        Time("PayloadFields.Decode (pipeline side, on first property access)", N, () => PayloadFields.Decode(bytes, env.PayloadStart, env.PayloadLength));
         return 0;
     }
 

@@ -104,12 +104,13 @@ internal static class SessionThroughputCase
     private static double Drain(C2Session session, int n)
     {
         long first = 0, last = 0;
+        using var reader = new InboxReader(new[] { session });
         for (var i = 0; i < n; i++)
         {
-            var item = session.Take(null, TimeSpan.FromSeconds(60), CancellationToken.None) ?? throw new TimeoutException("session inbox: got " + i + " of " + n);
+            if (!reader.TryTake(null, TimeSpan.FromSeconds(60), CancellationToken.None, out _, out var taken)) throw new TimeoutException("session inbox: got " + i + " of " + n);
             last = Stopwatch.GetTimestamp();
             if (i == 0) first = last;
-            if (item.Message != null) session.MarkProcessed(item.Message);
+            if (taken.Item is C2StreamMessage m) session.MarkProcessed(m);
         }
         return RateOf(n, Stat.TicksToMs(last - first) / 1000.0);
     }

@@ -131,11 +131,11 @@ namespace C2WebSocket.Tests
             await using var sim = await Sim.StartFastAsync();
             using var sh = new PsShell();
             sh.Run(Connect + " | Add-C2Subscription -StrategyId 5 | Out-Null", sim.Uri, sim.DemoApiKey).ThrowIfFailed();
-            var t = sh.Run("Receive-C2Signal -TimeoutSec 0.3 -Verbose");
+            var t = sh.Run("Receive-C2Signal -TimeoutSec 1 -Verbose");
             t.ThrowIfFailed();
             Assert.Empty(t.Output);
             Assert.Contains(t.Verbose, v => v.Contains("-TimeoutSec"));
-            var i = sh.Run("Receive-C2Signal -IdleTimeoutSec 0.3 -Verbose");
+            var i = sh.Run("Receive-C2Signal -IdleTimeoutSec 1 -Verbose");
             i.ThrowIfFailed();
             Assert.Contains(i.Verbose, v => v.Contains("-IdleTimeoutSec"));
         }

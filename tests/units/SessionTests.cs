@@ -21,7 +21,7 @@ namespace C2WebSocket.Tests
             Assert.Equal(C2SessionState.Connected, s.State);
             await sim.WaitForAsync(x => x.Stats.HeartbeatAcksReceived >= 10, Sim.Wait);
             Assert.Equal(0, sim.Stats.ConnectionsClosedForMissedAck);
-            await Sim.UntilAsync(() => s.HeartbeatAcksSent >= 10, "the client counted its acks");
+            await Sim.UntilAsync(s, () => s.HeartbeatAcksSent >= 10, "the client counted its acks");
             Assert.Equal(0, s.Reconnects);
         }
 
@@ -70,7 +70,7 @@ namespace C2WebSocket.Tests
             var s = new C2Session(Sim.Options(sim, o => o.ApiKey = Sim.Secure(badKey)));
             var ex = await Assert.ThrowsAsync<C2ConnectException>(() => s.OpenAsync(CancellationToken.None));
             Assert.True(ex.IsAuthenticationFailure);
-            Assert.Equal("C2AuthenticationFailed", ex.ErrorId);
+            Assert.Equal("C2AuthenticationFailed", C2WebSocket.Commands.C2ErrorTable.IdFor(ex.Failure));
             Assert.Equal(401, ex.StatusCode);
             Assert.Equal("Invalid API key", ex.ServerReason);
             Assert.Contains("Invalid API key", ex.Message);
@@ -87,7 +87,7 @@ namespace C2WebSocket.Tests
             sim.RejectNextHandshakes(1, status, TimeSpan.FromSeconds(7));
             var s = new C2Session(Sim.Options(sim));
             var ex = await Assert.ThrowsAsync<C2ConnectException>(() => s.OpenAsync(CancellationToken.None));
-            Assert.Equal(errorId, ex.ErrorId);
+            Assert.Equal(errorId, C2WebSocket.Commands.C2ErrorTable.IdFor(ex.Failure));
             Assert.Equal(status, ex.StatusCode);
             Assert.True(ex.IsThrottle);
             Assert.Equal(TimeSpan.FromSeconds(7), ex.RetryAfter);
@@ -102,7 +102,7 @@ namespace C2WebSocket.Tests
             using var a = await Sim.OpenAsync(sim);
             using var b = await Sim.OpenAsync(sim);
             var ex = await Assert.ThrowsAsync<C2ConnectException>(() => Sim.OpenAsync(sim));
-            Assert.Equal("C2RateLimited", ex.ErrorId);
+            Assert.Equal("C2RateLimited", C2WebSocket.Commands.C2ErrorTable.IdFor(ex.Failure));
             Assert.Contains("10 open connections", ex.Message);
         }
 
@@ -112,7 +112,7 @@ namespace C2WebSocket.Tests
             var dns = new C2Session(new C2SessionOptions { Uri = new Uri("ws://c2-no-such-host.invalid/ws"), ApiKey = Sim.Secure("k"), ConnectTimeout = TimeSpan.FromSeconds(10) });
             var e1 = await Assert.ThrowsAsync<C2ConnectException>(() => dns.OpenAsync(CancellationToken.None));
             Assert.Equal(C2ConnectStep.Dns, e1.Step);
-            Assert.Equal("C2DnsFailed", e1.ErrorId);
+            Assert.Equal("C2DnsFailed", C2WebSocket.Commands.C2ErrorTable.IdFor(e1.Failure));
             Assert.Contains("c2-no-such-host.invalid", e1.Message);
 
             var port = FreePort();
@@ -130,7 +130,7 @@ namespace C2WebSocket.Tests
                 var slow = new C2Session(new C2SessionOptions { Uri = uri, ApiKey = Sim.Secure("k"), ConnectTimeout = TimeSpan.FromMilliseconds(500) });
                 var e3 = await Assert.ThrowsAsync<C2ConnectException>(() => slow.OpenAsync(CancellationToken.None));
                 Assert.Equal(C2ConnectStep.Timeout, e3.Step);
-                Assert.Equal("C2ConnectTimeout", e3.ErrorId);
+                Assert.Equal("C2ConnectTimeout", C2WebSocket.Commands.C2ErrorTable.IdFor(e3.Failure));
                 Assert.Contains(uri.ToString(), e3.Message);
             }
             finally { silent.Stop(); }
@@ -195,7 +195,7 @@ namespace C2WebSocket.Tests
             await using var sim = await Sim.StartFastAsync(o => o.ProtocolVersion = 5);
             using var s = await Sim.OpenAsync(sim);
             await sim.WaitForAsync(x => x.Stats.HeartbeatAcksReceived >= 3, Sim.Wait);
-            var warnings = s.DrainDiagnostics().Where(d => d.Kind == DiagnosticKind.Warning && d.Text.Contains("version 5")).ToList();
+            var warnings = s.DrainDiagnostics().Where(d => d.Level == C2DiagnosticLevel.Warning && d.Message.Contains("version 5")).ToList();
             Assert.Single(warnings);
             Assert.Equal(5, s.ServerVersion);
         }
@@ -211,7 +211,7 @@ namespace C2WebSocket.Tests
             sim.PublishSignal(9, new { strategy_id = 9, symbol = "ESZ6", brand_new_field = new[] { 1, 2 } });
             var m = await Sim.NextAsync(s);
             Assert.Equal(9, m.StrategyId);
-            Assert.Equal("ESZ6", m.Payload!.Properties["symbol"].Value);
+            Assert.Equal("ESZ6", m.Fields["symbol"]);
             Assert.True(s.UnknownMessages >= 1);
         }
 
@@ -242,7 +242,7 @@ namespace C2WebSocket.Tests
             using var s = await Sim.OpenAsync(sim);
             var a = await Sim.SubscribeAsync(s, 1);
             await Sim.SubscribeAsync(s, 2);
-            Assert.True(await s.UnsubscribeAsync(a, TimeSpan.FromSeconds(5), CancellationToken.None));
+            Assert.True((await s.UnsubscribeAsync(a, TimeSpan.FromSeconds(5), CancellationToken.None)).Answered);
             Assert.Equal(C2SubscriptionState.Removed, a.State);
             sim.PublishSignal(1);
             sim.PublishSignal(2);

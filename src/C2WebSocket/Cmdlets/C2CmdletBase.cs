@@ -84,11 +84,12 @@ namespace C2WebSocket.Commands
     /// </summary>
     public abstract class C2SessionCmdletBase : C2CmdletBase
     {
-        /// <summary>The session to use; default: the runspace's default session (the last one Connect-C2Socket opened).</summary>
+        /// <summary>The session to use; default: the runspace's default session (the last one Connect-C2Socket opened).
+        /// Cmdlets whose first positional argument is the session override it to add Position = 0.</summary>
         [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(SessionCompleter))]
         [ValidateNotNull]
-        public C2Session? Session { get; set; }
+        public virtual C2Session? Session { get; set; }
 
         /// <summary>-Session, else the default session; a terminating C2NoSession error when there is neither.</summary>
         protected C2Session ResolveSession(C2Session? explicitSession = null)

@@ -21,6 +21,11 @@ namespace C2WebSocket.Commands
     [OutputType(typeof(C2Signal), typeof(C2PositionUpdate))]
     public sealed class ReceiveC2SignalCommand : C2SessionCmdletBase
     {
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(SessionCompleter))]
+        [ValidateNotNull]
+        public override C2Session? Session { get => base.Session; set => base.Session = value; }
+
         [Parameter(ValueFromPipeline = true)]
         [ValidateNotNull]
         public C2Subscription[]? Subscription { get; set; }
@@ -76,13 +81,12 @@ namespace C2WebSocket.Commands
             var filter = BuildFilter();
             if (filter == null) return;
 
-            using (var waiter = new InboxWaiter())
+            using (var reader = new InboxReader(_sessions))
             {
-                foreach (var s in _sessions) s.Inbox.Register(waiter);
-                try { Stream(filter.Accepts, waiter); }
+                try { Stream(filter.Accepts, reader); }
                 finally
                 {
-                    foreach (var s in _sessions) { s.Inbox.Unregister(waiter); s.FlushCheckpoint(); }
+                    foreach (var s in _sessions) s.FlushCheckpoint();
                     if (!StopToken.IsCancellationRequested)
                     {
                         WriteDiagnostics();
@@ -92,7 +96,7 @@ namespace C2WebSocket.Commands
             }
         }
 
-        private void Stream(Func<StreamKey, bool>? accepts, InboxWaiter waiter)
+        private void Stream(Func<StreamKey, bool>? accepts, InboxReader reader)
         {
             var started = DateTime.UtcNow;
             DateTime? deadline = TimeoutSec > 0 ? started.AddSeconds(TimeoutSec) : (DateTime?)null;
@@ -103,13 +107,13 @@ namespace C2WebSocket.Commands
             {
                 WriteDiagnostics();
                 if (Count > 0 && written >= Count) { endReason = "received " + written.ToString(CultureInfo.InvariantCulture) + " (-Count)"; break; }
-                if (TryTakeAny(accepts, out var session, out var taken))
+                if (reader.TryTake(accepts, out var session, out var taken))
                 {
                     if (Deliver(session!, taken)) { written++; lastItem = DateTime.UtcNow; }
                     continue;
                 }
                 if (StopToken.IsCancellationRequested) { endReason = "stopped"; break; }
-                if (_sessions.All(s => s.Inbox.IsCompleted))
+                if (reader.AllEnded(accepts))
                 {
                     var s0 = _sessions[0];
                     endReason = "session " + s0.Id.ToString(CultureInfo.InvariantCulture) + " ended (" + s0.State + ")";
@@ -118,42 +122,13 @@ namespace C2WebSocket.Commands
                 var now = DateTime.UtcNow;
                 if (deadline.HasValue && now >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
                 if (IdleTimeoutSec > 0 && now >= lastItem.AddSeconds(IdleTimeoutSec)) { endReason = "nothing arrived for -IdleTimeoutSec " + IdleTimeoutSec.ToString(CultureInfo.InvariantCulture); break; }
-                Sleep(accepts, waiter, deadline, IdleTimeoutSec > 0 ? lastItem.AddSeconds(IdleTimeoutSec) : (DateTime?)null);
+                // A bounded slice keeps diagnostics flowing while idle.
+                var wait = TimeSpan.FromMilliseconds(500);
+                if (deadline.HasValue && deadline.Value - now < wait) wait = deadline.Value - now;
+                if (IdleTimeoutSec > 0 && lastItem.AddSeconds(IdleTimeoutSec) - now < wait) wait = lastItem.AddSeconds(IdleTimeoutSec) - now;
+                reader.Wait(accepts, wait, StopToken);
             }
             WriteVerbose("Receive-C2Signal: " + written.ToString(CultureInfo.InvariantCulture) + " object(s) written; " + endReason + ".");
-        }
-
-        /// <summary>Waits until any of the sessions has an item (no polling), the next deadline, or Ctrl+C.</summary>
-        private void Sleep(Func<StreamKey, bool>? accepts, InboxWaiter waiter, DateTime? deadline, DateTime? idleDeadline)
-        {
-            // In a burst the next message is microseconds away: spin briefly before paying for a sleep and a wake-up.
-            var hint = _sessions.Sum(s => s.Inbox.ItemHint);
-            var spinner = new SpinWait();
-            while (spinner.Count < 20 && _sessions.Sum(s => s.Inbox.ItemHint) == hint && !StopToken.IsCancellationRequested) spinner.SpinOnce();
-            waiter.Arm();
-            if (_sessions.Any(s => s.Inbox.ItemHint > 0 && HasItem(s, accepts)) || _sessions.All(s => s.Inbox.IsCompleted)) { waiter.Disarm(); return; }
-            var wait = TimeSpan.FromMilliseconds(500); // a bounded slice keeps diagnostics flowing while idle
-            var now = DateTime.UtcNow;
-            if (deadline.HasValue && deadline.Value - now < wait) wait = deadline.Value - now;
-            if (idleDeadline.HasValue && idleDeadline.Value - now < wait) wait = idleDeadline.Value - now;
-            if (wait > TimeSpan.Zero) waiter.Wait(wait, StopToken);
-            else waiter.Disarm();
-        }
-
-        private static bool HasItem(C2Session s, Func<StreamKey, bool>? accepts) => s.Inbox.Peekable(accepts);
-
-        private int _next;
-
-        private bool TryTakeAny(Func<StreamKey, bool>? accepts, out C2Session? session, out InboxTake taken)
-        {
-            for (var i = 0; i < _sessions.Count; i++)
-            {
-                var s = _sessions[(_next + i) % _sessions.Count];
-                if (s.Inbox.TryTake(accepts, out taken)) { session = s; _next++; return true; }
-            }
-            session = null;
-            taken = default;
-            return false;
         }
 
         /// <summary>Writes one item. Returns true for a message written to the pipeline.</summary>

@@ -80,6 +80,11 @@ namespace C2WebSocket.Commands
     [OutputType(typeof(C2Session))]
     public sealed class DisconnectC2SocketCommand : C2SessionCmdletBase
     {
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(SessionCompleter))]
+        [ValidateNotNull]
+        public override C2Session? Session { get => base.Session; set => base.Session = value; }
+
         [Parameter]
         public SwitchParameter All { get; set; }
 

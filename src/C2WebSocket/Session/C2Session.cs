@@ -80,6 +80,16 @@ namespace C2WebSocket
         public C2SessionState State { get { lock (_stateGate) return _state; } }
         public DateTimeOffset? ConnectedAt { get; internal set; }
         public DateTimeOffset? LastHeartbeatAt { get; internal set; }
+        /// <summary>When the last message of any kind arrived (local clock).</summary>
+        public DateTimeOffset? LastMessageAt
+        {
+            get
+            {
+                var ticks = Volatile.Read(ref _lastFrameTicks);
+                return ticks == 0 ? (DateTimeOffset?)null : _options.TimeProvider.GetUtcNow() - _options.TimeProvider.GetElapsedTime(ticks);
+            }
+        }
+        internal long _lastFrameTicks;
         public string? LastError { get => _lastError ?? _diagnostics.LastError; internal set => _lastError = value; }
         private string? _lastError;
         /// <summary>The protocol version the server reports in "v" (a number or a string of digits).</summary>
@@ -129,6 +139,7 @@ namespace C2WebSocket
 
         internal C2SessionOptions Options => _options;
         internal Inbox Inbox { get; }
+        internal SessionLoop Loop => _loop;
         internal long HandlingFailures => SessionCounters.Read(ref _counters.HandlingFailures);
         internal bool IsOpen { get { var s = State; return s != C2SessionState.Disconnected && s != C2SessionState.Failed; } }
 
@@ -228,6 +239,16 @@ namespace C2WebSocket
         internal IEnumerable<C2Diagnostic> DrainDiagnostics() => _diagnostics.Drain();
 
         // ----- written by the loop --------------------------------------------------------------------
+
+        /// <summary>Raised on the loop after each batch of inputs (tests wait on it instead of polling).</summary>
+        internal event Action? Progress;
+
+        internal void OnProgress()
+        {
+            var handler = Progress;
+            if (handler == null) return;
+            try { handler(); } catch (Exception) { }
+        }
 
         internal void PublishSubscriptions(C2Subscription[] snapshot) => Volatile.Write(ref _subscriptions, snapshot);
 

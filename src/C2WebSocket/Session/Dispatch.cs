@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json;
+using System.Threading;
 using C2WebSocket.Protocol;
 
 namespace C2WebSocket
@@ -21,6 +22,7 @@ namespace C2WebSocket
         {
             if (gen != link.Gen || link.Connection == null) return; // a frame of a connection already replaced
             link.LastFrameTicks = _time.GetTimestamp();
+            Volatile.Write(ref _session._lastFrameTicks, link.LastFrameTicks);
             _c.Inc(ref _c.MessagesReceived);
             if (binary)
             {

@@ -337,6 +337,14 @@ namespace C2WebSocket
             finally { Volatile.Write(ref _armed, 0); }
         }
 
+        /// <summary>The same, for async callers (tests) that must not block a thread-pool thread.</summary>
+        public async System.Threading.Tasks.Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancel)
+        {
+            try { return await _signal.WaitAsync(timeout, cancel).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return false; }
+            finally { Volatile.Write(ref _armed, 0); }
+        }
+
         public void Dispose() => _signal.Dispose();
     }
 }

@@ -95,6 +95,16 @@ namespace C2WebSocket
 
         public void Start() => _run = Task.Run(RunAsync);
 
+        /// <summary>Tests: the connection of a link (read outside the loop, for assertions only).</summary>
+        internal Transport.IC2Connection? ConnectionOf(int linkId) => _links.FirstOrDefault(l => l.Id == linkId)?.Connection;
+
+        /// <summary>Tests: hands the loop a frame as if the first connection had received it.</summary>
+        internal ValueTask InjectFrameAsync(byte[] data, bool binary)
+        {
+            var link = _links[0];
+            return PostFrameAsync(new Input(InputKind.Frame, link, link.Gen, data, binary));
+        }
+
         // ----- posting --------------------------------------------------------------------------------
 
         /// <summary>Posts an input without waiting (timers, commands, the reader's room signal).</summary>
@@ -142,6 +152,7 @@ namespace C2WebSocket
                         if (input.Kind == InputKind.Close) await CloseAsync((CloseCommand)input.Arg!).ConfigureAwait(false);
                         else Handle(input);
                     }
+                    _session.OnProgress();
                 }
             }
             catch (Exception ex)

@@ -128,6 +128,11 @@ namespace C2WebSocket
 
         private void ReportSeqOne(StreamEntry entry, C2StreamMessage first)
         {
+            if (entry.SeqOneUnattributed)
+            {
+                _diag.Verbose(Sid + ": " + entry.Key + " was replayed from its start; its seq_id 1 is the one delivered earlier with an empty StrategyId, while its connection was shared.");
+                return;
+            }
             var gap = new C2DeliveryGap(_session.Id, C2DeliveryProblem.NotReplayable, entry.Key.Channel, entry.Key.StrategyId, null,
                 "The stream " + entry.Key + " had no resume point, so it was replayed from its start (resume_from 1) and its first signal here is seq_id " +
                 first.SeqId?.ToString(CultureInfo.InvariantCulture) + ", which is newer than the moment the stream was watched. A signal with seq_id 1 cannot be replayed " +
@@ -145,7 +150,9 @@ namespace C2WebSocket
                 // reader has made room. Nothing is lost while the server holds them (replays are paged).
                 entry.Tracker.Suspend();
                 _inbox.WantRoom(entry.Key);
-                _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.InboxOverflow,
+                var level = entry.OverflowWarned ? C2DiagnosticLevel.Verbose : C2DiagnosticLevel.Warning; // warn once per stream
+                entry.OverflowWarned = true;
+                _diag.Add(level, C2DiagnosticCode.InboxOverflow,
                     Sid + ": the inbox of " + entry.Key + " is full (" + _inbox.CapacityPerStream.ToString(CultureInfo.InvariantCulture) + " messages): its signals after seq_id " +
                     (entry.Tracker.LastSeq?.ToString(CultureInfo.InvariantCulture) ?? "(none)") + " are fetched again from the server once Receive-C2Signal has made room. Nothing is lost while the server can replay them; receive faster or raise -InboxCapacity.", entry.Sub);
                 return;
@@ -211,6 +218,12 @@ namespace C2WebSocket
             _c.Inc(ref _c.Unattributed);
             if (link.Ambiguous.Contains(channel) || channel == Channels.Positions)
                 DeliverUnattributed(channel, env, data);   // cannot be replayed: delivered with an empty StrategyId
+            else if (env.SeqId is long seq && seq <= 1)
+            {
+                // seq_id 1 can never be replayed (resume_from 0 means live only): deliver it, not knowing whose it is.
+                DeliverUnattributed(channel, env, data);
+                foreach (var e in candidates) e.SeqOneUnattributed = true;
+            }
             else
                 _c.Inc(ref _c.Refetched);                   // each strategy is fetched again from its own resume point
             if (!link.Ambiguous.Contains(channel) && candidates.Count > 1) Split(link, channel, candidates);

@@ -89,6 +89,9 @@ namespace C2WebSocket
         public C2DeliveryGap? OpenLoss { get; set; }
         /// <summary>Set while messages that do not name their strategy may still be another strategy's (after a split, until the ack).</summary>
         public bool InTransition { get; set; }
+        public bool OverflowWarned { get; set; }
+        /// <summary>A seq_id 1 delivered with an empty StrategyId while this stream shared its connection may be its.</summary>
+        public bool SeqOneUnattributed { get; set; }
         public bool IsLive => Sub.State == C2SubscriptionState.Pending || Sub.State == C2SubscriptionState.Active;
 
         public void MoveTo(Link link) { Link = link; Sub.ConnectionId = link.Id; }

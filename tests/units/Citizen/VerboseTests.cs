@@ -31,7 +31,7 @@ namespace C2WebSocket.Tests
             // The signal can arrive before the background recorded its last reconnect line; the next cmdlet that
             // touches the session drains the rest.
             var session = (C2Session)sh.Run("Get-C2Session -Default").Output.Single().BaseObject;
-            await Sim.UntilAsync(() => session.Reconnects >= 1 && session.State == C2SessionState.Connected, "reconnected");
+            await Sim.UntilAsync(session, () => session.Reconnects >= 1 && session.State == C2SessionState.Connected, "reconnected");
             var after = sh.Run("Get-C2Subscription -Verbose | Out-Null");
             after.ThrowIfFailed();
             var story = rx.Verbose.Concat(after.Verbose).ToList();

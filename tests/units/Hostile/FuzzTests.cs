@@ -59,7 +59,7 @@ namespace C2WebSocket.Tests.Hostile
                 try { item = await Sim.NextItemAsync(s, left); }
                 catch (TimeoutException)
                 {
-                    throw new TimeoutException($"signal {strategyId}/{seq} never arrived: lastQueued {s.LastQueuedSeq("strategy.signal", strategyId)}, late {s.LateMessagesDropped}, dup {s.DuplicatesDropped}, overflows {s.InboxOverflows}, subs {string.Join(",", s.Subscriptions.Select(x => x.Key + "=" + x.State))}, seen {seen}");
+                    throw new TimeoutException($"signal {strategyId}/{seq} never arrived: lastQueued {s.Subscriptions.FirstOrDefault(x => x.StrategyId == strategyId)?.LastSeqId}, late {s.LateMessagesDropped}, dup {s.DuplicatesDropped}, overflows {s.InboxOverflows}, subs {string.Join(",", s.Subscriptions.Select(x => x.Key + "=" + x.State))}, seen {seen}");
                 }
                 seen++;
                 if (item.Message != null && item.Message.StrategyId == strategyId && item.Message.SeqId == seq) return item.Message;
@@ -77,7 +77,6 @@ namespace C2WebSocket.Tests.Hostile
             // Heartbeats at a relaxed pace: this test is about content, not about a starved 2-core machine missing acks.
             await using var sim = await Sim.StartFastAsync(o => { o.HeartbeatInterval = TimeSpan.FromSeconds(1); o.HeartbeatGrace = TimeSpan.FromSeconds(20); });
             using var s = await Sim.OpenAsync(sim, o => { o.InboxCapacity = 2_000; o.HeartbeatTimeout = TimeSpan.FromSeconds(30); });
-            var conn = s.CurrentConnection!;
             var before = s.MessagesReceived + s.MalformedMessages;
             var current = "";
             var i = 0;
@@ -87,14 +86,15 @@ namespace C2WebSocket.Tests.Hostile
                 {
                     var (bytes, binary, kind) = fuzz.Next();
                     current = kind + ": " + Convert.ToBase64String(bytes, 0, Math.Min(bytes.Length, 300));
-                    await s.HandleReceivedAsync(conn, bytes, bytes.Length, binary);
+                    await s.Loop.InjectFrameAsync(bytes, binary);
                     if ((i & 1023) == 0)
                     {
                         // Keep memory flat the way a reader would: drain what the pipeline would have taken.
-                        while (s.Take(null, TimeSpan.Zero, default) != null) { }
+                        while (s.Inbox.TryTake(null, out _)) { }
                         foreach (var _ in s.DrainDiagnostics()) { }
                     }
                 }
+                await Sim.UntilAsync(s, () => s.MessagesReceived + s.MalformedMessages - before >= DirectMessages, "every injected message handled", TimeSpan.FromSeconds(60));
                 _out.WriteLine($"seed {seed}: {DirectMessages} messages, received {s.MessagesReceived}, malformed {s.MalformedMessages}, unknown {s.UnknownMessages}, handling failures {s.HandlingFailures}");
                 Assert.Equal(0, s.HandlingFailures);
                 Assert.True(s.MalformedMessages > DirectMessages / 10, "malformed " + s.MalformedMessages);
@@ -104,13 +104,13 @@ namespace C2WebSocket.Tests.Hostile
                 Assert.Empty(watch.Seen);
 
                 // The same session still works end to end.
-                while (s.Take(null, TimeSpan.Zero, default) != null) { }
+                while (s.Inbox.TryTake(null, out _)) { }
                 Assert.Equal(C2SessionState.Connected, s.State);
                 await Sim.SubscribeAsync(s, 77);
                 await Sim.SubscribeAsync(s, 78);
                 var seq = sim.PublishSignal(77, new { strategy_id = 77, symbol = "ESZ6", side = "buy" });
                 var m = await NextFromAsync(s, 77, seq);
-                Assert.Equal("ESZ6", (string)m.Payload!.Properties["symbol"].Value);
+                Assert.Equal("ESZ6", m.Fields["symbol"]);
                 Assert.Equal(0, s.Reconnects);
             }
             catch (Exception ex) when (!(ex is Xunit.Sdk.XunitException && ex.Message.StartsWith("FUZZ", StringComparison.Ordinal)))
@@ -145,7 +145,7 @@ namespace C2WebSocket.Tests.Hostile
                 }
                 // A fragmented hostile message, too.
                 await sim.SendFragmentedAsync("{\"msg_type\":\"strategy.signal\",\"seq_id\":\"9\",\"payload\":[1,2,{\"\":3}]}", 7);
-                await Sim.UntilAsync(() => s.MessagesReceived + s.MalformedMessages - before >= SocketMessages + 1, "every hostile message accounted for", TimeSpan.FromSeconds(40));
+                await Sim.UntilAsync(s, () => s.MessagesReceived + s.MalformedMessages - before >= SocketMessages + 1, "every hostile message accounted for", TimeSpan.FromSeconds(40));
                 _out.WriteLine($"seed {seed}: {SocketMessages} messages ({binaries} binary), received {s.MessagesReceived}, malformed {s.MalformedMessages}, unknown {s.UnknownMessages}");
                 Assert.True(s.MalformedMessages >= binaries);
                 Assert.Equal(0, s.HandlingFailures);
@@ -154,10 +154,10 @@ namespace C2WebSocket.Tests.Hostile
 
                 var seq = sim.PublishSignal(77, new { strategy_id = 77, symbol = "NQZ6" });
                 var m = await NextFromAsync(s, 77, seq);
-                Assert.Equal("NQZ6", (string)m.Payload!.Properties["symbol"].Value);
+                Assert.Equal("NQZ6", m.Fields["symbol"]);
                 Assert.Empty(watch.Seen);
                 // Reported on the session and in the verbose stream.
-                Assert.Contains(s.DrainDiagnostics(), d => d.Kind == DiagnosticKind.Verbose && d.Text.Contains("undecodable"));
+                Assert.Contains(s.DrainDiagnostics(), d => d.Level == C2DiagnosticLevel.Verbose && d.Message.Contains("skipped a server message"));
             }
             catch (Exception ex)
             {

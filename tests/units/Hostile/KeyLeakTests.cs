@@ -143,14 +143,14 @@ namespace C2WebSocket.Tests.Hostile
                 sim.PublishRawToAll("not json at all");
                 r = Run("receive", "Receive-C2Signal -Count 2 -TimeoutSec 10 -Verbose -Debug");
                 Assert.Equal(2, r.Output.Count);
-                Run("receive-timeout", "Receive-C2Signal -TimeoutSec 0.2 -Verbose -Debug; Receive-C2Signal -IdleTimeoutSec 0.2 -StrategyId 77 -Verbose -Debug");
+                Run("receive-timeout", "Receive-C2Signal -TimeoutSec 1 -Verbose -Debug; Receive-C2Signal -IdleTimeoutSec 1 -StrategyId 77 -Verbose -Debug");
                 sim.Freeze();
                 try { Assert.NotEmpty(Run("add-timeout", "Add-C2Subscription -StrategyId 79 -TimeoutSec 1 -Verbose -Debug").AllErrors); }
                 finally { sim.Unfreeze(); }
                 sim.DropAllConnections();
                 var session = (C2Session)sh.Run("$s").Output.Single().BaseObject;
-                await Sim.UntilAsync(() => session.Reconnects >= 1 && session.State == C2SessionState.Connected, "reconnect after the drop");
-                Run("after-reconnect", "Get-C2Session | Format-List * | Out-String; Receive-C2Signal -TimeoutSec 0.2 -Verbose -Debug");
+                await Sim.UntilAsync(session, () => session.Reconnects >= 1 && session.State == C2SessionState.Connected, "reconnect after the drop");
+                Run("after-reconnect", "Get-C2Session | Format-List * | Out-String; Receive-C2Signal -TimeoutSec 1 -Verbose -Debug");
                 Run("remove", "Get-C2Subscription -StrategyId 78 | Remove-C2Subscription -PassThru -Verbose -Debug; Remove-C2Subscription -StrategyId 424242 -Verbose -Debug");
                 Run("disconnect", "Disconnect-C2Socket -All -Verbose -Debug; $s; Get-C2Session");
 

@@ -18,26 +18,26 @@ namespace C2WebSocket.Tests.Hostile
 
             // 32 MB in one message. The simulator's copy is made inside PublishRawToAll, before the measurement.
             var big = "{\"msg_type\":\"strategy.signal\",\"payload\":{\"strategy_id\":77,\"x\":\"" + new string('x', 32 * 1024 * 1024) + "\"}}";
-            var conn = s.CurrentConnection!;
+            var conn = (C2WebSocket.Transport.WebSocketTransport)s.Loop.ConnectionOf(0)!;
             sim.PublishRawToAll(big);
             big = null;
-            var seen = new System.Collections.Generic.List<Diagnostic>();
-            await Sim.UntilAsync(() => { seen.AddRange(s.DrainDiagnostics()); return seen.Any(d => d.ErrorId == "C2MessageTooLarge") && s.Reconnects >= 1 && s.State == C2SessionState.Connected; },
+            var seen = new System.Collections.Generic.List<C2Diagnostic>();
+            await Sim.UntilAsync(s, () => { seen.AddRange(s.DrainDiagnostics()); return seen.Any(d => d.Code == C2DiagnosticCode.MessageTooLarge) && s.Reconnects >= 1 && s.State == C2SessionState.Connected; },
                 "the oversized message refused and the connection recycled");
             // Memory stayed bounded: the refused connection's receive buffer never grew past the cap.
-            Assert.True(conn.ReceiveBufferLength <= 64 * 1024, "receive buffer grew to " + conn.ReceiveBufferLength);
+            Assert.True(conn.BufferLength <= 64 * 1024, "receive buffer grew to " + conn.BufferLength);
 
-            var err = seen.First(d => d.ErrorId == "C2MessageTooLarge");
-            Assert.Equal(DiagnosticKind.Error, err.Kind);
-            Assert.Contains("65,536", err.Text);
-            Assert.Contains("-MaxMessageSizeKB", err.Text);
+            var err = seen.First(d => d.Code == C2DiagnosticCode.MessageTooLarge);
+            Assert.Equal(C2DiagnosticLevel.Error, err.Level);
+            Assert.Contains("65,536", err.Message);
+            Assert.Contains("-MaxMessageSizeKB", err.Message);
             Assert.True(s.MalformedMessages >= 1);
 
             // Good signals arrive after the reconnect (resubscribed with resume_from).
             var next = sim.PublishSignal(77, new { strategy_id = 77, n = 2 });
             var m = await Sim.NextAsync(s);
             Assert.Equal(next, m.SeqId);
-            Assert.Equal(2L, m.Payload!.Properties["n"].Value);
+            Assert.Equal(2L, m.Fields["n"]);
         }
 
         [Fact]
@@ -50,9 +50,9 @@ namespace C2WebSocket.Tests.Hostile
             r.ThrowIfFailed();
             sim.PublishRawToAll("{\"msg_type\":\"strategy.signal\",\"payload\":{\"strategy_id\":77,\"x\":\"" + new string('x', 4096) + "\"}}");
             var session = (C2Session)sh.Run("$s").Output.Single().BaseObject;
-            await Sim.UntilAsync(() => session.Reconnects >= 1 && session.State == C2SessionState.Connected, "reconnect");
+            await Sim.UntilAsync(session, () => session.Reconnects >= 1 && session.State == C2SessionState.Connected, "reconnect");
             var seq = sim.PublishSignal(77, new { strategy_id = 77 });
-            r = sh.Run("Receive-C2Signal -Count 1 -TimeoutSec 10 | ForEach-Object SeqId; Disconnect-C2Socket $s");
+            r = sh.Run("Receive-C2Signal -Count 1 -TimeoutSec 10 | ForEach-Object SeqId; Disconnect-C2Socket -Session $s");
             Assert.Contains(r.Errors, e => e.FullyQualifiedErrorId.StartsWith("C2MessageTooLarge,"));
             Assert.Equal(seq, (long)r.Output.Single().BaseObject);
         }

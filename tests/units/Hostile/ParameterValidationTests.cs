@@ -118,7 +118,11 @@ namespace C2WebSocket.Tests.Hostile
         public void Cmdlets_that_need_a_session_say_so_when_there_is_none()
         {
             using var sh = new PsShell();
-            foreach (var script in new[] { "Add-C2Subscription -StrategyId 1", "Get-C2Subscription", "Receive-C2Signal -TimeoutSec 1", "Remove-C2Subscription -StrategyId 1", "Disconnect-C2Socket" })
+            // Disconnect-C2Socket is idempotent: with nothing to close it does nothing and says so with -Verbose.
+            var idle = sh.Run("Disconnect-C2Socket -Verbose");
+            Assert.Empty(idle.AllErrors);
+            Assert.Contains(idle.Verbose, v => v.Contains("nothing to close"));
+            foreach (var script in new[] { "Add-C2Subscription -StrategyId 1", "Get-C2Subscription", "Receive-C2Signal -TimeoutSec 1", "Remove-C2Subscription -StrategyId 1" })
             {
                 var rec = sh.Run(script).AllErrors.FirstOrDefault();
                 Assert.NotNull(rec);

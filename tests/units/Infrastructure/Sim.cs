@@ -2,10 +2,20 @@ using System;
 using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
+using C2WebSocket.Protocol;
 using C2WebSocket.Simulator;
 
 namespace C2WebSocket.Tests
 {
+    /// <summary>What a reader took from a session's inbox: a message or a typed loss report.</summary>
+    public sealed class InboxItem
+    {
+        internal InboxItem(object item) { Message = item as C2StreamMessage; Gap = item as C2DeliveryGap; }
+        public C2StreamMessage? Message { get; }
+        public C2DeliveryGap? Gap { get; }
+        public override string ToString() => Message?.ToString() ?? Gap?.ToString() ?? "?";
+    }
+
     /// <summary>Simulators with shrunken timings and sessions opened against them.</summary>
     internal static class Sim
     {
@@ -53,38 +63,76 @@ namespace C2WebSocket.Tests
             => await s.SubscribeAsync(channel, strategyId, resumeFrom, TimeSpan.FromSeconds(10), CancellationToken.None);
 
         /// <summary>
-        /// Takes the next inbox item without blocking a thread-pool thread (test bodies run on the pool; a
-        /// blocked pool thread on a 2-core machine starves the simulator and the client alike).
+        /// Takes the next inbox item (position markers are applied to the checkpoint, as Receive-C2Signal does),
+        /// waiting for it without blocking a thread-pool thread (test bodies run on the pool; a blocked pool thread
+        /// on a 2-core machine starves the simulator and the client alike).
         /// </summary>
-        public static async Task<InboxItem> NextItemAsync(C2Session s, TimeSpan? timeout = null)
+        public static async Task<InboxItem> NextItemAsync(C2Session s, TimeSpan? timeout = null, Func<StreamKey, bool>? filter = null)
         {
-            var deadline = DateTime.UtcNow + (timeout ?? Wait);
-            while (true)
+            var limit = timeout ?? Wait;
+            var deadline = DateTime.UtcNow + limit;
+            using var waiter = new InboxWaiter();
+            s.Inbox.Register(waiter);
+            try
             {
-                var item = s.Take(null, TimeSpan.Zero, CancellationToken.None);
-                if (item != null) return item;
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("No message arrived within " + (timeout ?? Wait) + ".");
-                await Task.Delay(2);
+                while (true)
+                {
+                    if (TryTake(s, filter, out var item)) return item!;
+                    waiter.Arm();
+                    if (TryTake(s, filter, out item)) { waiter.Disarm(); return item!; }
+                    var left = deadline - DateTime.UtcNow;
+                    if (left <= TimeSpan.Zero || !await waiter.WaitAsync(left, CancellationToken.None))
+                        if (!TryTake(s, filter, out item)) throw new TimeoutException("No message arrived within " + limit + " (inbox " + s.InboxCount + ", state " + s.State + ").");
+                        else return item!;
+                }
+            }
+            finally
+            {
+                s.Inbox.Unregister(waiter);
             }
         }
 
-        /// <summary>The next data message, marked processed (as Receive-C2Signal does after WriteObject).</summary>
-        public static async Task<C2StreamMessage> NextAsync(C2Session s, TimeSpan? timeout = null)
+        private static bool TryTake(C2Session s, Func<StreamKey, bool>? filter, out InboxItem? item)
         {
-            var item = await NextItemAsync(s, timeout);
-            if (item.Message == null) throw new Xunit.Sdk.XunitException("Expected a message, got a notice: " + item.Gap);
+            while (s.Inbox.TryTake(filter, out var taken))
+            {
+                if (taken.Item is PositionMarker marker) { s.MarkPosition(marker); continue; }
+                item = new InboxItem(taken.Item);
+                return true;
+            }
+            item = null;
+            return false;
+        }
+
+        /// <summary>The next data message, marked processed (as Receive-C2Signal does after WriteObject).</summary>
+        public static async Task<C2StreamMessage> NextAsync(C2Session s, TimeSpan? timeout = null, Func<StreamKey, bool>? filter = null)
+        {
+            var item = await NextItemAsync(s, timeout, filter);
+            if (item.Message == null) throw new Xunit.Sdk.XunitException("Expected a message, got a notice: " + item.Gap + " — " + item.Gap?.Message);
             s.MarkProcessed(item.Message);
             return item.Message;
         }
 
-        /// <summary>Waits for a condition signalled by background work, polling briefly.</summary>
-        public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+        /// <summary>Waits for a condition of the session's state: re-checked each time the session loop has handled input.</summary>
+        public static async Task UntilAsync(C2Session s, Func<bool> condition, string what, TimeSpan? timeout = null)
         {
-            var deadline = DateTime.UtcNow + (timeout ?? Wait);
-            while (!condition())
+            var signal = new SemaphoreSlim(0);
+            Action onProgress = () => { try { signal.Release(); } catch (ObjectDisposedException) { } };
+            s.Progress += onProgress;
+            try
             {
-                if (DateTime.UtcNow > deadline) throw new TimeoutException("Timed out waiting for: " + what);
-                await Task.Delay(10);
+                var deadline = DateTime.UtcNow + (timeout ?? Wait);
+                while (!condition())
+                {
+                    var left = deadline - DateTime.UtcNow;
+                    if (left <= TimeSpan.Zero) throw new TimeoutException("Timed out waiting for: " + what);
+                    // The bound re-checks conditions the loop does not signal (the reader's side), at most every 100 ms.
+                    await signal.WaitAsync(left < TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100));
+                }
+            }
+            finally
+            {
+                s.Progress -= onProgress;
             }
         }
     }

@@ -49,7 +49,7 @@ namespace C2WebSocket.Tests
             var reconnects = session.Reconnects;
             await InjectOnlyAsync(sim, session, fault, rnd);
             if (ForcesReconnect(fault))
-                await Sim.UntilAsync(() => session.Reconnects > reconnects && session.State == C2SessionState.Connected, "the session to reconnect after " + fault, TimeSpan.FromSeconds(20));
+                await Sim.UntilAsync(session, () => session.Reconnects > reconnects && session.State == C2SessionState.Connected, "the session to reconnect after " + fault, TimeSpan.FromSeconds(20));
         }
 
         private async Task InjectOnlyAsync(C2Simulator sim, C2Session session, Fault fault, Random rnd)
@@ -71,8 +71,8 @@ namespace C2WebSocket.Tests
                 case Fault.HalfOpen:
                     var before = session.Reconnects;
                     sim.Freeze();
-                    try { await Sim.UntilAsync(() => session.State == C2SessionState.Reconnecting || session.Reconnects > before, "the client to notice the half-open connection", TimeSpan.FromSeconds(10)); }
-                    catch (TimeoutException ex) { throw new TimeoutException(ex.Message + Describe(session, sim) + "\n" + string.Join("\n", session.DrainDiagnostics().Select(d => d.At.ToString("HH:mm:ss.fff") + " " + d.Kind + " " + d.Text).TakeLast(25)) + "\nnow " + DateTimeOffset.UtcNow.ToString("HH:mm:ss.fff") + " lastMsg " + session.LastMessageAt?.ToString("HH:mm:ss.fff")); }
+                    try { await Sim.UntilAsync(session, () => session.State == C2SessionState.Reconnecting || session.Reconnects > before, "the client to notice the half-open connection", TimeSpan.FromSeconds(10)); }
+                    catch (TimeoutException ex) { throw new TimeoutException(ex.Message + Describe(session, sim) + "\n" + string.Join("\n", session.DrainDiagnostics().Select(d => d.At.ToString("HH:mm:ss.fff") + " " + d.Level + " " + d.Message).TakeLast(25)) + "\nnow " + DateTimeOffset.UtcNow.ToString("HH:mm:ss.fff") + " lastMsg " + session.LastMessageAt?.ToString("HH:mm:ss.fff")); }
                     sim.Unfreeze();
                     break;
                 case Fault.Reject429:
@@ -165,7 +165,7 @@ namespace C2WebSocket.Tests
             {
                 PublishBatch(sim, rnd);
                 // Each fault hits a live connection (a drop while already reconnecting would prove nothing).
-                await Sim.UntilAsync(() => session.State == C2SessionState.Connected, "the session to be connected again", TimeSpan.FromSeconds(20));
+                await Sim.UntilAsync(session, () => session.State == C2SessionState.Connected, "the session to be connected again", TimeSpan.FromSeconds(20));
                 await InjectAsync(sim, session, fault, rnd);
                 counts[fault] = counts.TryGetValue(fault, out var c) ? c + 1 : 1;
                 PublishBatch(sim, rnd);
@@ -230,7 +230,7 @@ namespace C2WebSocket.Tests
                     PublishBatch(sim, rnd);
                     await InjectAsync(sim, first, (Fault)(round % 9), rnd);
                 }
-                await c1.UntilAsync((int)_published.Values.Sum() / 2, TimeSpan.FromSeconds(30), () => Describe(first, sim) + string.Join("\n", first.DrainDiagnostics().Select(d => d.Kind + " " + d.Text).TakeLast(30)));
+                await c1.UntilAsync((int)_published.Values.Sum() / 2, TimeSpan.FromSeconds(30), () => Describe(first, sim) + string.Join("\n", first.DrainDiagnostics().Select(d => d.Level + " " + d.Message).TakeLast(30)));
                 c1.Dispose();
                 first.Dispose();               // flushes the checkpoint of what the consumer processed
                 Merge(c1);

@@ -32,20 +32,23 @@ namespace C2WebSocket.Tests
 
         private void Run()
         {
-            while (!_stop.IsCancellationRequested)
+            using var reader = new InboxReader(new[] { _session });
             {
-                var item = _session.Take(null, TimeSpan.FromMilliseconds(200), _stop.Token);
-                if (item == null) continue;
-                lock (_gate)
+                while (!_stop.IsCancellationRequested)
                 {
-                    if (item.Gap != null) { _gaps.Add(item.Gap); continue; }
-                    var m = item.Message!;
-                    if (!_seen.TryGetValue(m.StrategyId ?? -1, out var list)) _seen[m.StrategyId ?? -1] = list = new List<long>();
-                    list.Add(m.SeqId ?? -1);
+                    if (!reader.TryTake(null, TimeSpan.FromMilliseconds(200), _stop.Token, out _, out var taken)) continue;
+                    if (taken.Item is PositionMarker marker) { _session.MarkPosition(marker); continue; }
+                    var m = taken.Item as C2StreamMessage;
+                    lock (_gate)
+                    {
+                        if (taken.Item is C2DeliveryGap gap) { _gaps.Add(gap); continue; }
+                        if (!_seen.TryGetValue(m!.StrategyId ?? -1, out var list)) _seen[m.StrategyId ?? -1] = list = new List<long>();
+                        list.Add(m.SeqId ?? -1);
+                    }
+                    _onMessage?.Invoke(m!);
+                    _session.MarkProcessed(m!);
+                    Interlocked.Increment(ref _count);
                 }
-                _onMessage?.Invoke(item.Message!);
-                _session.MarkProcessed(item.Message!);
-                Interlocked.Increment(ref _count);
             }
         }
 
@@ -63,14 +66,13 @@ namespace C2WebSocket.Tests
 
         public async Task UntilAsync(int count, TimeSpan timeout, Func<string>? describe = null)
         {
-            try { await Sim.UntilAsync(() => Count >= count, "the consumer to have " + count + " messages", timeout); }
+            try { await Sim.UntilAsync(_session, () => Count >= count, "the consumer to have " + count + " messages", timeout); }
             catch (TimeoutException ex) { throw new TimeoutException(ex.Message + " (has " + Count + ")" + (describe != null ? ": " + describe() : ""), ex); }
         }
 
         public void Dispose()
         {
             _stop.Cancel();
-            _session.WakeReaders();
             _thread.Join(TimeSpan.FromSeconds(5));
         }
     }

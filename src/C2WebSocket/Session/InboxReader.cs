@@ -1,0 +1,91 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using C2WebSocket.Protocol;
+
+namespace C2WebSocket
+{
+    /// <summary>
+    /// Reads the inboxes of one or more sessions: the oldest item a filter accepts, round-robin across sessions, and a
+    /// wait that wakes when any of them receives something (no polling). Used by Receive-C2Signal on the pipeline
+    /// thread; one reader per thread.
+    /// </summary>
+    internal sealed class InboxReader : IDisposable
+    {
+        private readonly IReadOnlyList<C2Session> _sessions;
+        private readonly InboxWaiter _waiter = new InboxWaiter();
+        private int _next;
+
+        public InboxReader(IReadOnlyList<C2Session> sessions)
+        {
+            _sessions = sessions;
+            foreach (var s in sessions) s.Inbox.Register(_waiter);
+        }
+
+        /// <summary>True when no session will receive anything more and nothing the filter accepts is left.</summary>
+        public bool AllEnded(Func<StreamKey, bool>? filter)
+        {
+            foreach (var s in _sessions)
+                if (!s.Inbox.IsCompleted || s.Inbox.Peekable(filter)) return false;
+            return true;
+        }
+
+        public bool TryTake(Func<StreamKey, bool>? filter, out C2Session? session, out InboxTake taken)
+        {
+            for (var i = 0; i < _sessions.Count; i++)
+            {
+                var s = _sessions[(_next + i) % _sessions.Count];
+                if (s.Inbox.TryTake(filter, out taken)) { session = s; _next++; return true; }
+            }
+            session = null;
+            taken = default;
+            return false;
+        }
+
+        /// <summary>Waits up to <paramref name="max"/> for an item the filter accepts (true) or gives up (false).</summary>
+        public bool Wait(Func<StreamKey, bool>? filter, TimeSpan max, CancellationToken cancel)
+        {
+            // In a burst the next message is microseconds away: spin briefly before paying for a sleep and a wake-up.
+            var hint = Hint();
+            var spinner = new SpinWait();
+            while (spinner.Count < 20 && Hint() == hint && !cancel.IsCancellationRequested) spinner.SpinOnce();
+            _waiter.Arm();
+            if (Available(filter) || AllEnded(filter)) { _waiter.Disarm(); return true; }
+            if (max <= TimeSpan.Zero) { _waiter.Disarm(); return false; }
+            return _waiter.Wait(max, cancel);
+        }
+
+        /// <summary>Takes the next accepted item, waiting up to <paramref name="timeout"/>.</summary>
+        public bool TryTake(Func<StreamKey, bool>? filter, TimeSpan timeout, CancellationToken cancel, out C2Session? session, out InboxTake taken)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (true)
+            {
+                if (TryTake(filter, out session, out taken)) return true;
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero || cancel.IsCancellationRequested || AllEnded(filter)) return false;
+                Wait(filter, left, cancel);
+            }
+        }
+
+        private int Hint()
+        {
+            var n = 0;
+            foreach (var s in _sessions) n += s.Inbox.ItemHint;
+            return n;
+        }
+
+        private bool Available(Func<StreamKey, bool>? filter)
+        {
+            foreach (var s in _sessions)
+                if (s.Inbox.ItemHint > 0 && s.Inbox.Peekable(filter)) return true;
+            return false;
+        }
+
+        public void Dispose()
+        {
+            foreach (var s in _sessions) s.Inbox.Unregister(_waiter);
+            _waiter.Dispose();
+        }
+    }
+}
