@@ -23,18 +23,14 @@ namespace C2WebSocket
             {
                 NoteNaming(channel, StrategySource.None);
                 var candidates = _book.On(link, channel);
-                if (candidates.Count > 1 || link.Ambiguous.Contains(channel))
+                // Several strategies share the connection, or one stays on it after a split whose unsubscribes the
+                // server may not have processed yet (until its resubscribe is acknowledged): not attributable.
+                if (candidates.Count > 1 || link.Ambiguous.Contains(channel) || candidates.Count == 1 && candidates[0].InTransition)
                 {
                     OnAmbiguous(link, channel, env, data, candidates);
                     return;
                 }
                 entry = candidates.Count == 1 ? candidates[0] : null;
-                if (entry != null && entry.InTransition && channel == Channels.Positions)
-                {
-                    // Attributed by its connection while another strategy's updates may still be in flight on it: say so.
-                    DeliverUnattributed(channel, env, data);
-                    return;
-                }
             }
             if (entry == null || !entry.IsLive)
             {
@@ -222,7 +218,7 @@ namespace C2WebSocket
             {
                 // seq_id 1 can never be replayed (resume_from 0 means live only): deliver it, not knowing whose it is.
                 DeliverUnattributed(channel, env, data);
-                foreach (var e in candidates) e.SeqOneUnattributed = true;
+                foreach (var e in _book.All.Where(e => e.Key.Channel == channel && !e.Tracker.LastSeq.HasValue)) e.SeqOneUnattributed = true;
             }
             else
                 _c.Inc(ref _c.Refetched);                   // each strategy is fetched again from its own resume point
