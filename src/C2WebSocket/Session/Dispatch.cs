@@ -168,7 +168,7 @@ namespace C2WebSocket
                 using (var doc = env.PayloadDocument(data)) error = C2ServerError.FromPayload(doc?.RootElement, env.RequestId);
             }
             catch (JsonException) { error = C2ServerError.FromPayload(null, env.RequestId); }
-            var req = _book.MatchError(env.RequestId, link);
+            var req = _book.MatchError(env.RequestId, link, error);
             if (req == null)
             {
                 _diag.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.ServerError, Sid + ": the server reported an error not tied to a request of this client: " + error + ".", error);
@@ -188,6 +188,15 @@ namespace C2WebSocket
                 if (_checkpoint != null) _checkpoint.ResumeFormat = other;
                 _diag.Verbose(Sid + ": the server refused resume_from as a JSON " + req.Format.ToString().ToLowerInvariant() + " (" + error + "); sending it as a " + other.ToString().ToLowerInvariant() + " from now on.");
                 SendSubscribe(entry, req.Purpose, formatSwitched: true);
+                return;
+            }
+            if (env.RequestId == null && req.Purpose != RequestPurpose.User && req.Attempt < 2)
+            {
+                // Matched by order only: it may be about something else. A stream the session already had is not given up
+                // on one such error; it is sent again once.
+                _diag.Verbose(Sid + ": an error without request_id (" + error + ") arrived while " + entry.Key + " was being subscribed again; sending it once more.");
+                SendSubscribe(entry, req.Purpose, req.FormatSwitched);
+                if (entry.InFlight != null) entry.InFlight.Attempt = req.Attempt + 1;
                 return;
             }
             entry.InFlight = null;

@@ -226,6 +226,7 @@ namespace C2WebSocket
             if (_ended) return;
             _ended = true;
             foreach (var link in _links) Shut(link);
+            _book.DropAll();
             foreach (var e in _book.All.ToList())
             {
                 if (e.IsLive) e.Sub.State = C2SubscriptionState.Closed;
@@ -263,6 +264,7 @@ namespace C2WebSocket
             var wasEnded = _ended;
             _ended = true;
             foreach (var link in _links) Shut(link);
+            _book.DropAll();
             foreach (var e in _book.All.ToList())
             {
                 if (e.IsLive || e.Sub.State == C2SubscriptionState.Closed) e.Sub.State = C2SubscriptionState.Closed;

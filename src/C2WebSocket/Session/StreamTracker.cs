@@ -121,7 +121,9 @@ namespace C2WebSocket
             ReplayOpen = false;
         }
 
-        public Verdict Classify(long? seq, ulong idHash, DateTimeOffset? timestamp)
+        /// <param name="knowsLastTime">The time of the last message is known (delivered in this session, or from a
+        /// checkpoint): a sequence that went back can then be backfilled from its start, keeping what is newer.</param>
+        public Verdict Classify(long? seq, ulong idHash, DateTimeOffset? timestamp, bool knowsLastTime = false)
         {
             if (Suspended) { SetAsideCount++; return Verdict.SetAside; }
             if (AwaitingAck) return Verdict.Refetch;
@@ -130,7 +132,9 @@ namespace C2WebSocket
             if (LastSeq is long last && s <= last)
             {
                 if (ReplayOpen && RequestedFrom is long r && s > r) return Verdict.Duplicate;
-                return s > 1 && Key.IsSignal && Key.StrategyId.HasValue ? Verdict.AnomalyBackfill : Verdict.Anomaly;
+                // Without the time of the last message (a bare -ResumeFrom) nothing tells the new sequence's wanted
+                // signals from its history: deliver from here on.
+                return s > 1 && Key.IsSignal && Key.StrategyId.HasValue && (knowsLastTime || LastTimestamp.HasValue) ? Verdict.AnomalyBackfill : Verdict.Anomaly;
             }
             if (Since is DateTimeOffset since && timestamp is DateTimeOffset t && t < since - Tolerance) return Verdict.Skip;
             return Verdict.Deliver;

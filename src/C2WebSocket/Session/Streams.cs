@@ -19,6 +19,13 @@ namespace C2WebSocket
                 NoteNaming(channel, env.StrategySource);
                 entry = _book.Find(new StreamKey(channel, strategy));
             }
+            else if (_naming.TryGetValue(channel, out var named) && named)
+            {
+                // This server names its strategies; a message that does not is not attributed by its connection.
+                _c.Inc(ref _c.Unattributed);
+                DeliverUnattributed(channel, env, data);
+                return;
+            }
             else
             {
                 NoteNaming(channel, StrategySource.None);
@@ -44,7 +51,7 @@ namespace C2WebSocket
         {
             var t = entry.Tracker;
             var ts = t.Since.HasValue ? env.ParseTimestamp(data) : null;
-            switch (t.Classify(env.SeqId, env.IdHash, ts))
+            switch (t.Classify(env.SeqId, env.IdHash, ts, knowsLastTime: entry.LastDelivered != null))
             {
                 case Verdict.Duplicate:
                     _c.Inc(ref _c.DuplicatesDropped);
@@ -67,7 +74,9 @@ namespace C2WebSocket
                     break;
                 case Verdict.AnomalyBackfill:
                     WarnAnomaly(entry, env.SeqId!.Value, backfill: true);
-                    t.BeginBackfill((entry.LastDelivered?.Timestamp ?? t.LastTimestamp ?? entry.Sub.SubscribedAt ?? _clock.Now) - StreamTracker.Tolerance);
+                    var since = entry.LastDelivered?.Timestamp ?? t.LastTimestamp ?? entry.Sub.SubscribedAt ?? _clock.Now;
+                    if (since > _clock.Now) since = _clock.Now; // a timestamp from the future must not hide what comes next
+                    t.BeginBackfill(since - StreamTracker.Tolerance);
                     entry.LastDelivered = null;
                     Resubscribe(entry, RequestPurpose.Backfill);
                     return;
@@ -93,10 +102,12 @@ namespace C2WebSocket
                 ? new C2Signal(_session.Id, strategy, env, data, _time.GetUtcNow(), epoch)
                 : (C2StreamMessage)new C2PositionUpdate(_session.Id, strategy, env, data, _time.GetUtcNow(), epoch);
 
+        /// <summary>Whether the server's messages on a channel name their strategy: unknown until the first data message;
+        /// once one names it, the channel counts as named for the rest of the session (servers do not switch vocabularies).</summary>
         private void NoteNaming(string channel, StrategySource source)
         {
             var named = source != StrategySource.None;
-            if (_naming.TryGetValue(channel, out var known) && known == named) return;
+            if (_naming.TryGetValue(channel, out var known) && (known == named || known)) return;
             _naming[channel] = named;
             _diag.Verbose(Sid + ": the server's " + channel + " messages " + (named ? "name their strategy (" + SourceText(source) + ")." : "do not name their strategy; each strategy is told apart by the connection that carries it."));
         }
@@ -110,14 +121,14 @@ namespace C2WebSocket
             var t = entry.Tracker;
             var expected = t.LastSeq?.ToString(CultureInfo.InvariantCulture) ?? "?";
             var cause = t.ExplicitPoint
-                ? "the resume point " + expected + " given with -ResumeFrom (or a checkpoint) is beyond the server's position"
+                ? "the resume point " + expected + " (from -ResumeFrom or a checkpoint) is beyond the server's position, or the server's sequence restarted"
                 : "the server's sequence for it restarted";
             var action = backfill
                 ? "The session re-based the stream and is fetching the new sequence from its start, keeping the signals newer than the last one delivered."
                 : "The session re-based the stream and delivers from seq_id " + seq.ToString(CultureInfo.InvariantCulture) + " on.";
             var text = Sid + ": " + entry.Key + " went back from seq_id " + expected + " to " + seq.ToString(CultureInfo.InvariantCulture) +
                        " with a message id not seen before: " + cause + ". " + action;
-            if (entry.Tracker.AnomalyWarned) { _diag.Verbose(text); return; }
+            if (entry.Tracker.AnomalyWarned) { _diag.Add(C2DiagnosticLevel.Verbose, C2DiagnosticCode.SequenceAnomaly, text, entry.Sub); return; }
             entry.Tracker.AnomalyWarned = true;
             _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.SequenceAnomaly, text, entry.Sub);
         }

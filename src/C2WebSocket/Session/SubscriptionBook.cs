@@ -148,6 +148,16 @@ namespace C2WebSocket
             return gone;
         }
 
+        /// <summary>Forgets every request (the session is over); a Remove-C2Subscription waiting on one is answered.</summary>
+        public void DropAll()
+        {
+            foreach (var p in _pending.ToList())
+            {
+                Forget(p);
+                p.Command?.Done.TrySetResult(new UnsubscribeResult { Dropped = p.Dropped });
+            }
+        }
+
         public PendingRequest? MatchAck(string? requestId, Link link, StreamKey? named, string? action)
         {
             if (requestId != null) return Take(_pending.FirstOrDefault(p => p.Id == requestId));
@@ -156,10 +166,24 @@ namespace C2WebSocket
             return Take(byPayload ?? _pending.FirstOrDefault(p => p.Link == link));
         }
 
-        public PendingRequest? MatchError(string? requestId, Link link)
+        /// <summary>The request an error answers. Without a request_id only an error that reads like a refusal of a
+        /// subscription (its code or field) is matched, by order; anything else is reported as not tied to a request.</summary>
+        public PendingRequest? MatchError(string? requestId, Link link, C2ServerError error)
         {
             if (requestId != null) return Take(_pending.FirstOrDefault(p => p.Id == requestId));
+            if (!LooksLikeSubscriptionRefusal(error)) return null;
             return Take(_pending.FirstOrDefault(p => p.Link == link && p.IsSubscribe) ?? _pending.FirstOrDefault(p => p.Link == link));
+        }
+
+        private static readonly string[] RefusalCodes = { "FORBIDDEN", "INVALID_PARAMETER", "MANDATORY_PARAM_EMPTY_OR_MALFORMED", "OPTIONAL_PARAMS_BAD_COMBO", "NOT_FOUND", "SUBSCRIPTION_LIMIT", "UNAUTHORIZED" };
+        private static readonly string[] SubscriptionFields = { "strategyid", "channel", "action", "resumefrom", "requestid", "payload", "timestamp" };
+
+        internal static bool LooksLikeSubscriptionRefusal(C2ServerError error)
+        {
+            bool Reads(string? code, string? field) =>
+                (code != null && RefusalCodes.Contains(code.ToUpperInvariant())) ||
+                (field != null && SubscriptionFields.Contains(field.Replace("_", "").ToLowerInvariant()));
+            return Reads(error.Code, error.Field) || error.Errors.Any(e => Reads(e.Code, e.Field));
         }
 
         private PendingRequest? Take(PendingRequest? p)

@@ -35,9 +35,9 @@ namespace C2WebSocket.Tests
             var after = sh.Run("Get-C2Subscription -Verbose | Out-Null");
             after.ThrowIfFailed();
             var story = rx.Verbose.Concat(after.Verbose).ToList();
-            Assert.Contains(story, v => v.Contains("connection lost"));
+            Assert.Contains(story, v => v.Contains("connection 0 lost"));
             Assert.Contains(story, v => v.Contains("reconnected"));
-            Assert.Contains(story, v => v.Contains("resubscribing strategy.signal:4242 with resume_from 1"));
+            Assert.Contains(story, v => v.Contains("subscribing to strategy.signal:4242 with resume_from 1 (after a reconnect)"));
             Assert.Contains(rx.Verbose, v => v.Contains("1 object(s) written"));
             sh.Run("Disconnect-C2Socket -All").ThrowIfFailed();
         }

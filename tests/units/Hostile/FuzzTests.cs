@@ -23,29 +23,6 @@ namespace C2WebSocket.Tests.Hostile
             int.TryParse(Environment.GetEnvironmentVariable("C2_FUZZ_SEED"), out var s) ? s : fallback;
 
         /// <summary>Exceptions nobody caught, raised from this module's code on any thread while the test ran.</summary>
-        private sealed class UnhandledWatch : IDisposable
-        {
-            public readonly ConcurrentQueue<string> Seen = new ConcurrentQueue<string>();
-            public UnhandledWatch()
-            {
-                AppDomain.CurrentDomain.UnhandledException += OnUnhandled;
-                TaskScheduler.UnobservedTaskException += OnUnobserved;
-            }
-            private void OnUnhandled(object? s, UnhandledExceptionEventArgs e) => Seen.Enqueue(e.ExceptionObject?.ToString() ?? "?");
-            private void OnUnobserved(object? s, UnobservedTaskExceptionEventArgs e)
-            {
-                var text = e.Exception.ToString();
-                if (text.Contains("C2WebSocket.C2Session") || text.Contains("C2WebSocket.Connection") || text.Contains("C2WebSocket.Protocol") || text.Contains("C2WebSocket.Transport"))
-                    Seen.Enqueue(text);
-            }
-            public void Dispose()
-            {
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                AppDomain.CurrentDomain.UnhandledException -= OnUnhandled;
-                TaskScheduler.UnobservedTaskException -= OnUnobserved;
-            }
-        }
 
         private static async Task<C2StreamMessage> NextFromAsync(C2Session s, long strategyId, long seq)
         {
@@ -131,7 +108,11 @@ namespace C2WebSocket.Tests.Hostile
             await using var sim = await Sim.StartFastAsync(o => { o.HeartbeatInterval = TimeSpan.FromSeconds(1); o.HeartbeatGrace = TimeSpan.FromSeconds(20); });
             using var s = await Sim.OpenAsync(sim, o => { o.InboxCapacity = 50_000; o.HeartbeatTimeout = TimeSpan.FromSeconds(30); });
             await Sim.SubscribeAsync(s, 77);
-            await Sim.SubscribeAsync(s, 78); // two subscriptions: a payload without strategy_id is not attributed to 77
+            await Sim.SubscribeAsync(s, 78);
+            // The server names its strategies (payload strategy_id): from then on a message that names none is delivered
+            // with an empty StrategyId, never taken for 77's or 78's.
+            await NextFromAsync(s, 77, sim.PublishSignal(77, new { strategy_id = 77, symbol = "ESZ6" }));
+            await NextFromAsync(s, 78, sim.PublishSignal(78, new { strategy_id = 78, symbol = "ESZ6" }));
             var before = s.MessagesReceived + s.MalformedMessages;
             try
             {
