@@ -76,16 +76,16 @@ namespace C2WebSocket.Commands
     /// <summary><para type="synopsis">Closes C2 sessions.</para></summary>
     /// <remarks>Idempotent: closing a session that is already closed, or calling it when there is no session, does nothing
     /// (say so with -Verbose); -Session objects from the pipeline and the default session follow the same rule.</remarks>
-    [Cmdlet(VerbsCommunications.Disconnect, "C2Socket", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [Cmdlet(VerbsCommunications.Disconnect, "C2Socket", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = "Session")]
     [OutputType(typeof(C2Session))]
     public sealed class DisconnectC2SocketCommand : C2SessionCmdletBase
     {
-        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Parameter(ParameterSetName = "Session", Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(SessionCompleter))]
         [ValidateNotNull]
         public override C2Session? Session { get => base.Session; set => base.Session = value; }
 
-        [Parameter]
+        [Parameter(ParameterSetName = "All", Mandatory = true)]
         public SwitchParameter All { get; set; }
 
         [Parameter]
@@ -95,7 +95,6 @@ namespace C2WebSocket.Commands
         {
             if (All)
             {
-                if (Session != null) ThrowParameterError(nameof(All), "-All closes every session of the runspace; do not combine it with -Session.");
                 foreach (var s in SessionRegistry.All(CurrentRunspace)) Close(s);
                 return;
             }

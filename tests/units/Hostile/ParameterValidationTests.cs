@@ -19,8 +19,8 @@ namespace C2WebSocket.Tests.Hostile
         public static readonly (string Script, string ErrorId, string[] Mentions)[] Cases =
         {
             // Connect-C2Socket / Test-C2Connection: ranges, URI schemes, combinations, the key.
-            ("Connect-C2Socket -ApiKey $key -Uri $sim -TimeoutSec 0", "ParameterArgumentValidationError", new[] { "TimeoutSec", "1" }),
-            ("Connect-C2Socket -ApiKey $key -Uri $sim -TimeoutSec 3601", "ParameterArgumentValidationError", new[] { "TimeoutSec", "3600" }),
+            ("Connect-C2Socket -ApiKey $key -Uri $sim -TimeoutSec -1", "ParameterArgumentValidationError", new[] { "TimeoutSec", "0" }),
+            ("Connect-C2Socket -ApiKey $key -Uri $sim -TimeoutSec 86401", "ParameterArgumentValidationError", new[] { "TimeoutSec", "86400" }),
             ("Connect-C2Socket -ApiKey $key -Uri http://127.0.0.1/ws", "ParameterArgumentValidationError", new[] { "Uri", "wss://" }),
             ("Connect-C2Socket -ApiKey $key -Uri 'not a uri'", "ParameterArgumentValidationError", new[] { "Uri", "wss://" }),
             ("Connect-C2Socket -ApiKey $key -Uri $sim -Proxy ftp://127.0.0.1:21", "ParameterArgumentValidationError", new[] { "Proxy", "http://" }),
@@ -41,7 +41,7 @@ namespace C2WebSocket.Tests.Hostile
             ("Connect-C2Socket -ApiKey $key -Uri $sim -CheckpointPath ($tmp + '/no/such/folder/cp.json')", "C2CheckpointUnreadable", new[] { "CheckpointPath", "folder" }),
             ("[IO.File]::WriteAllText($tmp + '/bad.json', 'garbage{'); Connect-C2Socket -ApiKey $key -Uri $sim -CheckpointPath ($tmp + '/bad.json')", "C2CheckpointUnreadable", new[] { "CheckpointPath", "not a C2WebSocket checkpoint" }),
             ("Connect-C2Socket -ApiKey $key -Uri $sim -ResumeFromFormat Banana", "CannotConvertArgumentNoMessage", new[] { "ResumeFromFormat", "String" }),
-            ("Test-C2Connection -ApiKey $key -Uri $sim -TimeoutSec 0", "ParameterArgumentValidationError", new[] { "TimeoutSec" }),
+            ("Test-C2Connection -ApiKey $key -Uri $sim -TimeoutSec -1", "ParameterArgumentValidationError", new[] { "TimeoutSec" }),
             ("Test-C2Connection -ApiKey $key -Uri https://127.0.0.1/ws", "ParameterArgumentValidationError", new[] { "Uri", "wss://" }),
             ("Test-C2Connection -ApiKey $key -Uri $sim -NoProxy -ProxyUseDefaultCredentials", "C2InvalidParameterCombination", new[] { "-NoProxy" }),
             // Add-C2Subscription
@@ -49,14 +49,14 @@ namespace C2WebSocket.Tests.Hostile
             ("Add-C2Subscription -StrategyId -5", "ParameterArgumentValidationError", new[] { "StrategyId" }),
             ("Add-C2Subscription -StrategyId 1 -Channel strategy.orders", "ParameterArgumentValidationError", new[] { "Channel", "strategy.signal", "strategy.positions" }),
             ("Add-C2Subscription -StrategyId 1 -ResumeFrom -1", "ParameterArgumentValidationError", new[] { "ResumeFrom" }),
-            ("Add-C2Subscription -StrategyId 1 -TimeoutSec 0", "ParameterArgumentValidationError", new[] { "TimeoutSec" }),
+            ("Add-C2Subscription -StrategyId 1 -TimeoutSec -1", "ParameterArgumentValidationError", new[] { "TimeoutSec" }),
             ("Add-C2Subscription -StrategyId 1 -Channel strategy.positions -ResumeFrom 5", "C2ResumeFromNotSupported", new[] { "-ResumeFrom", "strategy.signal" }),
             ("Add-C2Subscription -StrategyId 1 -Session $null", "ParameterArgumentValidationError", new[] { "Session" }),
             // Remove-C2Subscription
             ("Remove-C2Subscription -StrategyId 0", "ParameterArgumentValidationError", new[] { "StrategyId" }),
             ("Remove-C2Subscription -StrategyId 1 -Channel nope", "ParameterArgumentValidationError", new[] { "Channel", "strategy.signal" }),
             ("Remove-C2Subscription -StrategyId 424242", "C2SubscriptionNotFound", new[] { "-StrategyId", "424242" }),
-            ("Remove-C2Subscription -StrategyId 1 -TimeoutSec 0", "ParameterArgumentValidationError", new[] { "TimeoutSec" }),
+            ("Remove-C2Subscription -StrategyId 1 -TimeoutSec -1", "ParameterArgumentValidationError", new[] { "TimeoutSec" }),
             ("Remove-C2Subscription -Subscription $null", "ParameterArgumentValidationError", new[] { "Subscription" }),
             // Get-C2Subscription
             ("Get-C2Subscription -StrategyId 0", "ParameterArgumentValidationError", new[] { "StrategyId" }),
@@ -66,8 +66,8 @@ namespace C2WebSocket.Tests.Hostile
             ("Get-C2Session -Id 987654", "C2SessionNotFound", new[] { "-Id", "987654" }),
             ("Get-C2Session -Id 1 -Default", "AmbiguousParameterSet", new string[0]),
             // Receive-C2Signal
-            ("Receive-C2Signal -Count 0", "ParameterArgumentValidationError", new[] { "Count" }),
-            ("Receive-C2Signal -TimeoutSec 0", "ParameterArgumentValidationError", new[] { "TimeoutSec" }),
+            ("Receive-C2Signal -Count -1", "ParameterArgumentValidationError", new[] { "Count" }),
+            ("Receive-C2Signal -TimeoutSec -1", "ParameterArgumentValidationError", new[] { "TimeoutSec" }),
             ("Receive-C2Signal -IdleTimeoutSec -1", "ParameterArgumentValidationError", new[] { "IdleTimeoutSec" }),
             ("Receive-C2Signal -Channel nope -TimeoutSec 1", "ParameterArgumentValidationError", new[] { "Channel", "strategy.signal" }),
             ("Receive-C2Signal -StrategyId 0 -TimeoutSec 1", "ParameterArgumentValidationError", new[] { "StrategyId" }),

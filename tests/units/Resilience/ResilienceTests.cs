@@ -60,6 +60,9 @@ namespace C2WebSocket.Tests
             var session = (C2Session)sh.Run("$s").Output.Single().BaseObject;
             await sim.WaitForAsync(x => x.Stats.GapsSent >= 1, Sim.Wait);
             var live = sim.PublishSignal(77);             // seq 31
+            // Read once the live signal is queued: the record's text then carries the range's upper bound too (a record
+            // written before it says the bound is not yet known; its C2DeliveryGap target gets it when it arrives).
+            await Sim.UntilAsync(session, () => session.InboxCount == 1, "the live signal after the gap");
             var r = sh.Run("Receive-C2Signal -Count 1 -TimeoutSec 30 | ForEach-Object SeqId");
             Assert.Equal(new[] { live }, r.Output.Select(o => (long)o.BaseObject));
             var gap = Assert.Single(r.Errors);
