@@ -150,9 +150,10 @@ namespace C2WebSocket.Commands
                 WriteObject(message);
                 delivered = true;
             }
-            catch (PipelineStoppedException ex) when (ex.GetType().Name == "StopUpstreamCommandsException")
+            catch (PipelineStoppedException) when (!StopToken.IsCancellationRequested)
             {
-                // Select-Object -First N: this object was consumed; the pipeline wants no more.
+                // A downstream command stopped the pipeline after taking this object (Select-Object -First N): it was
+                // consumed. Ctrl+C (StopProcessing) is the other way a pipeline stops; then the object goes back.
                 delivered = true;
                 session.MarkProcessed(message);
                 throw;

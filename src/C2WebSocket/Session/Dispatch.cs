@@ -127,8 +127,11 @@ namespace C2WebSocket
             var first = !entry.EverAcked;
             entry.EverAcked = true;
             entry.Sub.State = C2SubscriptionState.Active;
-            entry.Sub.SubscribedAt ??= _clock.Now;
-            entry.Tracker.OnAck(_clock.Now);
+            var ackTime = env.ParseTimestamp(data);
+            entry.Sub.SubscribedAt ??= ackTime ?? _clock.Now;
+            // The ack's own server timestamp starts the watch (the server's clock stamps the signals too); without one,
+            // the local estimate of the server's clock, less its uncertainty.
+            entry.Tracker.OnAck(ackTime ?? _clock.Now - StreamTracker.Tolerance);
             entry.Sub.Unverified = entry.Tracker.Unverified;
             if (req.ResumeFrom.HasValue) link.LastReplayAcked = entry.Key;
             if (_checkpoint != null && entry.Key.IsSignal && !entry.Tracker.LastSeq.HasValue && entry.Tracker.Since is DateTimeOffset since)

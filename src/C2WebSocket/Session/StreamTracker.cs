@@ -42,7 +42,8 @@ namespace C2WebSocket
     /// </summary>
     internal sealed class StreamTracker
     {
-        /// <summary>Clock uncertainty allowed when comparing server timestamps with a watch time.</summary>
+        /// <summary>Clock uncertainty allowed when a watch time comes from the local estimate of the server's clock
+        /// rather than from a server timestamp (which needs none: the same clock stamps the signals).</summary>
         public static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(2);
         public const int IdWindow = 2048;
 
@@ -106,12 +107,13 @@ namespace C2WebSocket
             _backfillFirstPending = resumeFrom == 1 && !LastSeq.HasValue && Since.HasValue;
         }
 
-        /// <summary>The subscribe was acknowledged; <paramref name="serverNow"/> starts the watch of a stream with no position.</summary>
-        public void OnAck(DateTimeOffset serverNow)
+        /// <summary>The subscribe was acknowledged; <paramref name="watchStart"/> (the ack's server timestamp) starts the
+        /// watch of a stream with no position: what the server stamps later is what this subscription is owed.</summary>
+        public void OnAck(DateTimeOffset watchStart)
         {
             AwaitingAck = false;
             ReplayOpen = RequestedFrom.HasValue;
-            if (Key.IsSignal && !LastSeq.HasValue && !Since.HasValue) Since = serverNow;
+            if (Key.IsSignal && !LastSeq.HasValue && !Since.HasValue) Since = watchStart;
         }
 
         /// <summary>The subscribe failed or its connection was lost: nothing is in flight any more.</summary>
@@ -136,7 +138,7 @@ namespace C2WebSocket
                 // signals from its history: deliver from here on.
                 return s > 1 && Key.IsSignal && Key.StrategyId.HasValue && (knowsLastTime || LastTimestamp.HasValue) ? Verdict.AnomalyBackfill : Verdict.Anomaly;
             }
-            if (Since is DateTimeOffset since && timestamp is DateTimeOffset t && t < since - Tolerance) return Verdict.Skip;
+            if (Since is DateTimeOffset since && timestamp is DateTimeOffset t && t < since) return Verdict.Skip;
             return Verdict.Deliver;
         }
 

@@ -74,9 +74,10 @@ namespace C2WebSocket
                     break;
                 case Verdict.AnomalyBackfill:
                     WarnAnomaly(entry, env.SeqId!.Value, backfill: true);
-                    var since = entry.LastDelivered?.Timestamp ?? t.LastTimestamp ?? entry.Sub.SubscribedAt ?? _clock.Now;
-                    if (since > _clock.Now) since = _clock.Now; // a timestamp from the future must not hide what comes next
-                    t.BeginBackfill(since - StreamTracker.Tolerance);
+                    // Server timestamps need no tolerance against each other; the local clock estimate does.
+                    var since = entry.LastDelivered?.Timestamp ?? t.LastTimestamp ?? entry.Sub.SubscribedAt ?? _clock.Now - StreamTracker.Tolerance;
+                    if (since > _clock.Now) since = _clock.Now - StreamTracker.Tolerance; // a timestamp from the future must not hide what comes next
+                    t.BeginBackfill(since);
                     entry.LastDelivered = null;
                     Resubscribe(entry, RequestPurpose.Backfill);
                     return;
