@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -8,7 +9,7 @@ namespace C2WebSocket.Simulator;
 
 /// <summary>Standalone mode:
 /// <c>dotnet run --project src/C2WebSocket.Simulator -- [--port N] [--rate signalsPerSecond] [--tls]
-/// [--heartbeat seconds] [--replay-limit N]</c>. Prints the ws:// URI, the demo API key and the demo
+/// [--heartbeat seconds] [--heartbeat-grace seconds] [--replay-limit N] [--api-key KEY]... [--forbid STRATEGY]... [--exit-on-stdin-close]</c>. Prints the ws:// URI, the demo API key and the demo
 /// strategy ids, then publishes synthetic signals (and a position update every 5th signal) until Ctrl+C.
 /// The HTTP control API is enabled (see <see cref="ControlApi"/>).</summary>
 internal static class SimulatorProgram
@@ -19,6 +20,8 @@ internal static class SimulatorProgram
     {
         var options = new SimulatorOptions { Port = 8765, EnableControlApi = true };
         double rate = 1;
+        var forbidden = new List<long>();
+        var exitOnStdinClose = false;
         try
         {
             for (int i = 0; i < args.Length; i++)
@@ -30,9 +33,16 @@ internal static class SimulatorProgram
                     case "--rate": rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--tls": options.UseTls = true; break;
                     case "--heartbeat": options.HeartbeatInterval = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
+                    case "--heartbeat-grace": options.HeartbeatGrace = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                     case "--replay-limit": options.ReplayLimit = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    // Another accepted key besides the demo key (tests use a canary key this way).
+                    case "--api-key": options.ApiKeys[Next()] = new SimulatorKey(); break;
+                    // A strategy no key may subscribe to: subscribing gets error FORBIDDEN.
+                    case "--forbid": forbidden.Add(long.Parse(Next(), CultureInfo.InvariantCulture)); break;
+                    // For tools that start it as a child process: stop when the parent closes our stdin (or dies).
+                    case "--exit-on-stdin-close": exitOnStdinClose = true; break;
                     case "-h" or "--help" or "-?":
-                        Console.WriteLine("usage: C2WebSocket.Simulator [--port N (default 8765, 0 = ephemeral)] [--rate signalsPerSecond (default 1, 0 = none)] [--tls] [--heartbeat seconds] [--replay-limit N]");
+                        Console.WriteLine("usage: C2WebSocket.Simulator [--port N (default 8765, 0 = ephemeral)] [--rate signalsPerSecond (default 1, 0 = none)] [--tls] [--heartbeat seconds] [--heartbeat-grace seconds] [--replay-limit N] [--api-key KEY]... [--forbid STRATEGY]... [--exit-on-stdin-close]");
                         return 0;
                     default: throw new ArgumentException($"unknown argument '{args[i]}'");
                 }
@@ -44,10 +54,21 @@ internal static class SimulatorProgram
             return 2;
         }
 
+        foreach (var key in options.ApiKeys.Values) key.ForbiddenStrategies.UnionWith(forbidden);
+
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
             System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
+        if (exitOnStdinClose)
+        {
+            _ = Task.Run(async () =>
+            {
+                try { await Console.OpenStandardInput().CopyToAsync(System.IO.Stream.Null); }
+                catch (Exception) { }
+                stop.Cancel();
+            });
+        }
 
         await using var sim = await C2Simulator.StartAsync(options);
         Console.WriteLine($"C2 simulator listening on {sim.Uri}");
