@@ -178,3 +178,40 @@ function New-C2TestFolder {
     $path = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'c2-pester-' + [guid]::NewGuid().ToString('N').Substring(0, 10))
     (New-Item -ItemType Directory -Path $path).FullName
 }
+
+function Invoke-C2Captured {
+    <#
+    .SYNOPSIS
+        Runs a script block and sorts what it wrote: Output, Errors (terminating ones too), Warnings, Verbose, Debug, Information.
+    #>
+    param([Parameter(Mandatory, Position = 0)] [scriptblock] $ScriptBlock)
+    $r = [pscustomobject]@{
+        Output      = [System.Collections.Generic.List[object]]::new()
+        Errors      = [System.Collections.Generic.List[System.Management.Automation.ErrorRecord]]::new()
+        Warnings    = [System.Collections.Generic.List[string]]::new()
+        Verbose     = [System.Collections.Generic.List[string]]::new()
+        Debug       = [System.Collections.Generic.List[string]]::new()
+        Information = [System.Collections.Generic.List[string]]::new()
+    }
+    try {
+        & $ScriptBlock *>&1 | ForEach-Object {
+            switch ($_) {
+                { $_ -is [System.Management.Automation.ErrorRecord] } { $r.Errors.Add($_); break }
+                { $_ -is [System.Management.Automation.WarningRecord] } { $r.Warnings.Add($_.Message); break }
+                { $_ -is [System.Management.Automation.VerboseRecord] } { $r.Verbose.Add($_.Message); break }
+                { $_ -is [System.Management.Automation.DebugRecord] } { $r.Debug.Add($_.Message); break }
+                { $_ -is [System.Management.Automation.InformationRecord] } { $r.Information.Add([string]$_.MessageData); break }
+                default { $r.Output.Add($_) }
+            }
+        }
+    }
+    catch {
+        $r.Errors.Add($_)
+    }
+    $r
+}
+
+function Reset-C2TestSessions {
+    <# Closes every session of this runspace (test files share one runspace, and so its default session). #>
+    Disconnect-C2Socket -All -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+}

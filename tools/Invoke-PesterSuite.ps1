@@ -16,6 +16,8 @@ param(
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')] [string] $Verbosity = 'Detailed'
 )
 $ErrorActionPreference = 'Stop'
+# Plain text in logs (CI), colours on a terminal.
+if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
 
 Import-Module -Name $PesterManifest -ErrorAction Stop
 $configuration = New-PesterConfiguration
