@@ -27,7 +27,8 @@
     The dotnet build configuration.
 
 .PARAMETER TestPath
-    Test task: run only these Pester files or folders (the xunit tests are skipped unless -Filter is given too).
+    Test task: run only these Pester files or folders, comma-separated (the xunit tests are skipped unless -Filter is
+    given too).
 
 .PARAMETER Filter
     Test task: a dotnet test --filter expression for the xunit tests (Pester is skipped unless -TestPath is given too).
@@ -179,7 +180,7 @@ function Invoke-PesterTests {
     $xml = [System.IO.Path]::Combine($resultsFolder, 'pester.xml')
     $summary = [System.IO.Path]::Combine($resultsFolder, 'pester-summary.json')
     foreach ($f in $xml, $summary) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f } }
-    $paths = if ($TestPath) { @($TestPath | ForEach-Object { (Resolve-Path -LiteralPath $_).Path }) } else { @([System.IO.Path]::Combine($root, 'tests')) }
+    $paths = if ($TestPath) { @($TestPath -split ',' | Where-Object { $_ } | ForEach-Object { (Resolve-Path -LiteralPath $_.Trim()).Path }) } else { @([System.IO.Path]::Combine($root, 'tests')) }
     $runner = [System.IO.Path]::Combine($root, 'tools', 'Invoke-PesterSuite.ps1')
     $command = @(Get-PwshCommand) + @('-NoProfile', '-NonInteractive', '-File', $runner,
         '-PesterManifest', $script:PesterManifest, '-ResultPath', $xml, '-SummaryPath', $summary, '-Path', ($paths -join [System.IO.Path]::PathSeparator))

@@ -15,7 +15,7 @@ param(
     [Parameter(Mandatory)] [string] $SummaryPath,
     [ValidateSet('None', 'Normal', 'Detailed', 'Diagnostic')] [string] $Verbosity = 'Detailed'
 )
-$ErrorActionPreference = 'Stop'
+# No $ErrorActionPreference = 'Stop' here: the tests inherit this scope and must see PowerShell's defaults.
 # Plain text in logs (CI), colours on a terminal.
 if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
 
