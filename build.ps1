@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     The front door: builds, tests, demonstrates, packages and documents the C2WebSocket module.

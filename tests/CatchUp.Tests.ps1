@@ -39,6 +39,13 @@ AfterAll {
 }
 
 Describe 'Invoke-C2CatchUp.ps1 as a scheduled task' {
+    It 'Get-Help shows its synopsis, its exit codes and its examples' {
+        $help = Get-Help $Script -Full
+        $help.Synopsis | Should -Match 'scheduled task'
+        ($help.description | ForEach-Object Text) -join "`n" | Should -Match 'Exit codes'
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+    }
+
     It 'the first run processes what is published while it runs, writes the checkpoint and exits 0' {
         $run = Start-CatchUp -IdleTimeoutSec 2
         Wait-C2TestSubscriptions $Sim 2 -TimeoutSec 30

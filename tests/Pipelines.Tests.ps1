@@ -79,6 +79,15 @@ Describe 'Signals in PowerShell pipelines' {
         @($lines | Where-Object { $_ -match '^[\s-]+$' -and $_ -match '---' }).Count | Should -Be 1
     }
 
+    It 'position updates render with their symbol, quantity and average price' {
+        $null = Add-C2Subscription -StrategyId 2014 -Channel strategy.positions
+        $null = Publish-C2TestSignal $Sim 2014 @{ symbol = 'NQZ6'; quantity = -3; avg_price = 17850.5; updated_at = '2025-11-23T09:32:00Z' } -Channel strategy.positions
+        $text = Receive-C2Signal -Channel strategy.positions -Count 1 -TimeoutSec 20 | Format-Table | Out-String -Width 250
+        $row = @($text -split "`r?`n" | Where-Object { $_ -match 'NQZ6' })
+        $row.Count | Should -Be 1
+        foreach ($cell in '2014', '-3', '17850.5') { $row[0] | Should -Match ([regex]::Escape($cell)) }
+    }
+
     It 'a signal without the usual fields still renders under Set-StrictMode, without errors' {
         $null = Add-C2Subscription -StrategyId 2009
         $null = Publish-C2TestSignal $Sim 2009 @{ note = 'a payload without the usual fields' }

@@ -35,6 +35,15 @@ Describe 'Test-C2Connection' {
         Test-C2Connection -Uri $Sim.Uri -ApiKey 'nope' -Quiet | Should -BeExactly $false
     }
 
+    It 'renders its result at the prompt: authenticated or not, and the status' {
+        $ok = Test-C2Connection -Uri $Sim.Uri -ApiKey $Sim.ApiKey | Out-String -Width 250
+        $ok | Should -Match 'True'
+        $ok | Should -Match '101'
+        $bad = Test-C2Connection -Uri $Sim.Uri -ApiKey 'wrong-key' | Out-String -Width 250
+        $bad | Should -Match 'False'
+        $bad | Should -Match '401'
+    }
+
     It 'keeps no session and closes its connection' {
         $null = Test-C2Connection -Uri $Sim.Uri -ApiKey $Sim.ApiKey
         Get-C2Session | Should -BeNullOrEmpty

@@ -1,4 +1,5 @@
 #Requires -Version 7.4
+
 <#
 .SYNOPSIS
     Runs Pester test files with the restored Pester and writes an NUnit XML report and a JSON summary.
