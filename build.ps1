@@ -165,7 +165,7 @@ function Invoke-XunitTests {
         '--logger', 'trx;LogFileName=xunit.trx', '--results-directory', $resultsFolder)
     if ($Filter) { $arguments += @('--filter', $Filter) }
     Write-Host "dotnet $($arguments -join ' ')" -ForegroundColor Cyan
-    & dotnet @arguments
+    & dotnet @arguments | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path -LiteralPath $trx)) {
         Write-Warning "dotnet test wrote no results (exit code $exit)."
