@@ -251,7 +251,6 @@ function Invoke-HelpTask {
     $target = [System.IO.Path]::Combine($moduleFolder, 'en-US')
     Invoke-Dotnet -ArgumentList @('build', $builder, '-c', $Configuration, '-nologo', '-v', 'q') -Quiet | Out-Null
     Invoke-Dotnet -ArgumentList @('run', '--project', $builder, '-c', $Configuration, '--no-build', '--', $docs, $target, 'C2WebSocket.dll')
-    Get-ChildItem -LiteralPath $target | ForEach-Object { Write-Host "Help: $($_.FullName)" }
 }
 
 function Invoke-SimulatorTask {

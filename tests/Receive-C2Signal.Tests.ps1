@@ -21,8 +21,9 @@ Describe 'Receive-C2Signal' {
             param($s, $common)
             . $common
             Wait-C2TestSubscriptions $s 2
-            $sides = 'buy', 'sell', 'buy', 'sell', 'sell', 'buy'
-            for ($i = 0; $i -lt 6; $i++) {
+            # Eight signals for -Count 6: the last two must wait for the next read.
+            $sides = 'buy', 'sell', 'buy', 'sell', 'sell', 'buy', 'buy', 'buy'
+            for ($i = 0; $i -lt 8; $i++) {
                 $id = if ($i % 2 -eq 0) { 1001 } else { 1002 }
                 $null = Publish-C2TestSignal $s $id @{ symbol = 'ESZ6'; side = $sides[$i]; quantity = $i + 1 }
             }
@@ -37,6 +38,7 @@ Describe 'Receive-C2Signal' {
         finally { $publisher | Remove-Job -Force }
 
         $buys.quantity | Should -Be 1, 3, 6
+        (Receive-C2Signal -Count 2 -TimeoutSec 20).quantity | Should -Be 7, 8
         $buys | ForEach-Object { $_ | Should -BeOfType ([C2WebSocket.C2Signal]) }
         $buys[0].StrategyId | Should -Be 1001
         $buys[0].Channel | Should -Be 'strategy.signal'
@@ -50,6 +52,15 @@ Describe 'Receive-C2Signal' {
         $first.SeqId | Should -Be 1, 2
         $rest = @(Receive-C2Signal -Count 3 -TimeoutSec 20)
         $rest.SeqId | Should -Be 3, 4, 5
+    }
+
+    It 'returns as soon as the -Count-th object arrived, long before -TimeoutSec' {
+        $null = Add-C2Subscription -StrategyId 1024
+        $null = Publish-C2TestSignal $Sim 1024 -Count 2
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $got = @(Receive-C2Signal -Count 2 -TimeoutSec 60)
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+        $got.Count | Should -Be 2
     }
 
     It 'exposes every top-level payload field as a property' {
