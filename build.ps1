@@ -258,7 +258,8 @@ function Invoke-SimulatorTask {
     $dll = Get-C2SimulatorPath -RepositoryRoot $root -Configuration $Configuration
     Write-Host 'Ctrl+C stops the simulator. In another pwsh:' -ForegroundColor Green
     Write-Host "  Import-Module $([System.IO.Path]::Combine($moduleFolder, 'C2WebSocket.psd1'))" -ForegroundColor Green
-    Write-Host "  Connect-C2Socket -Uri ws://127.0.0.1:$Port/ws -ApiKey c2-demo-key-0001 | Add-C2Subscription -StrategyId 12345678 | Receive-C2Signal" -ForegroundColor Green
+    $uri = if ($Port -eq 0) { '<the ws:// URI printed below>' } else { "ws://127.0.0.1:$Port/ws" }
+    Write-Host "  Connect-C2Socket -Uri $uri -ApiKey c2-demo-key-0001 | Add-C2Subscription -StrategyId 12345678 | Receive-C2Signal" -ForegroundColor Green
     # In the foreground: it prints its URI and demo key, and Ctrl+C reaches it and stops it.
     & dotnet $dll --port $Port --rate $Rate
     if ($LASTEXITCODE -ne 0) { throw "The simulator exited with code $LASTEXITCODE." }

@@ -26,7 +26,9 @@ Describe 'Reconnect and resume' {
         # Published while the session is down or resubscribing: replayed with resume_from.
         $null = Publish-C2TestSignal $Sim 9001 -Count 3
         (Receive-C2Signal -Count 3 -TimeoutSec 20).SeqId | Should -Be 4, 5, 6
-        Receive-C2Signal -TimeoutSec 0.5 | Should -BeNullOrEmpty
+        # A sentinel: a duplicate replayed by the reconnect would come before it.
+        $null = Publish-C2TestSignal $Sim 9001
+        (Receive-C2Signal -Count 1 -TimeoutSec 20).SeqId | Should -Be 7
         $session.Reconnects | Should -BeGreaterOrEqual 1
         $session.State | Should -Be 'Connected'
     }
@@ -85,7 +87,7 @@ Describe 'Reconnect and resume' {
         $null = Publish-C2TestSignal $Sim 9005 -Count 2
         $second = Connect-C2TestSession $Sim -With @{ CheckpointPath = $checkpoint }
         $null = $second | Add-C2Subscription -StrategyId 9005
-        (Receive-C2Signal -IdleTimeoutSec 1).SeqId | Should -Be 3, 4
+        (Receive-C2Signal -Count 2 -TimeoutSec 20).SeqId | Should -Be 3, 4
     }
 
     It 'the checkpoint advances only for what the pipeline processed' {
@@ -100,6 +102,6 @@ Describe 'Reconnect and resume' {
 
         $again = Connect-C2TestSession $Sim -With @{ CheckpointPath = $checkpoint }
         $null = $again | Add-C2Subscription -StrategyId 9006
-        (Receive-C2Signal -IdleTimeoutSec 1).SeqId | Should -Be 2, 3
+        (Receive-C2Signal -Count 2 -TimeoutSec 20).SeqId | Should -Be 2, 3
     }
 }
