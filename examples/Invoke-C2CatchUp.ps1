@@ -1,4 +1,5 @@
 #Requires -Version 5.1
+
 <#
 .SYNOPSIS
     Catches up on the C2 signals published since the last run, processes them, and exits. Made for scheduled tasks.

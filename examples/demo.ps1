@@ -1,5 +1,9 @@
-# The main job: connect to the simulator, subscribe to two strategies, stream 12 signals through a
-# real pipeline and keep the buys. c2shell sets $env:C2_SIMULATOR_URI and $env:C2_API_KEY (the demo key).
+# The main job: connect to the simulator, subscribe to two strategies, stream 12 signals through a real pipeline
+# and keep the buys. `./build.ps1 Demo` starts the simulator and sets $env:C2_SIMULATOR_URI and $env:C2_API_KEY (its
+# demo key, which Connect-C2Socket reads when -ApiKey is not given); out/C2WebSocket is on its PSModulePath.
+$ErrorActionPreference = 'Stop'
+Import-Module C2WebSocket
+
 $session = Connect-C2Socket -Uri $env:C2_SIMULATOR_URI
 $session | Add-C2Subscription -StrategyId 12345678, 87654321 | Receive-C2Signal -Count 12 | Where-Object side -eq 'buy'
 Get-C2Subscription

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -8,7 +9,7 @@ namespace C2WebSocket.Simulator;
 
 /// <summary>Standalone mode:
 /// <c>dotnet run --project src/C2WebSocket.Simulator -- [--port N] [--rate signalsPerSecond] [--tls]
-/// [--heartbeat seconds] [--replay-limit N] [--vocabulary snake|rest|none] ...</c> (see <see cref="Usage"/>).
+/// [--heartbeat seconds] [--heartbeat-grace seconds] [--replay-limit N] [--vocabulary snake|rest|none] ...</c> (see <see cref="Usage"/>).
 /// Prints the ws:// URI, the demo API key and the demo strategy ids, then publishes synthetic signals (and a
 /// position update every 5th signal) until Ctrl+C. The HTTP control API is enabled (see <see cref="ControlApi"/>).</summary>
 internal static class SimulatorProgram
@@ -21,7 +22,11 @@ internal static class SimulatorProgram
         "  --rate R                 synthetic signals per second (default 1, 0 = none)\n" +
         "  --tls                    wss:// with a throwaway self-signed certificate\n" +
         "  --heartbeat S            heartbeat interval in seconds (default 30)\n" +
+        "  --heartbeat-grace S      grace after a missed ack before the server closes (default 10)\n" +
         "  --replay-limit N         signals replayed before a gap (default 1000)\n" +
+        "  --api-key KEY            another accepted key besides the demo key (repeatable)\n" +
+        "  --forbid STRATEGY        a strategy no key may subscribe to: error FORBIDDEN (repeatable)\n" +
+        "  --exit-on-stdin-close    stop when standard input closes (for tools that start it as a child process)\n" +
         "Open points of the C2 docs (the branch the simulator plays; also POST /control/options):\n" +
         "  --vocabulary snake|rest|none        synthetic payloads: snake_case | C2 REST v4 names | snake_case without strategy_id\n" +
         "  --envelope-strategy none|id|stream  strategy also in the envelope: no | \"strategy_id\": N | \"channel\": \"strategy.signal:N\"\n" +
@@ -37,6 +42,8 @@ internal static class SimulatorProgram
     {
         var options = new SimulatorOptions { Port = 8765, EnableControlApi = true };
         double rate = 1;
+        var forbidden = new List<long>();
+        var exitOnStdinClose = false;
         try
         {
             for (int i = 0; i < args.Length; i++)
@@ -48,7 +55,11 @@ internal static class SimulatorProgram
                     case "--rate": rate = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                     case "--tls": options.UseTls = true; break;
                     case "--heartbeat": options.HeartbeatInterval = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
+                    case "--heartbeat-grace": options.HeartbeatGrace = TimeSpan.FromSeconds(double.Parse(Next(), CultureInfo.InvariantCulture)); break;
                     case "--replay-limit": options.ReplayLimit = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                    case "--api-key": options.ApiKeys[Next()] = new SimulatorKey(); break;
+                    case "--forbid": forbidden.Add(long.Parse(Next(), CultureInfo.InvariantCulture)); break;
+                    case "--exit-on-stdin-close": exitOnStdinClose = true; break;
                     case "--vocabulary" or "--envelope-strategy" or "--resume-from" or "--error-request-id" or "--version-format"
                         or "--ack-payload" or "--heartbeat-close-status" or "--rejection-code":
                         OptionWords.Apply(options, args[i].Substring(2), Next());
@@ -68,10 +79,21 @@ internal static class SimulatorProgram
             return 2;
         }
 
+        foreach (var key in options.ApiKeys.Values) key.ForbiddenStrategies.UnionWith(forbidden);
+
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(
             System.Runtime.InteropServices.PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
+        if (exitOnStdinClose)
+        {
+            _ = Task.Run(async () =>
+            {
+                try { await Console.OpenStandardInput().CopyToAsync(System.IO.Stream.Null); }
+                catch (Exception) { }
+                stop.Cancel();
+            });
+        }
 
         await using var sim = await C2Simulator.StartAsync(options);
         Console.WriteLine($"C2 simulator listening on {sim.Uri}");

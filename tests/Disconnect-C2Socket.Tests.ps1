@@ -1,0 +1,94 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $Sim = Start-C2TestSimulator
+}
+
+AfterAll {
+    Reset-C2TestSessions
+    Stop-C2TestSimulator $Sim
+}
+
+Describe 'Disconnect-C2Socket' {
+    BeforeEach {
+        Reset-C2TestSessions
+        Wait-C2TestConnections $Sim 0
+    }
+
+    It 'closes the session piped to it, and the runspace forgets it' {
+        $s = Connect-C2TestSession $Sim
+        Wait-C2TestConnections $Sim 1
+        $s | Disconnect-C2Socket
+        Wait-C2TestConnections $Sim 0
+        Get-C2Session | Should -BeNullOrEmpty
+        $s.State | Should -Be 'Disconnected'
+    }
+
+    It 'closes the default session when called alone' {
+        $null = Connect-C2TestSession $Sim
+        Disconnect-C2Socket
+        Get-C2Session | Should -BeNullOrEmpty
+        Wait-C2TestConnections $Sim 0
+    }
+
+    It '-PassThru returns the closed session' {
+        $s = Connect-C2TestSession $Sim
+        $out = $s | Disconnect-C2Socket -PassThru
+        $out.Id | Should -Be $s.Id
+        $out.State | Should -Be 'Disconnected'
+    }
+
+    It '-WhatIf leaves the session open' {
+        $s = Connect-C2TestSession $Sim
+        $s | Disconnect-C2Socket -WhatIf
+        $s.State | Should -Be 'Connected'
+        (Get-C2Session).Id | Should -Be $s.Id
+        Wait-C2TestConnections $Sim 1
+    }
+
+    It '-All closes every session of the runspace' {
+        $null = Connect-C2TestSession $Sim
+        $null = Connect-C2TestSession $Sim
+        $null = Connect-C2TestSession $Sim
+        Wait-C2TestConnections $Sim 3
+        Disconnect-C2Socket -All
+        Get-C2Session | Should -BeNullOrEmpty
+        Wait-C2TestConnections $Sim 0
+    }
+
+    It 'closes only the sessions it is given' {
+        $a = Connect-C2TestSession $Sim
+        $b = Connect-C2TestSession $Sim
+        Get-C2Session -Id $a.Id | Disconnect-C2Socket
+        (Get-C2Session).Id | Should -Be $b.Id
+        $b.State | Should -Be 'Connected'
+        Wait-C2TestConnections $Sim 1
+    }
+
+    It 'ends a Receive-C2Signal of that session' {
+        $s = Connect-C2TestSession $Sim
+        $null = $s | Add-C2Subscription -StrategyId 3001
+        $null = Publish-C2TestSignal $Sim 3001
+        # Disconnect from inside the pipeline: the stream ends instead of waiting for its timeout.
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $got = Receive-C2Signal -Session $s -TimeoutSec 30 | ForEach-Object { $s | Disconnect-C2Socket; $_ }
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+        @($got).Count | Should -Be 1
+    }
+
+    It 'is refused with C2NoSession when there is no session' {
+        $r = Invoke-C2Captured { Disconnect-C2Socket }
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2NoSession,*'
+        $r.Errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+
+    It 'refuses <Script> with <ErrorId>' -ForEach @(
+        @{ Script = 'Disconnect-C2Socket -Session $null'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('Session') }
+        @{ Script = '$null = Connect-C2TestSession $Sim; Disconnect-C2Socket -All -Session (Get-C2Session -Default)'; ErrorId = 'AmbiguousParameterSet'; Mentions = @() }
+        @{ Script = 'Disconnect-C2Socket -Session ''not a session'''; ErrorId = 'CannotConvertArgumentNoMessage'; Mentions = @('Session') }
+    ) {
+        $r = Invoke-C2Captured ([scriptblock]::Create($Script))
+        $r.Errors[0].FullyQualifiedErrorId.Split(',')[0] | Should -Be $ErrorId
+        $message = Get-C2ErrorMessage $r.Errors[0]
+        foreach ($m in $Mentions) { $message | Should -BeLike "*$m*" }
+    }
+}

@@ -1,0 +1,203 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $Sim = Start-C2TestSimulator
+}
+
+AfterAll {
+    Reset-C2TestSessions
+    Stop-C2TestSimulator $Sim
+}
+
+Describe 'Receive-C2Signal' {
+    BeforeEach {
+        Reset-C2TestSessions
+        $session = Connect-C2TestSession $Sim
+    }
+
+    It 'streams the design pipeline: connect | subscribe | receive -Count | Where-Object' {
+        Reset-C2TestSessions
+        # The publisher waits for both subscriptions, so it runs beside the pipeline (in a thread job of its own).
+        $publisher = Start-ThreadJob -ArgumentList $Sim, (Join-Path $PSScriptRoot 'common.ps1') -ScriptBlock {
+            param($s, $common)
+            . $common
+            Wait-C2TestSubscriptions $s 2
+            # Eight signals for -Count 6: the last two must wait for the next read.
+            $sides = 'buy', 'sell', 'buy', 'sell', 'sell', 'buy', 'buy', 'buy'
+            for ($i = 0; $i -lt 8; $i++) {
+                $id = if ($i % 2 -eq 0) { 1001 } else { 1002 }
+                $null = Publish-C2TestSignal $s $id @{ symbol = 'ESZ6'; side = $sides[$i]; quantity = $i + 1 }
+            }
+        }
+        try {
+            $buys = Connect-C2Socket -Uri $Sim.Uri -ApiKey $Sim.ApiKey |
+                Add-C2Subscription -StrategyId 1001, 1002 |
+                Receive-C2Signal -Count 6 -TimeoutSec 20 |
+                Where-Object side -eq 'buy'
+            $publisher | Wait-Job -Timeout 20 | Receive-Job -ErrorAction Stop
+        }
+        finally { $publisher | Remove-Job -Force }
+
+        $buys.quantity | Should -Be 1, 3, 6
+        (Receive-C2Signal -Count 2 -TimeoutSec 20).quantity | Should -Be 7, 8
+        $buys | ForEach-Object { $_ | Should -BeOfType ([C2WebSocket.C2Signal]) }
+        $buys[0].StrategyId | Should -Be 1001
+        $buys[0].Channel | Should -Be 'strategy.signal'
+        $buys[0].SeqId | Should -Be 1
+    }
+
+    It 'stops after exactly -Count objects and leaves the rest queued for the next read' {
+        $null = Add-C2Subscription -StrategyId 1010
+        $null = Publish-C2TestSignal $Sim 1010 -Count 5
+        $first = @(Receive-C2Signal -Count 2 -TimeoutSec 20)
+        $first.SeqId | Should -Be 1, 2
+        $rest = @(Receive-C2Signal -Count 3 -TimeoutSec 20)
+        $rest.SeqId | Should -Be 3, 4, 5
+    }
+
+    It 'returns as soon as the -Count-th object arrived, long before -TimeoutSec' {
+        $null = Add-C2Subscription -StrategyId 1024
+        $null = Publish-C2TestSignal $Sim 1024 -Count 2
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $got = @(Receive-C2Signal -Count 2 -TimeoutSec 60)
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 15
+        $got.Count | Should -Be 2
+    }
+
+    It 'exposes every top-level payload field as a property' {
+        $null = Add-C2Subscription -StrategyId 1011
+        $null = Publish-C2TestSignal $Sim 1011 @{ symbol = 'NQZ6'; side = 'sell'; quantity = 7; limit_price = 17850.25; nested = @{ a = 1 } }
+        $s = Receive-C2Signal -Count 1 -TimeoutSec 20
+        $s.symbol | Should -Be 'NQZ6'
+        $s.side | Should -Be 'sell'
+        $s.quantity | Should -Be 7
+        $s.limit_price | Should -Be 17850.25
+        $s.nested.a | Should -Be 1
+        $s.RawJson | Should -Match '"symbol"\s*:\s*"NQZ6"'
+        $s.ReceivedAt | Should -BeOfType ([datetimeoffset])
+    }
+
+    It 'hands each object down the pipeline before the next one is even published' {
+        $null = Add-C2Subscription -StrategyId 1012
+        $null = Publish-C2TestSignal $Sim 1012 @{ n = 1 }
+        # Each object publishes the next one: a Receive-C2Signal that buffered until -Count would never see 2 and 3.
+        $seen = Receive-C2Signal -Count 3 -TimeoutSec 20 | ForEach-Object {
+            if ($_.n -lt 3) { $null = Publish-C2TestSignal $Sim 1012 @{ n = $_.n + 1 } }
+            $_.n
+        }
+        $seen | Should -Be 1, 2, 3
+    }
+
+    It 'ends at -TimeoutSec with no output and no error, and says why with -Verbose' {
+        $null = Add-C2Subscription -StrategyId 1013
+        $r = Invoke-C2Captured { Receive-C2Signal -TimeoutSec 0.3 -Verbose }
+        $r.Output | Should -BeNullOrEmpty
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Verbose -join "`n" | Should -Match '-TimeoutSec'
+    }
+
+    It 'ends after -IdleTimeoutSec without a new object, after delivering what arrived' {
+        $null = Add-C2Subscription -StrategyId 1014
+        $null = Publish-C2TestSignal $Sim 1014 -Count 3
+        $r = Invoke-C2Captured { Receive-C2Signal -IdleTimeoutSec 1 -Verbose }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output.SeqId | Should -Be 1, 2, 3
+        $r.Verbose -join "`n" | Should -Match '-IdleTimeoutSec'
+    }
+
+    It 'filters by -StrategyId and -Channel and leaves the other streams queued' {
+        $null = Add-C2Subscription -StrategyId 1015, 1016 -Channel strategy.signal, strategy.positions
+        $null = Publish-C2TestSignal $Sim 1015 @{ tag = 's1' }
+        $null = Publish-C2TestSignal $Sim 1015 @{ tag = 'p1' } -Channel strategy.positions
+        $null = Publish-C2TestSignal $Sim 1016 @{ tag = 's2' }
+        $null = Publish-C2TestSignal $Sim 1016 @{ tag = 'p2' } -Channel strategy.positions
+        $only = @(Receive-C2Signal -StrategyId 1016 -Channel strategy.positions -Count 1 -TimeoutSec 20)
+        $only.tag | Should -Be 'p2'
+        $only[0] | Should -BeOfType ([C2WebSocket.C2PositionUpdate])
+        $rest = Receive-C2Signal -Count 3 -TimeoutSec 20 | ForEach-Object { '{0}:{1}' -f $_.GetType().Name, $_.tag }
+        $rest | Should -Be 'C2Signal:s1', 'C2PositionUpdate:p1', 'C2Signal:s2'
+    }
+
+    It 'receives only the streams of the subscriptions piped into it' {
+        $null = Add-C2Subscription -StrategyId 1017
+        $piped = Add-C2Subscription -StrategyId 1018
+        $null = Publish-C2TestSignal $Sim 1017 @{ tag = 'other' }
+        $null = Publish-C2TestSignal $Sim 1018 @{ tag = 'mine' }
+        ($piped | Receive-C2Signal -Count 1 -TimeoutSec 20).tag | Should -Be 'mine'
+        (Receive-C2Signal -Count 1 -TimeoutSec 20).tag | Should -Be 'other'
+    }
+
+    It 'takes -Session from the pipeline and reads that session, not the default one' {
+        $other = Connect-C2TestSession $Sim
+        $null = $session | Add-C2Subscription -StrategyId 1019
+        (Get-C2Session -Default).Id | Should -Be $other.Id
+        $null = Publish-C2TestSignal $Sim 1019 @{ tag = 'first-session' }
+        ($session | Receive-C2Signal -Count 1 -TimeoutSec 20).tag | Should -Be 'first-session'
+    }
+
+    It 'delivers every strategy in seq_id order' {
+        $null = Add-C2Subscription -StrategyId 1020, 1021
+        foreach ($i in 1..10) {
+            $null = Publish-C2TestSignal $Sim 1020
+            $null = Publish-C2TestSignal $Sim 1021
+        }
+        $all = @(Receive-C2Signal -Count 20 -TimeoutSec 20)
+        $all.Count | Should -Be 20
+        foreach ($g in $all | Group-Object StrategyId) {
+            $g.Group.SeqId | Should -Be (1..10)
+        }
+    }
+
+    It 'keeps an object the downstream failed on and delivers it next time' {
+        $null = Add-C2Subscription -StrategyId 1022
+        $null = Publish-C2TestSignal $Sim 1022 @{ n = 1 }
+        $null = Publish-C2TestSignal $Sim 1022 @{ n = 2 }
+        { Receive-C2Signal -Count 2 -TimeoutSec 20 | ForEach-Object { throw 'downstream broke' } } | Should -Throw '*downstream broke*'
+        (Receive-C2Signal -Count 2 -TimeoutSec 20).n | Should -Be 1, 2
+    }
+
+    It 'ends with a warning, not a hang, when the server closes a session that may not reconnect' {
+        Reset-C2TestSessions
+        $null = Connect-C2TestSession $Sim -With @{ MaxReconnectAttempts = 0 } | Add-C2Subscription -StrategyId 1023
+        $null = Publish-C2TestSignal $Sim 1023
+        $r = Invoke-C2Captured {
+            Receive-C2Signal -TimeoutSec 30 | ForEach-Object {
+                Invoke-C2TestFault $Sim close -Query @{ status = 1001; reason = 'maintenance' }
+                $_
+            }
+        }
+        $r.Output.Count | Should -Be 1
+        $r.Warnings | Should -Not -BeNullOrEmpty
+        (Get-C2Session -Default).State | Should -BeIn 'Disconnected', 'Failed'
+    }
+
+    It 'is refused with C2NoSession when the runspace has no session' {
+        Reset-C2TestSessions
+        $r = Invoke-C2Captured { Receive-C2Signal -Count 1 -TimeoutSec 1 }
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2NoSession,*'
+        $r.Errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}
+
+Describe 'Receive-C2Signal parameters' {
+    BeforeAll {
+        Reset-C2TestSessions
+        $null = Connect-C2TestSession $Sim
+    }
+
+    It 'refuses <Script> with <ErrorId> naming the parameter' -ForEach @(
+        @{ Script = 'Receive-C2Signal -Count -1'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('Count') }
+        @{ Script = 'Receive-C2Signal -TimeoutSec -1'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('TimeoutSec') }
+        @{ Script = 'Receive-C2Signal -IdleTimeoutSec -1'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('IdleTimeoutSec') }
+        @{ Script = 'Receive-C2Signal -Channel nope -TimeoutSec 1'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('Channel', 'strategy.signal') }
+        @{ Script = 'Receive-C2Signal -StrategyId 0 -TimeoutSec 1'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('StrategyId') }
+        @{ Script = 'Receive-C2Signal -Session $null'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('Session') }
+        @{ Script = 'Receive-C2Signal -Count banana'; ErrorId = 'CannotConvertArgumentNoMessage'; Mentions = @('Count') }
+    ) {
+        $r = Invoke-C2Captured ([scriptblock]::Create($Script))
+        $r.Errors.Count | Should -BeGreaterThan 0
+        $r.Errors[0].FullyQualifiedErrorId.Split(',')[0] | Should -Be $ErrorId
+        $message = Get-C2ErrorMessage $r.Errors[0]
+        foreach ($m in $Mentions) { $message | Should -BeLike "*$m*" }
+    }
+}
