@@ -57,8 +57,8 @@ Describe 'Invoke-C2CatchUp.ps1 as a scheduled task' {
         $r.ExitCode | Should -Be 0
         Get-Seen | Should -Be '31337:1:ESZ6', '31337:2:ESZ6', '31338:1:CLF7'
         $streams = (Get-Content -LiteralPath $Checkpoint -Raw | ConvertFrom-Json).streams
-        $streams.'strategy.signal:31337' | Should -Be 2
-        $streams.'strategy.signal:31338' | Should -Be 1
+        $streams.'strategy.signal:31337'.seq | Should -Be 2
+        $streams.'strategy.signal:31338'.seq | Should -Be 1
         Wait-C2TestConnections $Sim 0
     }
 

@@ -132,14 +132,14 @@ Describe 'The API key stays secret' {
         $null = Invoke-C2Control -Simulator $Sim -Path raw -Body '{"msg_type":"error","payload":{"code":"INTERNAL","message":"server trouble"}}'
         $null = Invoke-C2Control -Simulator $Sim -Path raw -Body 'not json at all'
         (Invoke-Step 'receive' { Receive-C2Signal -Count 2 -TimeoutSec 20 -Verbose -Debug }).Output.Count | Should -Be 2
-        $null = Invoke-Step 'receive-timeout' { Receive-C2Signal -TimeoutSec 0.2 -Verbose -Debug; Receive-C2Signal -IdleTimeoutSec 0.2 -StrategyId 77 -Verbose -Debug }
+        $null = Invoke-Step 'receive-timeout' { Receive-C2Signal -TimeoutSec 1 -Verbose -Debug; Receive-C2Signal -IdleTimeoutSec 0.2 -StrategyId 77 -Verbose -Debug }
         Invoke-C2TestFault $Sim freeze
         try { (Invoke-Step 'add-timeout' { Add-C2Subscription -StrategyId 79 -TimeoutSec 1 -Verbose -Debug }).Errors | Should -Not -BeNullOrEmpty }
         finally { Invoke-C2TestFault $Sim unfreeze }
         $session = Get-C2Session -Default
         Invoke-C2TestFault $Sim drop
         Wait-C2Condition { $session.Reconnects -ge 1 -and $session.State -eq 'Connected' } 'the reconnect after the drop'
-        $null = Invoke-Step 'after-reconnect' { Get-C2Session | Format-List * | Out-String; Receive-C2Signal -TimeoutSec 0.2 -Verbose -Debug }
+        $null = Invoke-Step 'after-reconnect' { Get-C2Session | Format-List * | Out-String; Receive-C2Signal -TimeoutSec 1 -Verbose -Debug }
         $null = Invoke-Step 'remove' { Get-C2Subscription -StrategyId 78 | Remove-C2Subscription -PassThru -Verbose -Debug; Remove-C2Subscription -StrategyId 424242 -Verbose -Debug }
         $null = Invoke-Step 'disconnect' { Disconnect-C2Socket -All -Verbose -Debug; $session; Get-C2Session }
         Test-Object 'session' $session

@@ -89,7 +89,7 @@ Describe 'Receive-C2Signal' {
 
     It 'ends at -TimeoutSec with no output and no error, and says why with -Verbose' {
         $null = Add-C2Subscription -StrategyId 1013
-        $r = Invoke-C2Captured { Receive-C2Signal -TimeoutSec 0.3 -Verbose }
+        $r = Invoke-C2Captured { Receive-C2Signal -TimeoutSec 1 -Verbose }
         $r.Output | Should -BeNullOrEmpty
         $r.Errors | Should -BeNullOrEmpty
         $r.Verbose -join "`n" | Should -Match '-TimeoutSec'

@@ -45,9 +45,9 @@ Describe 'Reconnect and resume' {
         Wait-C2Condition { $session.Reconnects -ge 1 -and $session.State -eq 'Connected' } 'the reconnect'
         $after = Invoke-C2Captured { Get-C2Subscription -Verbose | Out-Null }
         $story = ($rx.Verbose + $after.Verbose) -join "`n"
-        $story | Should -Match 'connection lost'
+        $story | Should -Match 'connection 0 lost'
         $story | Should -Match 'reconnected'
-        $story | Should -Match 'resubscribing strategy\.signal:9002 with resume_from 1'
+        $story | Should -Match 'subscribing to strategy\.signal:9002 with resume_from 1 \(after a reconnect\)'
         $rx.Verbose -join "`n" | Should -Match '1 object\(s\) written'
     }
 

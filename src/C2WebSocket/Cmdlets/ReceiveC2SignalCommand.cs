@@ -50,10 +50,10 @@ namespace C2WebSocket.Commands
         [ValidateRange(0, 31536000)]
         public int TimeoutSec { get; set; }
 
-        /// <summary>Stop when nothing arrived for this many seconds; 0 = no limit.</summary>
+        /// <summary>Stop when nothing arrived for this many seconds (fractions allowed); 0 = no limit.</summary>
         [Parameter]
-        [ValidateRange(0, 31536000)]
-        public int IdleTimeoutSec { get; set; }
+        [ValidateRange(0.0, 31536000.0)]
+        public double IdleTimeoutSec { get; set; }
 
         private readonly List<C2Session> _sessions = new List<C2Session>();
         private readonly HashSet<StreamKey> _pipedStreams = new HashSet<StreamKey>();
