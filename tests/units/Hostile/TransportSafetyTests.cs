@@ -86,13 +86,13 @@ namespace C2WebSocket.Tests.Hostile
         public void AllowUnencryptedAuthentication_lets_ws_through_to_the_network()
         {
             using var sh = new PsShell();
-            // TEST-NET-1 (RFC 5737): never routed, so the attempt times out instead of reaching anyone.
-            var r = sh.Run("Connect-C2Socket -Uri ws://192.0.2.10:9/ws -ApiKey $args[0] -TimeoutSec 1 -MaxReconnectAttempts 0 -AllowUnencryptedAuthentication -NoProxy", Key);
-            var rec = r.AllErrors.FirstOrDefault();
-            Assert.NotNull(rec);
-            Assert.DoesNotContain("C2UnencryptedAuthentication", rec!.FullyQualifiedErrorId);
-            Assert.Matches("^C2(ConnectTimeout|TcpFailed|ConnectFailed),", rec.FullyQualifiedErrorId);
-            Assert.DoesNotContain(Key, rec.Exception.ToString());
+            // -WhatIf: the refusal comes before the connection, so a command that passes validation and stops at
+            // ShouldProcess proves the switch lets ws:// through, without sending anything off this machine.
+            var allowed = sh.Run("Connect-C2Socket -Uri ws://192.0.2.10:9/ws -ApiKey $args[0] -AllowUnencryptedAuthentication -NoProxy -WhatIf", Key);
+            Assert.Empty(allowed.AllErrors);
+            Assert.Empty(allowed.Output);
+            var refused = sh.Run("Connect-C2Socket -Uri ws://192.0.2.10:9/ws -ApiKey $args[0] -NoProxy -WhatIf", Key);
+            Assert.StartsWith("C2UnencryptedAuthentication,", Assert.Single(refused.AllErrors).FullyQualifiedErrorId);
         }
 
         [Theory]
