@@ -5,6 +5,7 @@ $ErrorActionPreference = 'Stop'
 Import-Module C2WebSocket
 
 $session = Connect-C2Socket -Uri $env:C2_SIMULATOR_URI
-$session | Add-C2Subscription -StrategyId 12345678, 87654321 | Receive-C2Signal -Count 12 | Where-Object side -eq 'buy'
-Get-C2Subscription
-$session | Disconnect-C2Socket -PassThru
+# 'buy' in snake_case payloads, '1' in C2's REST v4 names: the module passes on the server's own field names.
+$session | Add-C2Subscription -StrategyId 12345678, 87654321 | Receive-C2Signal -Count 12 | Where-Object { $_.side -in 'buy', '1' }
+Get-C2Subscription | Format-Table
+$session | Disconnect-C2Socket -PassThru | Format-Table
