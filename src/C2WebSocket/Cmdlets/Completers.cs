@@ -56,7 +56,7 @@ namespace C2WebSocket.Commands
                 foreach (var session in CompletionState.Sessions(fakeBoundParameters))
                 {
                     foreach (var sub in session.Subscriptions)
-                        if (sub.State != C2SubscriptionState.Removed && sub.State != C2SubscriptionState.Closed) Note(sub.StrategyId, sub.Channel + " (" + sub.State + ")");
+                        if (sub.IsLive) Note(sub.StrategyId, sub.Channel + " (" + sub.State + ")");
                     foreach (var kv in session.CheckpointSnapshot())
                     {
                         if (StreamKey.TryParse(kv.Key, out var key) && key.StrategyId is long id)

@@ -182,8 +182,7 @@ namespace C2WebSocket.Commands
                 strategies = new HashSet<long>();
                 foreach (var id in StrategyId.Distinct())
                 {
-                    var subscribed = _sessions.Any(s => s.Subscriptions.Any(sub => sub.StrategyId == id && (channels == null || channels.Contains(sub.Channel)) &&
-                                                                                   (sub.State == C2SubscriptionState.Active || sub.State == C2SubscriptionState.Pending)));
+                    var subscribed = _sessions.Any(s => s.Subscriptions.Any(sub => sub.StrategyId == id && (channels == null || channels.Contains(sub.Channel)) && sub.IsLive));
                     if (subscribed) { strategies.Add(id); continue; }
                     WriteError(Error("C2NotSubscribed", new ItemNotFoundException("Not subscribed."), id,
                         "Parameter -StrategyId: " + string.Join(", ", _sessions.Select(s => "session " + s.Id.ToString(CultureInfo.InvariantCulture))) + " does not subscribe to strategy " +

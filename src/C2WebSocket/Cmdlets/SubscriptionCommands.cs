@@ -122,8 +122,7 @@ namespace C2WebSocket.Commands
                 var list = new List<C2Subscription>();
                 foreach (var id in StrategyId!)
                 {
-                    var found = session.Subscriptions.Where(s => s.StrategyId == id && (Channel == null || Channel.Contains(s.Channel)) &&
-                                                                 s.State != C2SubscriptionState.Removed && s.State != C2SubscriptionState.Closed).ToList();
+                    var found = session.Subscriptions.Where(s => s.StrategyId == id && (Channel == null || Channel.Contains(s.Channel)) && s.IsLive).ToList();
                     if (found.Count == 0)
                         WriteError(Error("C2SubscriptionNotFound", new ItemNotFoundException("Not subscribed."), id,
                             "Parameter -StrategyId: session " + session.Id.ToString(CultureInfo.InvariantCulture) + " has no subscription to strategy " + id.ToString(CultureInfo.InvariantCulture) +

@@ -47,6 +47,8 @@ namespace C2WebSocket
         public string? LastError { get; internal set; }
 
         internal StreamKey Key { get; }
+        /// <summary>Subscribed, or being subscribed: the session delivers (or will deliver) its messages.</summary>
+        internal bool IsLive => State == C2SubscriptionState.Pending || State == C2SubscriptionState.Active;
 
         public override string ToString() => Key.ToString();
     }

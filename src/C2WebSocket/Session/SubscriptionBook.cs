@@ -92,7 +92,7 @@ namespace C2WebSocket
         public bool OverflowWarned { get; set; }
         /// <summary>A seq_id 1 delivered with an empty StrategyId while this stream shared its connection may be its.</summary>
         public bool SeqOneUnattributed { get; set; }
-        public bool IsLive => Sub.State == C2SubscriptionState.Pending || Sub.State == C2SubscriptionState.Active;
+        public bool IsLive => Sub.IsLive;
 
         public void MoveTo(Link link) { Link = link; Sub.ConnectionId = link.Id; }
     }

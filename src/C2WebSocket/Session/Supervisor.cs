@@ -154,9 +154,7 @@ namespace C2WebSocket
             catch (Exception ex)
             {
                 conn.Abort();
-                var inner = ex;
-                while (inner.InnerException != null) inner = inner.InnerException;
-                end.Reason = "the connection failed: " + inner.Message;
+                end.Reason = "the connection failed: " + WebSocketTransport.Innermost(ex).Message;
             }
             Post(new Input(InputKind.Ended, link, gen, arg: end));
         }

@@ -221,7 +221,7 @@ namespace C2WebSocket.Transport
                 "Could not connect to " + uri + ": " + Innermost(ex).Message, inner: ex);
         }
 
-        private static Exception Innermost(Exception ex)
+        internal static Exception Innermost(Exception ex)
         {
             while (ex.InnerException != null) ex = ex.InnerException;
             return ex;
