@@ -64,6 +64,15 @@ namespace C2WebSocket.Tests.Units
         private readonly List<C2Diagnostic> _diagnostics = new List<C2Diagnostic>();
         private readonly List<C2SessionState> _states = new List<C2SessionState>();
 
+        static Harness()
+        {
+            // The xunit VSTest adapter keeps two thread-pool workers blocked for the whole run (RunTestsInAssembly and
+            // its execution sink wait synchronously). On a 2-core machine that is the pool's minimum, so every pump,
+            // loop and test continuation waited ~0.5-1 s for the pool to inject threads (seen in a dump). Let it grow at once.
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            if (workers < 8) ThreadPool.SetMinThreads(8, io);
+        }
+
         private Harness(Action<C2SessionOptions>? configure)
         {
             Clock = new TestClock();
@@ -154,15 +163,15 @@ namespace C2WebSocket.Tests.Units
             return sub;
         }
 
-        /// <summary>Drops the connection and lets the first reconnect (due within ReconnectInterval) through; returns the new connection.</summary>
+        /// <summary>Drops the connection and moves the clock to the reconnect the session schedules; returns the new connection.</summary>
         public async Task<ServerConnection> DropAndReconnectAsync()
         {
             var old = Conn;
             var connects = Server.Connects;
+            var seen = Clock.TimerCount;
             old.Drop();
-            await UntilAsync(() => Session.State == C2SessionState.Reconnecting, "the session notices the drop");
-            await SettleAsync();
-            Clock.Step(Options.ReconnectInterval);
+            var reconnect = await TimerAfterAsync(seen, "the session schedules a reconnect");
+            Clock.StepTo(reconnect.FiresAt);
             await Server.WaitForConnectsAsync(connects + 1);
             var fresh = Conn;
             Assert.NotSame(old, fresh);
