@@ -70,7 +70,7 @@ namespace C2WebSocket.Tests.Units
             }
         }
 
-        /// <summary>Waits for the next accepted connection.</summary>
+        /// <summary>Takes the next accepted connection in order of acceptance (the first call returns the first one), waiting for it.</summary>
         public async Task<ServerConnection> NextConnectionAsync(TimeSpan? timeout = null)
         {
             using var cts = new CancellationTokenSource(timeout ?? Units.Wait);
@@ -100,16 +100,20 @@ namespace C2WebSocket.Tests.Units
         Task<IC2Connection> IC2Transport.ConnectAsync(ConnectSettings settings, CancellationToken cancel)
         {
             Func<IC2Connection>? outcome;
+            lock (_gate) outcome = _script.Count > 0 ? _script.Dequeue() : null;
+            var at = Clock.GetUtcNow();
+            Task<IC2Connection> result;
+            try { result = Task.FromResult(outcome != null ? outcome() : Accept(SendsConnected)); }
+            catch (Exception ex) { result = Task.FromException<IC2Connection>(ex); }
+            // Counted once the outcome is known, so a test woken by the count sees the accepted connection as Current.
             Action[] watchers;
             lock (_gate)
             {
-                _connectTimes.Add(Clock.GetUtcNow());
-                outcome = _script.Count > 0 ? _script.Dequeue() : null;
+                _connectTimes.Add(at);
                 watchers = _attemptWatchers.ToArray();
             }
             foreach (var w in watchers) w();
-            try { return Task.FromResult(outcome != null ? outcome() : Accept(SendsConnected)); }
-            catch (Exception ex) { return Task.FromException<IC2Connection>(ex); }
+            return result;
         }
 
         private IC2Connection Accept(bool sendConnected)

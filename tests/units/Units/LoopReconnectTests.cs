@@ -193,5 +193,60 @@ namespace C2WebSocket.Tests.Units
             await h.UntilAsync(() => h.Session.State == C2SessionState.Connected, "reconnected");
             Assert.NotSame(first, h.Conn);
         }
+        [Fact]
+        public async Task A_reconnect_whose_server_never_sends_connection_connected_is_aborted_after_ConnectTimeout_and_retried()
+        {
+            await using var h = await Harness.OpenAsync(o => o.ConnectTimeout = TimeSpan.FromSeconds(10));
+            h.Server.AcceptNext(sendConnected: false);
+            var seen = h.Clock.TimerCount;
+            var first = h.Conn;
+            h.Conn.Drop();
+            await FireReconnectAsync(h, await h.TimerAfterAsync(seen, "the reconnect"));
+            var mute = h.Conn;
+            Assert.NotSame(first, mute);
+            await mute.Reading;
+            await h.SettleAsync();
+
+            seen = h.Clock.TimerCount;
+            h.Clock.Step(TimeSpan.FromSeconds(10) - Ms);
+            await h.SettleAsync();
+            Assert.False(mute.IsAborted, "aborted before ConnectTimeout");
+            h.Clock.Step(Ms);
+            await mute.Aborted.WaitAsync(Units.Wait);
+            var retry = await h.TimerAfterAsync(seen, "the reconnect after the handshake deadline");
+            Assert.Contains("connection.connected", h.Session.LastError);
+            await FireReconnectAsync(h, retry);
+            await h.UntilAsync(() => h.Session.State == C2SessionState.Connected, "the next attempt connects");
+            Assert.Equal(3, h.Server.Connects);
+        }
+
+        [Fact]
+        public async Task Closing_the_session_closes_with_1000_and_stops_every_timer()
+        {
+            await using var h = await Harness.OpenAsync();
+            var sub = await h.SubscribeAckedAsync(42);
+            var conn = h.Conn;
+            await h.Session.CloseAsync(TimeSpan.FromSeconds(1)).WaitAsync(Units.Wait);
+            await conn.ClientClosed.WaitAsync(Units.Wait);
+            Assert.Equal(C2SessionState.Disconnected, h.Session.State);
+            Assert.Equal(C2SubscriptionState.Closed, sub.State);
+            h.Clock.Step(TimeSpan.FromHours(1));
+            Assert.Equal(1, h.Server.Connects);
+            Assert.Equal(new[] { C2SessionState.Connected, C2SessionState.Disconnected }, h.States);
+            Assert.Equal(0, h.CountDiagnostics(C2DiagnosticCode.ReconnectFailed));
+        }
+
+        [Fact]
+        public async Task Closing_during_a_reconnect_backoff_cancels_the_reconnect()
+        {
+            await using var h = await Harness.OpenAsync();
+            var seen = h.Clock.TimerCount;
+            h.Conn.Drop();
+            var reconnect = await h.TimerAfterAsync(seen, "the reconnect is scheduled");
+            await h.Session.CloseAsync(TimeSpan.FromSeconds(1)).WaitAsync(Units.Wait);
+            h.Clock.StepTo(reconnect.FiresAt + TimeSpan.FromHours(1));
+            Assert.Equal(1, h.Server.Connects);
+            Assert.Equal(C2SessionState.Disconnected, h.Session.State);
+        }
     }
 }

@@ -199,5 +199,42 @@ namespace C2WebSocket.Tests.Units
             Assert.Contains("102", refused.Message);
             Assert.Equal(new long[] { 101, 103 }, h.Session.Subscriptions.Select(s => s.StrategyId));
         }
+        [Fact]
+        public async Task A_subscribe_pending_when_the_connection_drops_is_sent_again_on_the_new_one_and_completes()
+        {
+            await using var h = await Harness.OpenAsync();
+            var task = h.Session.SubscribeAsync(Channels.Signal, 42, null, Timeout.InfiniteTimeSpan, CancellationToken.None);
+            var lost = await h.Conn.NextClientMessageAsync();
+            Assert.Equal("subscribe", lost.Action);
+
+            var conn = await h.DropAndReconnectAsync();
+            var again = await conn.NextClientMessageAsync();
+            Assert.Equal("subscribe", again.Action);
+            Assert.Equal(42, again.StrategyId);
+            Assert.False(task.IsCompleted);
+            conn.SendAck(lost.RequestId);                  // a late ack of the request the old connection carried: not this one
+            await h.SettleAsync();
+            Assert.False(task.IsCompleted);
+            conn.SendAck(again);
+            Assert.Equal(C2SubscriptionState.Active, (await task.WaitAsync(Units.Wait)).State);
+            await h.UntilAsync(() => h.Session.State == C2SessionState.Connected, "connected");
+        }
+
+        [Fact]
+        public async Task A_user_timeout_shorter_than_the_request_timeouts_fails_the_subscribe_on_the_users_clock()
+        {
+            await using var h = await Harness.OpenAsync(o => o.RequestTimeout = TimeSpan.FromSeconds(10));
+            var task = h.Session.SubscribeAsync(Channels.Signal, 42, null, TimeSpan.FromSeconds(15), CancellationToken.None);
+            await h.Conn.NextClientMessageAsync();
+            h.Clock.Step(TimeSpan.FromSeconds(10));
+            await h.Conn.NextClientMessageAsync();                  // the resend
+            h.Clock.Step(TimeSpan.FromSeconds(5) - Ms);
+            await h.SettleAsync();
+            Assert.False(task.IsCompleted);
+            h.Clock.Step(Ms);
+            var ex = await Assert.ThrowsAsync<TimeoutException>(() => task.WaitAsync(Units.Wait));
+            Assert.Contains("15 s", ex.Message);
+            Assert.Empty(h.Session.Subscriptions);
+        }
     }
 }
