@@ -208,6 +208,11 @@ namespace C2WebSocket.Tests.Units
                  "\",\"seq_id\":" + seq.ToString(CultureInfo.InvariantCulture) + ",\"timestamp\":\"" + Iso(timestamp ?? _clock.GetUtcNow()) +
                  "\",\"v\":4,\"payload\":{\"strategy_id\":" + strategyId.ToString(CultureInfo.InvariantCulture) + ",\"symbol\":\"ESZ6\",\"side\":\"buy\"}}");
 
+        /// <summary>A gap as in the reference (§8.3): the stream named in "channel", strategy_id null, "from" as a string.</summary>
+        public void SendGap(string stream, string from) =>
+            Push("{\"msg_type\":\"gap\",\"id\":\"" + NextId() + "\",\"timestamp\":\"" + Iso(_clock.GetUtcNow()) +
+                 "\",\"v\":4,\"payload\":{\"strategy_id\":null,\"channel\":\"" + stream + "\",\"from\":\"" + from + "\",\"message\":\"Replay limit of 1000 messages exceeded\"}}");
+
         /// <summary>The server closes: frames already pushed are read first, then the receive returns null.</summary>
         public void Close(WebSocketCloseStatus status, string? description = null)
         {
@@ -220,12 +225,13 @@ namespace C2WebSocket.Tests.Units
         public void Drop() => _broken.TrySetResult(new IOException("The test server dropped the connection."));
 
         /// <summary>The next message the client sent, waiting for it.</summary>
-        public async Task<ClientMessage> NextClientMessageAsync(TimeSpan? timeout = null)
+        public async Task<ClientMessage> NextClientMessageAsync(TimeSpan? timeout = null, CancellationToken cancel = default)
         {
             var limit = timeout ?? Units.Wait;
-            using var cts = new CancellationTokenSource(limit);
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            cts.CancelAfter(limit);
             try { return await _fromClient.Reader.ReadAsync(cts.Token); }
-            catch (OperationCanceledException) { throw new TimeoutException("The client sent nothing within " + limit + "."); }
+            catch (OperationCanceledException) when (!cancel.IsCancellationRequested) { throw new TimeoutException("The client sent nothing within " + limit + "."); }
         }
 
         /// <summary>A message the client already sent, without waiting.</summary>

@@ -79,5 +79,34 @@ namespace C2WebSocket.Tests.Units
             second.Conn.SendAck(request);
             await task.WaitAsync(Units.Wait);
         }
+        [Fact]
+        public async Task The_resume_from_type_the_server_takes_is_remembered_in_the_checkpoint_for_the_next_session()
+        {
+            var path = Path.Combine(_dir, "format.json");
+            await using (var first = await Harness.OpenAsync(o => o.CheckpointPath = path))
+            {
+                var sub = await first.SubscribeAckedAsync(42);
+                first.Conn.SendSignal(42, 1);
+                first.Conn.SendSignal(42, 2);
+                for (var seq = 1; seq <= 2; seq++) await Sim.NextAsync(first.Session, Units.Wait);
+                var conn = await first.DropAndReconnectAsync();
+                await conn.NextClientMessageAsync();
+                conn.SendError("INVALID_PARAMETER", "resume_from", "must be a number");
+                conn.SendAck(await conn.NextClientMessageAsync());
+                await first.UntilAsync(() => sub.State == C2SubscriptionState.Active, "resubscribed");
+                await first.Session.CloseAsync(TimeSpan.FromSeconds(1)).WaitAsync(Units.Wait);
+            }
+            using (var doc = JsonDocument.Parse(File.ReadAllBytes(path)))
+                Assert.Equal("Number", doc.RootElement.GetProperty("resumeFromFormat").GetString());
+
+            await using var second = await Harness.OpenAsync(o => o.CheckpointPath = path);
+            Assert.Equal(Protocol.ResumeFromWireType.Number, second.Session.ResumeFromFormat);
+            var task = second.Session.SubscribeAsync("strategy.signal", 42, null, System.Threading.Timeout.InfiniteTimeSpan, System.Threading.CancellationToken.None);
+            var request = await second.Conn.NextClientMessageAsync();
+            Assert.Equal(JsonValueKind.Number, request.ResumeFrom.ValueKind);
+            Assert.Equal(2, request.ResumeFrom.GetInt64());
+            second.Conn.SendAck(request);
+            await task.WaitAsync(Units.Wait);
+        }
     }
 }
