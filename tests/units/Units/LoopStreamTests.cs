@@ -38,7 +38,11 @@ namespace C2WebSocket.Tests.Units
                 }
             });
 
+            var before = h.Session.MessagesReceived;
             for (var seq = 1; seq <= published; seq++) conn.SendSignal(42, seq);
+            await h.UntilAsync(() => h.Session.MessagesReceived == before + published, "the loop has seen every signal before anything is read");
+            Assert.Equal(4, h.Session.InboxCount);
+            Assert.Equal(1, h.Session.InboxOverflows);
             var received = new List<long>();
             for (var i = 0; i < published; i++) received.Add((await Sim.NextAsync(h.Session, Units.Wait)).SeqId!.Value);
             stop.Cancel();
