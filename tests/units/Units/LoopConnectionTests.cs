@@ -29,6 +29,7 @@ namespace C2WebSocket.Tests.Units
                 var ack = await h.Conn.NextClientMessageAsync();
                 Assert.Equal(h.Clock.GetUtcNow(), AckTime(ack)); // whole seconds on a clock that moves in whole seconds
             }
+            await h.SettleAsync();                      // the counters move after the send
             Assert.Equal(5, h.Session.HeartbeatsReceived);
             Assert.Equal(5, h.Session.HeartbeatAcksSent);
             Assert.Equal(h.Clock.GetUtcNow(), h.Session.LastHeartbeatAt);

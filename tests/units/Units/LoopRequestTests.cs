@@ -73,7 +73,7 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(C2DeliveryProblem.ResubscribeFailed, gap!.Problem);
             Assert.Equal(42, gap.StrategyId);
             Assert.Equal(3, gap.AfterSeqId);
-            Assert.Equal(C2SessionState.Connected, h.Session.State); // the connection is fine; only the stream is lost
+            await h.UntilAsync(() => h.Session.State == C2SessionState.Connected, "the connection is fine; only the stream is lost");
         }
 
         [Fact]
@@ -234,6 +234,7 @@ namespace C2WebSocket.Tests.Units
             h.Clock.Step(Ms);
             var ex = await Assert.ThrowsAsync<TimeoutException>(() => task.WaitAsync(Units.Wait));
             Assert.Contains("15 s", ex.Message);
+            await h.SettleAsync();                      // the stream is dropped after the waiter is failed
             Assert.Empty(h.Session.Subscriptions);
         }
     }
