@@ -46,6 +46,8 @@ namespace C2WebSocket.Tests.Units
             h.Clock.Step(TimeSpan.FromSeconds(10));
             var ex = await Assert.ThrowsAsync<TimeoutException>(() => task.WaitAsync(Units.Wait));
             Assert.Contains("2 attempts", ex.Message);
+            var takeBack = await h.Conn.NextClientMessageAsync();  // in case the server takes it after all
+            Assert.Equal("unsubscribe", takeBack.Action);
             await h.SettleAsync();
             AssertNothingMoreSent(h.Conn);
             Assert.Empty(h.Session.Subscriptions);
@@ -236,6 +238,42 @@ namespace C2WebSocket.Tests.Units
             Assert.Contains("15 s", ex.Message);
             await h.SettleAsync();                      // the stream is dropped after the waiter is failed
             Assert.Empty(h.Session.Subscriptions);
+        }
+        [Fact]
+        public async Task Removing_a_subscription_whose_subscribe_is_unanswered_takes_it_back_from_the_server()
+        {
+            await using var h = await Harness.OpenAsync();
+            var adding = h.Session.SubscribeAsync(Channels.Signal, 42, null, Timeout.InfiniteTimeSpan, CancellationToken.None);
+            var subscribe = await h.Conn.NextClientMessageAsync();
+            await h.UntilAsync(() => h.Session.Subscriptions.Count == 1, "the subscription is listed");
+            var sub = h.Session.Subscriptions[0];
+
+            var result = await h.Session.UnsubscribeAsync(sub, TimeSpan.FromSeconds(5), CancellationToken.None).WaitAsync(Units.Wait);
+            Assert.False(result.Answered);                 // nobody waits for the server's word on a subscribe it never confirmed
+            await Assert.ThrowsAsync<OperationCanceledException>(() => adding.WaitAsync(Units.Wait));
+            var takeBack = await h.Conn.NextClientMessageAsync();
+            Assert.Equal("unsubscribe", takeBack.Action);   // the server may still take the subscribe: undo it there too
+            Assert.Equal(42, takeBack.StrategyId);
+
+            h.Conn.SendAck(subscribe);                     // late answers change nothing
+            h.Conn.SendAck(takeBack);
+            h.Conn.SendSignal(42, 1);
+            await h.UntilAsync(() => h.Session.LateMessagesDropped == 1, "a late signal is dropped");
+            Assert.Empty(h.Session.Subscriptions);
+            Assert.Equal(0, h.Session.InboxCount);
+        }
+
+        [Fact]
+        public async Task A_subscribe_the_user_stopped_waiting_for_is_taken_back_from_the_server()
+        {
+            await using var h = await Harness.OpenAsync(o => o.RequestTimeout = TimeSpan.FromSeconds(10));
+            var task = h.Session.SubscribeAsync(Channels.Signal, 42, null, TimeSpan.FromSeconds(5), CancellationToken.None);
+            await h.Conn.NextClientMessageAsync();
+            h.Clock.Step(TimeSpan.FromSeconds(5));
+            await Assert.ThrowsAsync<TimeoutException>(() => task.WaitAsync(Units.Wait));
+            var takeBack = await h.Conn.NextClientMessageAsync();
+            Assert.Equal("unsubscribe", takeBack.Action);
+            Assert.Equal(42, takeBack.StrategyId);
         }
     }
 }
