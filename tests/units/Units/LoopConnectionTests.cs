@@ -137,5 +137,18 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(1, h.Server.Connects);
             Assert.Equal(C2SessionState.Failed, h.Session.State);
         }
+        [Fact]
+        public async Task Heartbeats_are_answered_while_nobody_reads_a_full_inbox()
+        {
+            await using var h = await Harness.OpenAsync(o => o.InboxCapacity = 2);
+            var sub = await h.SubscribeAckedAsync(42);
+            var positions = await h.SubscribeAckedAsync(42, Protocol.Channels.Positions);
+            for (var seq = 1; seq <= 50; seq++) h.Conn.SendSignal(42, seq);
+            h.Conn.SendHeartbeat();
+            Assert.Equal("heartbeat.ack", (await h.Conn.NextClientMessageAsync()).Type);
+            Assert.Equal(2, h.Session.InboxCount);
+            Assert.Equal(2, sub.LastSeqId);                // the rest waits on the server (fetched again once read)
+            Assert.Equal(C2SubscriptionState.Active, positions.State);
+        }
     }
 }

@@ -248,5 +248,39 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(1, h.Server.Connects);
             Assert.Equal(C2SessionState.Disconnected, h.Session.State);
         }
+        [Fact]
+        public async Task A_connection_that_lived_past_HeartbeatTimeout_starts_the_backoff_over_and_a_flapping_one_does_not()
+        {
+            await using var h = await Harness.OpenAsync();
+            async Task<TimerRecord> DropAsync()
+            {
+                var seen = h.Clock.TimerCount;
+                h.Conn.Drop();
+                return await h.TimerAfterAsync(seen, "the reconnect after a drop");
+            }
+            async Task ReconnectAsync(TimerRecord timer)
+            {
+                await FireReconnectAsync(h, timer);
+                await h.UntilAsync(() => h.Session.State == C2SessionState.Connected, "reconnected");
+            }
+
+            var first = await DropAsync();
+            Assert.InRange(first.Due, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1));
+            await ReconnectAsync(first);
+            var flap = await DropAsync();                   // dropped again at once: the next step
+            Assert.InRange(flap.Due, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+            await ReconnectAsync(flap);
+
+            for (var i = 0; i < 3; i++)                     // a minute of a healthy connection
+            {
+                h.Clock.Step(TimeSpan.FromSeconds(20));
+                h.Conn.SendHeartbeat();
+                await h.Conn.NextClientMessageAsync();
+            }
+            var fresh = await DropAsync();
+            Assert.InRange(fresh.Due, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1));
+            await ReconnectAsync(fresh);
+            Assert.Equal(3, h.Session.Reconnects);
+        }
     }
 }
