@@ -78,6 +78,10 @@ namespace C2WebSocket.Tests.Units
             catch (OperationCanceledException) { throw new TimeoutException("No connection was accepted within " + (timeout ?? Units.Wait) + " (" + Connects + " connect attempts so far)."); }
         }
 
+        /// <summary>The next message the client sent on the connection accepted last.</summary>
+        public Task<ClientMessage> NextClientMessageAsync(TimeSpan? timeout = null) =>
+            (Current ?? throw new InvalidOperationException("No connection was accepted yet.")).NextClientMessageAsync(timeout);
+
         /// <summary>Waits until at least <paramref name="count"/> connect attempts were made.</summary>
         public async Task WaitForConnectsAsync(int count, TimeSpan? timeout = null)
         {
@@ -207,6 +211,12 @@ namespace C2WebSocket.Tests.Units
             Push("{\"msg_type\":\"strategy.signal\",\"id\":\"msg_" + strategyId.ToString(CultureInfo.InvariantCulture) + "_" + seq.ToString(CultureInfo.InvariantCulture) +
                  "\",\"seq_id\":" + seq.ToString(CultureInfo.InvariantCulture) + ",\"timestamp\":\"" + Iso(timestamp ?? _clock.GetUtcNow()) +
                  "\",\"v\":4,\"payload\":{\"strategy_id\":" + strategyId.ToString(CultureInfo.InvariantCulture) + ",\"symbol\":\"ESZ6\",\"side\":\"buy\"}}");
+
+        /// <summary>A strategy.positions update naming its strategy in the payload.</summary>
+        public void SendPosition(long strategyId, long seq) =>
+            Push("{\"msg_type\":\"strategy.positions\",\"id\":\"pos_" + strategyId.ToString(CultureInfo.InvariantCulture) + "_" + seq.ToString(CultureInfo.InvariantCulture) +
+                 "\",\"seq_id\":" + seq.ToString(CultureInfo.InvariantCulture) + ",\"timestamp\":\"" + Iso(_clock.GetUtcNow()) +
+                 "\",\"v\":4,\"payload\":{\"strategy_id\":" + strategyId.ToString(CultureInfo.InvariantCulture) + ",\"symbol\":\"ESZ6\",\"quantity\":1}}");
 
         /// <summary>A gap as in the reference (§8.3): the stream named in "channel", strategy_id null, "from" as a string.</summary>
         public void SendGap(string stream, string from) =>

@@ -116,5 +116,28 @@ namespace C2WebSocket.Tests.Units
             for (var seq = 1; seq <= 3; seq++) Assert.Equal(seq, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
             Assert.Equal(1, h.Session.SequenceAnomalies);
         }
+        [Fact]
+        public async Task Position_updates_that_do_not_fit_are_reported_as_one_loss_with_its_count_and_range()
+        {
+            await using var h = await Harness.OpenAsync(o => o.InboxCapacity = 2);
+            await h.SubscribeAckedAsync(42, Channels.Positions);
+            for (var seq = 1; seq <= 5; seq++) h.Conn.SendPosition(42, seq);
+
+            Assert.Equal(1, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
+            Assert.Equal(2, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
+            var loss = (await Sim.NextItemAsync(h.Session, Units.Wait)).Gap;
+            Assert.NotNull(loss);
+            Assert.Equal(C2DeliveryProblem.InboxOverflow, loss!.Problem);
+            Assert.Equal(Channels.Positions, loss.Channel);
+            Assert.Equal(2, loss.AfterSeqId);
+            await h.UntilAsync(() => loss.Count == 3, "the three refused updates are counted in one report");
+
+            h.Conn.SendPosition(42, 6);                    // room again: the loss ends here
+            Assert.Equal(6, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
+            Assert.Equal(6, loss.BeforeSeqId);
+            Assert.Equal("seq_id > 2 and < 6", loss.Range);
+            Assert.Equal(3, h.Session.InboxOverflows);
+            Assert.False(h.Server.Current!.TryTakeClientMessage(out var sent), "positions are never fetched again: " + sent);
+        }
     }
 }
