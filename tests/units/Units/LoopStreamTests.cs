@@ -121,7 +121,10 @@ namespace C2WebSocket.Tests.Units
         {
             await using var h = await Harness.OpenAsync(o => o.InboxCapacity = 2);
             await h.SubscribeAckedAsync(42, Channels.Positions);
+            var before = h.Session.MessagesReceived;
             for (var seq = 1; seq <= 5; seq++) h.Conn.SendPosition(42, seq);
+            await h.UntilAsync(() => h.Session.MessagesReceived == before + 5, "the loop has seen every update before anything is read");
+            await h.SettleAsync();
 
             Assert.Equal(1, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
             Assert.Equal(2, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
@@ -130,7 +133,7 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(C2DeliveryProblem.InboxOverflow, loss!.Problem);
             Assert.Equal(Channels.Positions, loss.Channel);
             Assert.Equal(2, loss.AfterSeqId);
-            await h.UntilAsync(() => loss.Count == 3, "the three refused updates are counted in one report");
+            Assert.Equal(3, loss.Count);                   // the three refused updates, in one report
 
             h.Conn.SendPosition(42, 6);                    // room again: the loss ends here
             Assert.Equal(6, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
