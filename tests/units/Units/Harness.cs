@@ -142,6 +142,18 @@ namespace C2WebSocket.Tests.Units
             catch (ObjectDisposedException) { /* the loop has stopped: nothing is pending */ }
         }
 
+        /// <summary>
+        /// The next message the client sent on <paramref name="conn"/> (default: the current connection), once the loop
+        /// has finished the step that sent it: a timer it arms after sending (a request timeout) exists then, so the
+        /// test can move the clock past it.
+        /// </summary>
+        public async Task<ClientMessage> SentAsync(ServerConnection? conn = null)
+        {
+            var message = await (conn ?? Conn).NextClientMessageAsync();
+            await SettleAsync();
+            return message;
+        }
+
         /// <summary>Waits for the next timer the session creates after <paramref name="seen"/> timers.</summary>
         public async Task<TimerRecord> TimerAfterAsync(int seen, string what)
         {

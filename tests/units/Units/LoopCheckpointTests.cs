@@ -74,7 +74,7 @@ namespace C2WebSocket.Tests.Units
             }
             await using var second = await Harness.OpenAsync(o => o.CheckpointPath = path);
             var task = second.Session.SubscribeAsync("strategy.signal", 42, null, System.Threading.Timeout.InfiniteTimeSpan, System.Threading.CancellationToken.None);
-            var request = await second.Conn.NextClientMessageAsync();
+            var request = await second.SentAsync();
             Assert.Equal("3", request.ResumeFrom.GetString());
             second.Conn.SendAck(request);
             await task.WaitAsync(Units.Wait);
@@ -90,9 +90,9 @@ namespace C2WebSocket.Tests.Units
                 first.Conn.SendSignal(42, 2);
                 for (var seq = 1; seq <= 2; seq++) await Sim.NextAsync(first.Session, Units.Wait);
                 var conn = await first.DropAndReconnectAsync();
-                await conn.NextClientMessageAsync();
+                await first.SentAsync(conn);
                 conn.SendError("INVALID_PARAMETER", "resume_from", "must be a number");
-                conn.SendAck(await conn.NextClientMessageAsync());
+                conn.SendAck(await first.SentAsync(conn));
                 await first.UntilAsync(() => sub.State == C2SubscriptionState.Active, "resubscribed");
                 await first.Session.CloseAsync(TimeSpan.FromSeconds(1)).WaitAsync(Units.Wait);
             }
@@ -102,7 +102,7 @@ namespace C2WebSocket.Tests.Units
             await using var second = await Harness.OpenAsync(o => o.CheckpointPath = path);
             Assert.Equal(Protocol.ResumeFromWireType.Number, second.Session.ResumeFromFormat);
             var task = second.Session.SubscribeAsync("strategy.signal", 42, null, System.Threading.Timeout.InfiniteTimeSpan, System.Threading.CancellationToken.None);
-            var request = await second.Conn.NextClientMessageAsync();
+            var request = await second.SentAsync();
             Assert.Equal(JsonValueKind.Number, request.ResumeFrom.ValueKind);
             Assert.Equal(2, request.ResumeFrom.GetInt64());
             second.Conn.SendAck(request);

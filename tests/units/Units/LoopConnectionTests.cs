@@ -26,7 +26,7 @@ namespace C2WebSocket.Tests.Units
             {
                 h.Clock.Step(TimeSpan.FromSeconds(30));
                 h.Conn.SendHeartbeat();
-                var ack = await h.Conn.NextClientMessageAsync();
+                var ack = await h.SentAsync();
                 Assert.Equal(h.Clock.GetUtcNow(), AckTime(ack)); // whole seconds on a clock that moves in whole seconds
             }
             await h.SettleAsync();                      // the counters move after the send
@@ -51,19 +51,19 @@ namespace C2WebSocket.Tests.Units
             await open.WaitAsync(Units.Wait);
             Assert.Equal(ahead, h.Session.ClockOffset);
             conn.SendHeartbeat(local + ahead);
-            Assert.Equal(local + ahead, AckTime(await conn.NextClientMessageAsync()));
+            Assert.Equal(local + ahead, AckTime(await h.SentAsync(conn)));
 
             // One junk timestamp (3 hours off) does not move it.
             conn.SendHeartbeat(local - TimeSpan.FromHours(3));
-            Assert.Equal(local + ahead, AckTime(await conn.NextClientMessageAsync()));
+            Assert.Equal(local + ahead, AckTime(await h.SentAsync(conn)));
             Assert.Equal(ahead, h.Session.ClockOffset);
 
             // The server now agrees with the local clock: the first such timestamp is a candidate, the second moves it.
             conn.SendHeartbeat(local);
-            Assert.Equal(local + ahead, AckTime(await conn.NextClientMessageAsync()));
+            Assert.Equal(local + ahead, AckTime(await h.SentAsync(conn)));
             Assert.Equal(ahead, h.Session.ClockOffset);
             conn.SendHeartbeat(local);
-            Assert.Equal(local, AckTime(await conn.NextClientMessageAsync()));
+            Assert.Equal(local, AckTime(await h.SentAsync(conn)));
             Assert.Equal(TimeSpan.Zero, h.Session.ClockOffset);
         }
 
@@ -78,7 +78,7 @@ namespace C2WebSocket.Tests.Units
             conn.SendConnected(local - TimeSpan.FromMinutes(2));
             await open.WaitAsync(Units.Wait);
             var sub = h.Session.SubscribeAsync("strategy.signal", 42, null, Timeout.InfiniteTimeSpan, CancellationToken.None);
-            var request = await conn.NextClientMessageAsync();
+            var request = await h.SentAsync(conn);
             Assert.Equal("subscription.request", request.Type);
             Assert.Equal(local - TimeSpan.FromMinutes(2), DateTimeOffset.Parse(request.Timestamp!, CultureInfo.InvariantCulture));
             conn.SendAck(request);
@@ -145,7 +145,7 @@ namespace C2WebSocket.Tests.Units
             var positions = await h.SubscribeAckedAsync(42, Protocol.Channels.Positions);
             for (var seq = 1; seq <= 50; seq++) h.Conn.SendSignal(42, seq);
             h.Conn.SendHeartbeat();
-            Assert.Equal("heartbeat.ack", (await h.Conn.NextClientMessageAsync()).Type);
+            Assert.Equal("heartbeat.ack", (await h.SentAsync()).Type);
             Assert.Equal(2, h.Session.InboxCount);
             Assert.Equal(2, sub.LastSeqId);                // the rest waits on the server (fetched again once read)
             Assert.Equal(C2SubscriptionState.Active, positions.State);

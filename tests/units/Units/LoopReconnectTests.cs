@@ -175,7 +175,7 @@ namespace C2WebSocket.Tests.Units
             {
                 h.Clock.Step(TimeSpan.FromSeconds(20));
                 first.SendHeartbeat();
-                Assert.Equal("heartbeat.ack", (await first.NextClientMessageAsync()).Type);
+                Assert.Equal("heartbeat.ack", (await h.SentAsync(first)).Type);
             }
             Assert.False(first.IsAborted);
 
@@ -275,7 +275,7 @@ namespace C2WebSocket.Tests.Units
             {
                 h.Clock.Step(TimeSpan.FromSeconds(20));
                 h.Conn.SendHeartbeat();
-                await h.Conn.NextClientMessageAsync();
+                await h.SentAsync();
             }
             var fresh = await DropAsync();
             Assert.InRange(fresh.Due, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1));

@@ -29,7 +29,7 @@ namespace C2WebSocket.Tests.Units
         {
             await using var h = await Harness.OpenAsync(o => o.RequestTimeout = TimeSpan.FromSeconds(10));
             var task = h.Session.SubscribeAsync(Channels.Signal, 42, null, Timeout.InfiniteTimeSpan, CancellationToken.None);
-            var first = await h.Conn.NextClientMessageAsync();
+            var first = await h.SentAsync();
             Assert.Equal("subscribe", first.Action);
 
             h.Clock.Step(TimeSpan.FromSeconds(10) - Ms);
@@ -37,7 +37,7 @@ namespace C2WebSocket.Tests.Units
             AssertNothingMoreSent(h.Conn);
 
             h.Clock.Step(Ms);
-            var second = await h.Conn.NextClientMessageAsync();
+            var second = await h.SentAsync();
             Assert.Equal("subscribe", second.Action);
             Assert.Equal(42, second.StrategyId);
             Assert.NotEqual(first.RequestId, second.RequestId);
@@ -46,7 +46,7 @@ namespace C2WebSocket.Tests.Units
             h.Clock.Step(TimeSpan.FromSeconds(10));
             var ex = await Assert.ThrowsAsync<TimeoutException>(() => task.WaitAsync(Units.Wait));
             Assert.Contains("2 attempts", ex.Message);
-            var takeBack = await h.Conn.NextClientMessageAsync();  // in case the server takes it after all
+            var takeBack = await h.SentAsync();  // in case the server takes it after all
             Assert.Equal("unsubscribe", takeBack.Action);
             await h.SettleAsync();
             AssertNothingMoreSent(h.Conn);
@@ -61,10 +61,10 @@ namespace C2WebSocket.Tests.Units
             await DeliverAsync(h, sub, 1, 3);
 
             var conn = await h.DropAndReconnectAsync();
-            var resubscribe = await conn.NextClientMessageAsync();
+            var resubscribe = await h.SentAsync(conn);
             Assert.Equal("3", resubscribe.ResumeFrom.GetString());
             h.Clock.Step(TimeSpan.FromSeconds(10));
-            var again = await conn.NextClientMessageAsync();
+            var again = await h.SentAsync(conn);
             Assert.Equal("3", again.ResumeFrom.GetString());
             h.Clock.Step(TimeSpan.FromSeconds(10));
             await h.UntilAsync(() => sub.State == C2SubscriptionState.Failed, "the resubscribe is given up");
@@ -84,7 +84,7 @@ namespace C2WebSocket.Tests.Units
             await using var h = await Harness.OpenAsync();
             var sub = await h.SubscribeAckedAsync(42);
             var task = h.Session.UnsubscribeAsync(sub, TimeSpan.FromSeconds(5), CancellationToken.None);
-            var request = await h.Conn.NextClientMessageAsync();
+            var request = await h.SentAsync();
             Assert.Equal("unsubscribe", request.Action);
             Assert.Equal(42, request.StrategyId);
 
@@ -104,7 +104,7 @@ namespace C2WebSocket.Tests.Units
             await using var h = await Harness.OpenAsync();
             var sub = await h.SubscribeAckedAsync(42);
             var task = h.Session.UnsubscribeAsync(sub, TimeSpan.FromSeconds(5), CancellationToken.None);
-            h.Conn.SendAck(await h.Conn.NextClientMessageAsync());
+            h.Conn.SendAck(await h.SentAsync());
             Assert.True((await task.WaitAsync(Units.Wait)).Answered);
         }
 
@@ -117,7 +117,7 @@ namespace C2WebSocket.Tests.Units
             await DeliverAsync(h, sub, 1, 5);
 
             var conn = await h.DropAndReconnectAsync();
-            var requests = new[] { await conn.NextClientMessageAsync(), await conn.NextClientMessageAsync() };
+            var requests = new[] { await h.SentAsync(conn), await h.SentAsync(conn) };
             var signal = Assert.Single(requests, r => r.Payload.GetProperty("channel").GetString() == Channels.Signal);
             Assert.Equal(JsonValueKind.String, signal.ResumeFrom.ValueKind);
             Assert.Equal("5", signal.ResumeFrom.GetString());
@@ -138,10 +138,10 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(ResumeFromWireType.String, h.Session.ResumeFromFormat);
 
             var conn = await h.DropAndReconnectAsync();
-            var asString = await conn.NextClientMessageAsync();
+            var asString = await h.SentAsync(conn);
             Assert.Equal("5", asString.ResumeFrom.GetString());
             conn.SendError("INVALID_PARAMETER", "ResumeFrom", "resume_from must be a number"); // no request_id: matched to the resubscribe
-            var asNumber = await conn.NextClientMessageAsync();                                  // no time passes: at once
+            var asNumber = await h.SentAsync(conn);                                  // no time passes: at once
             Assert.Equal(JsonValueKind.Number, asNumber.ResumeFrom.ValueKind);
             Assert.Equal(5, asNumber.ResumeFrom.GetInt64());
             Assert.Equal(ResumeFromWireType.Number, h.Session.ResumeFromFormat);
@@ -150,7 +150,7 @@ namespace C2WebSocket.Tests.Units
             await DeliverAsync(h, sub, 6, 6);
 
             var third = await h.DropAndReconnectAsync();
-            var next = await third.NextClientMessageAsync();
+            var next = await h.SentAsync(third);
             Assert.Equal(JsonValueKind.Number, next.ResumeFrom.ValueKind);
             Assert.Equal(6, next.ResumeFrom.GetInt64());
             third.SendAck(next);
@@ -166,7 +166,7 @@ namespace C2WebSocket.Tests.Units
             await DeliverAsync(h, sub, 1, 2);
 
             var conn = await h.DropAndReconnectAsync();
-            var request = await conn.NextClientMessageAsync();
+            var request = await h.SentAsync(conn);
             conn.SendError("INVALID_PARAMETER", "ResumeFrom", "resume_from must be a number", request.RequestId);
             await h.UntilAsync(() => sub.State == C2SubscriptionState.Failed, "the refusal fails the stream");
             await h.SettleAsync();
@@ -187,7 +187,7 @@ namespace C2WebSocket.Tests.Units
             var a = h.Session.SubscribeAsync(Channels.Signal, 101, null, Timeout.InfiniteTimeSpan, CancellationToken.None);
             var b = h.Session.SubscribeAsync(Channels.Signal, 102, null, Timeout.InfiniteTimeSpan, CancellationToken.None);
             var c = h.Session.SubscribeAsync(Channels.Signal, 103, null, Timeout.InfiniteTimeSpan, CancellationToken.None);
-            var requests = new[] { await h.Conn.NextClientMessageAsync(), await h.Conn.NextClientMessageAsync(), await h.Conn.NextClientMessageAsync() };
+            var requests = new[] { await h.SentAsync(), await h.SentAsync(), await h.SentAsync() };
             Assert.Equal(new long?[] { 101, 102, 103 }, requests.Select(r => r.StrategyId));
 
             h.Conn.SendAck(acksEchoRequestId ? requests[0].RequestId : null);
@@ -206,11 +206,11 @@ namespace C2WebSocket.Tests.Units
         {
             await using var h = await Harness.OpenAsync();
             var task = h.Session.SubscribeAsync(Channels.Signal, 42, null, Timeout.InfiniteTimeSpan, CancellationToken.None);
-            var lost = await h.Conn.NextClientMessageAsync();
+            var lost = await h.SentAsync();
             Assert.Equal("subscribe", lost.Action);
 
             var conn = await h.DropAndReconnectAsync();
-            var again = await conn.NextClientMessageAsync();
+            var again = await h.SentAsync(conn);
             Assert.Equal("subscribe", again.Action);
             Assert.Equal(42, again.StrategyId);
             Assert.False(task.IsCompleted);
@@ -227,9 +227,9 @@ namespace C2WebSocket.Tests.Units
         {
             await using var h = await Harness.OpenAsync(o => o.RequestTimeout = TimeSpan.FromSeconds(10));
             var task = h.Session.SubscribeAsync(Channels.Signal, 42, null, TimeSpan.FromSeconds(15), CancellationToken.None);
-            await h.Conn.NextClientMessageAsync();
+            await h.SentAsync();
             h.Clock.Step(TimeSpan.FromSeconds(10));
-            await h.Conn.NextClientMessageAsync();                  // the resend
+            await h.SentAsync();                  // the resend
             h.Clock.Step(TimeSpan.FromSeconds(5) - Ms);
             await h.SettleAsync();
             Assert.False(task.IsCompleted);
@@ -244,14 +244,14 @@ namespace C2WebSocket.Tests.Units
         {
             await using var h = await Harness.OpenAsync();
             var adding = h.Session.SubscribeAsync(Channels.Signal, 42, null, Timeout.InfiniteTimeSpan, CancellationToken.None);
-            var subscribe = await h.Conn.NextClientMessageAsync();
+            var subscribe = await h.SentAsync();
             await h.UntilAsync(() => h.Session.Subscriptions.Count == 1, "the subscription is listed");
             var sub = h.Session.Subscriptions[0];
 
             var result = await h.Session.UnsubscribeAsync(sub, TimeSpan.FromSeconds(5), CancellationToken.None).WaitAsync(Units.Wait);
             Assert.False(result.Answered);                 // nobody waits for the server's word on a subscribe it never confirmed
             await Assert.ThrowsAsync<OperationCanceledException>(() => adding.WaitAsync(Units.Wait));
-            var takeBack = await h.Conn.NextClientMessageAsync();
+            var takeBack = await h.SentAsync();
             Assert.Equal("unsubscribe", takeBack.Action);   // the server may still take the subscribe: undo it there too
             Assert.Equal(42, takeBack.StrategyId);
 
@@ -268,10 +268,10 @@ namespace C2WebSocket.Tests.Units
         {
             await using var h = await Harness.OpenAsync(o => o.RequestTimeout = TimeSpan.FromSeconds(10));
             var task = h.Session.SubscribeAsync(Channels.Signal, 42, null, TimeSpan.FromSeconds(5), CancellationToken.None);
-            await h.Conn.NextClientMessageAsync();
+            await h.SentAsync();
             h.Clock.Step(TimeSpan.FromSeconds(5));
             await Assert.ThrowsAsync<TimeoutException>(() => task.WaitAsync(Units.Wait));
-            var takeBack = await h.Conn.NextClientMessageAsync();
+            var takeBack = await h.SentAsync();
             Assert.Equal("unsubscribe", takeBack.Action);
             Assert.Equal(42, takeBack.StrategyId);
         }

@@ -66,16 +66,16 @@ namespace C2WebSocket.Tests.Units
             await using var h = await Harness.OpenAsync();
             var task = h.Session.SubscribeAsync(Channels.Signal, 42, 5, Timeout.InfiniteTimeSpan, CancellationToken.None);
             var conn = h.Conn;
-            var first = await conn.NextClientMessageAsync();
+            var first = await h.SentAsync(conn);
             Assert.Equal("5", first.ResumeFrom.GetString());
             conn.SendAck(first);
             await task.WaitAsync(Units.Wait);
             for (var seq = 6; seq <= 8; seq++) conn.SendSignal(42, seq);
             conn.SendGap("strategy.signal:42", "5");
 
-            var unsubscribe = await conn.NextClientMessageAsync();
+            var unsubscribe = await h.SentAsync(conn);
             Assert.Equal("unsubscribe", unsubscribe.Action);
-            var page = await conn.NextClientMessageAsync();
+            var page = await h.SentAsync(conn);
             Assert.Equal("subscribe", page.Action);
             Assert.Equal("8", page.ResumeFrom.GetString());
             conn.SendAck(unsubscribe);
@@ -108,9 +108,9 @@ namespace C2WebSocket.Tests.Units
 
             // The server's sequence restarts above 1 with new message ids: the session asks for it from its start.
             conn.Push("{\"msg_type\":\"strategy.signal\",\"id\":\"msg_new_2\",\"seq_id\":2,\"timestamp\":\"" + ServerConnection.Iso(h.Clock.GetUtcNow()) + "\",\"payload\":{\"strategy_id\":42}}");
-            var unsubscribe = await conn.NextClientMessageAsync();
+            var unsubscribe = await h.SentAsync(conn);
             Assert.Equal("unsubscribe", unsubscribe.Action);
-            var backfill = await conn.NextClientMessageAsync();
+            var backfill = await h.SentAsync(conn);
             Assert.Equal("1", backfill.ResumeFrom.GetString());
             Assert.Equal(1, h.CountDiagnostics(C2DiagnosticCode.SequenceAnomaly, C2DiagnosticLevel.Warning));
             for (var seq = 1; seq <= 3; seq++) Assert.Equal(seq, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
