@@ -87,7 +87,7 @@ namespace C2WebSocket
                 entry.Key, arg.Waiter.Timeout.TotalSeconds, Sid.ToLowerInvariant(), _session.State);
             arg.Waiter.Done.TrySetException(new TimeoutException(what));
             if (entry.Sub.State == C2SubscriptionState.Active || entry.EverAcked || entry.Waiters.Count > 0) return;
-            if (entry.InFlight != null) { _book.Forget(entry.InFlight); entry.InFlight = null; }
+            TakeBack(entry);
             entry.Sub.State = C2SubscriptionState.Failed;
             entry.Sub.LastError = "no acknowledgement within " + arg.Waiter.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
             _book.Remove(entry);
@@ -106,7 +106,8 @@ namespace C2WebSocket
             _book.Remove(entry);
             entry.Sub.State = C2SubscriptionState.Removed;
             FailWaiters(entry, new OperationCanceledException(entry.Key + " was unsubscribed."));
-            if (entry.InFlight != null) { _book.Forget(entry.InFlight); entry.InFlight = null; }
+            if (entry.EverAcked && entry.InFlight != null) { _book.Forget(entry.InFlight); entry.InFlight = null; } // the unsubscribe below covers it
+            else TakeBack(entry);
             result.Dropped = _inbox.Drop(entry.Key);
             PublishSubscriptions();
             var link = entry.Link;
@@ -119,6 +120,18 @@ namespace C2WebSocket
             else cmd.Done.TrySetResult(result);
             if (link.Id != 0 && _book.LiveCount(link) == 0) CloseLink(link);
             UpdateState();
+        }
+
+        /// <summary>The session gives up a subscribe the server never answered (removed, not waited for any more, or out of
+        /// attempts). The server may still take it: unsubscribe there too, waiting for nobody, so it does not keep streaming
+        /// (and counting against the 100 per connection) what this client now drops.</summary>
+        private void TakeBack(StreamEntry entry)
+        {
+            var req = entry.InFlight;
+            if (req == null) return;
+            _book.Forget(req);
+            entry.InFlight = null;
+            if (req.Link.State == LinkState.Ready && req.Gen == req.Link.Gen) SendUnsubscribe(req.Key, req.Link, null);
         }
 
         private PendingRequest SendUnsubscribe(StreamKey key, Link link, TimeSpan? timeout)
@@ -206,7 +219,7 @@ namespace C2WebSocket
                 if (entry.InFlight != null) entry.InFlight.Attempt = req.Attempt + 1;
                 return;
             }
-            entry.InFlight = null;
+            TakeBack(entry);
             entry.Tracker.OnRequestAbandoned();
             if (req.Purpose == RequestPurpose.Resubscribe) req.Link.ResubscribesOutstanding--;
             var why = "no acknowledgement of the subscription after " + req.Attempt.ToString(CultureInfo.InvariantCulture) + " attempts";

@@ -88,9 +88,9 @@ namespace C2WebSocket
                 return;
             }
             var message = NewMessage(entry.Key.Channel, entry.Key.StrategyId, env, data, t.Epoch);
-            _inbox.Add(entry.Key, message);
             var seqOne = t.Commit(env.SeqId, env.IdHash, ts, skipped: false);
             if (entry.OpenLoss != null) { entry.OpenLoss.BeforeSeqId = env.SeqId; entry.OpenLoss = null; }
+            _inbox.Add(entry.Key, message); // after the ranges it closes: a reader that takes it sees their upper bound
             entry.LastDelivered = message;
             entry.Sub.LastSeqId = t.LastSeq;
             entry.Sub.Unverified = t.Unverified;

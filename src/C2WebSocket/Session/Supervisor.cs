@@ -101,9 +101,7 @@ namespace C2WebSocket
             var connectEx = ex as C2ConnectException;
             if (_opening != null && link.Id == 0)
             {
-                _opening.TrySetException(ex);
-                _opening = null;
-                End(C2SessionState.Failed, "the first connection failed");
+                FailOpen(ex);
                 return;
             }
             if (connectEx != null && connectEx.IsAuthenticationFailure)
@@ -115,6 +113,16 @@ namespace C2WebSocket
             _session.LastError = ex.Message;
             _diag.Verbose(Sid + ": reconnect attempt " + link.Attempt.ToString(CultureInfo.InvariantCulture) + " of " + link + " failed: " + ex.Message);
             ScheduleReconnect(link, connectEx?.IsThrottle ?? false, connectEx?.RetryAfter);
+        }
+
+        /// <summary>The first connection failed. The session ends first, so the caller of OpenAsync sees the final state
+        /// (Failed) and every diagnostic of the end; failing the open first let it observe Connecting.</summary>
+        private void FailOpen(Exception ex)
+        {
+            var open = _opening!;
+            _opening = null;
+            End(C2SessionState.Failed, "the first connection failed");
+            open.TrySetException(ex);
         }
 
         /// <summary>Reads frames and posts them to the loop; the only code that reads the socket. Never throws.</summary>
@@ -213,9 +221,7 @@ namespace C2WebSocket
                 else
                     failure = new C2ConnectException(C2ConnectFailure.ConnectFailed, C2ConnectStep.Handshake, _o.Uri,
                         "The connection to " + _o.Uri + " ended before the server sent connection.connected: " + reason);
-                _opening.TrySetException(failure);
-                _opening = null;
-                End(C2SessionState.Failed, "the first connection failed");
+                FailOpen(failure);
                 return;
             }
             if (end.TooLarge != null)
