@@ -258,7 +258,7 @@ namespace C2WebSocket
             _closing = true;
             _diag.Verbose(Sid + ": closing (status 1000).");
             var closes = _links.Where(l => l.Connection != null).Select(l => l.Connection!.CloseAsync(cmd.Timeout)).ToArray();
-            try { await Task.WhenAny(Task.WhenAll(closes), Task.Delay(cmd.Timeout)).ConfigureAwait(false); } catch (Exception) { }
+            try { await Task.WhenAny(Task.WhenAll(closes), _time.Delay(cmd.Timeout)).ConfigureAwait(false); } catch (Exception) { }
             var dropped = _inbox.Clear();
             if (dropped > 0) _diag.Verbose(Sid + ": " + dropped.ToString(CultureInfo.InvariantCulture) + " queued message(s) that no Receive-C2Signal had taken were discarded.");
             var wasEnded = _ended;

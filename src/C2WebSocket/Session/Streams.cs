@@ -90,12 +90,12 @@ namespace C2WebSocket
             var message = NewMessage(entry.Key.Channel, entry.Key.StrategyId, env, data, t.Epoch);
             var seqOne = t.Commit(env.SeqId, env.IdHash, ts, skipped: false);
             if (entry.OpenLoss != null) { entry.OpenLoss.BeforeSeqId = env.SeqId; entry.OpenLoss = null; }
+            if (seqOne) ReportSeqOne(entry, message);   // the loss before it is reported before it
             _inbox.Add(entry.Key, message); // after the ranges it closes: a reader that takes it sees their upper bound
             entry.LastDelivered = message;
             entry.Sub.LastSeqId = t.LastSeq;
             entry.Sub.Unverified = t.Unverified;
             _c.Inc(ref _c.MessagesQueued);
-            if (seqOne) ReportSeqOne(entry, message);
         }
 
         private C2StreamMessage NewMessage(string channel, long? strategy, in Envelope env, byte[] data, long epoch) =>

@@ -98,16 +98,18 @@ namespace C2WebSocket.Tests.Units
         }
 
         [Fact]
-        public void Before_the_watch_time_messages_are_skipped_with_a_tolerance_for_clock_differences()
+        public void Before_the_watch_time_messages_are_skipped_and_from_it_on_delivered()
         {
+            // The watch time is a server timestamp (the ack's), compared with the server's timestamps of the signals:
+            // no tolerance is needed (a watch time from the local clock estimate has it subtracted already).
             var t = new StreamTracker(Signal);
             t.Start(null, 0, null, watchingSince: T0, explicitPoint: false);
             Assert.Equal(1, t.PlanResumeFrom());           // no position, a watch time: replay all, keep the new
             t.OnSubscribeSent(1);
             t.OnAck(T0);
-            Assert.Equal(Verdict.Skip, t.Classify(1, Id(1), T0 - StreamTracker.Tolerance - TimeSpan.FromMilliseconds(1)));
-            Assert.Equal(Verdict.Deliver, t.Classify(1, Id(1), T0 - StreamTracker.Tolerance));
-            Assert.Equal(Verdict.Deliver, t.Classify(1, Id(1), T0 - TimeSpan.FromSeconds(1)));
+            Assert.Equal(Verdict.Skip, t.Classify(1, Id(1), T0 - TimeSpan.FromMilliseconds(1)));
+            Assert.Equal(Verdict.Deliver, t.Classify(1, Id(1), T0));
+            Assert.Equal(Verdict.Deliver, t.Classify(1, Id(1), T0 + TimeSpan.FromSeconds(1)));
             Assert.Equal(Verdict.Deliver, t.Classify(1, Id(1), null)); // no timestamp: never dropped on a guess
 
             // A skip moves the position but keeps the watch; the first wanted message ends it.

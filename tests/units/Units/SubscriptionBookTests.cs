@@ -49,13 +49,24 @@ namespace C2WebSocket.Tests.Units
         [Fact]
         public void An_error_without_request_id_takes_the_oldest_subscribe_on_its_connection_else_the_oldest_request()
         {
+            var forbidden = new C2ServerError { Code = "FORBIDDEN", Field = "StrategyId" };
             var unsub = Track(P1, ClientMessages.Unsubscribe);
             var elsewhere = Track(S2, ClientMessages.Subscribe, _other);
             var sub = Track(S1, ClientMessages.Subscribe);
-            Assert.Same(sub, _book.MatchError(null, _link));      // subscribes are what servers refuse
-            Assert.Same(unsub, _book.MatchError(null, _link));
-            Assert.Null(_book.MatchError(null, _link));
+            Assert.Same(sub, _book.MatchError(null, _link, forbidden));      // subscribes are what servers refuse
+            Assert.Same(unsub, _book.MatchError(null, _link, forbidden));
+            Assert.Null(_book.MatchError(null, _link, forbidden));
             Assert.True(_book.IsPending(elsewhere));
+        }
+
+        [Fact]
+        public void An_error_without_request_id_that_does_not_read_like_a_refusal_is_matched_to_nothing()
+        {
+            var sub = Track(S1, ClientMessages.Subscribe);
+            Assert.Null(_book.MatchError(null, _link, new C2ServerError { Code = "X" }));
+            Assert.Null(_book.MatchError(null, _link, new C2ServerError { Message = "something broke" }));
+            Assert.True(_book.IsPending(sub));
+            Assert.Same(sub, _book.MatchError(null, _link, new C2ServerError { Code = "SUBSCRIPTION_LIMIT" }));
         }
 
         [Fact]
