@@ -110,8 +110,8 @@ Describe 'Invoke-C2CatchUp.ps1 as a scheduled task' {
         @(Get-CsvSignals 'main').Count | Should -Be 5
     }
 
-    It 'called from pwsh -Command, -StrategyId takes a PowerShell list and -Process sees each signal' {
-        $null = Publish-C2TestSignal $Sim 31338 @{ symbol = 'CLG7'; side = 'sell'; quantity = 5 }
+    It 'called from pwsh -Command, -StrategyId takes a PowerShell list and -Process sees each signal; a field the CSV has no column for is named' {
+        $null = Publish-C2TestSignal $Sim 31338 ([ordered]@{ symbol = 'CLG7'; side = 'sell'; quantity = 5; venue = 'NYMEX' })
         $seen = Join-Path $Folder 'seen.txt'
         $words = Get-RunArguments 'main' 1 | ForEach-Object { if ($_ -like '-*') { $_ } else { "'$_'" } }
         $command = "& '$Script' -StrategyId 31337, 31338 $($words -join ' ') " +
@@ -120,6 +120,8 @@ Describe 'Invoke-C2CatchUp.ps1 as a scheduled task' {
         $r.Stderr | Should -BeNullOrEmpty
         $r.ExitCode | Should -Be 0
         Get-Content -LiteralPath $seen | Should -Be '31338:3:CLG7'
+        $r.Stdout -replace '\s+', ' ' | Should -Match "payload field 'venue' \(first in strategy 31338 seq_id 3\) has no column"
+        (Import-Csv -LiteralPath (Join-Path $Folder 'main.csv') | Where-Object symbol -eq 'CLG7').SeqId | Should -Be '3'
     }
 
     It 'without any key it exits 3 and connects nowhere' {
