@@ -1,5 +1,6 @@
 using System;
 using System.Collections;
+using System.Collections.ObjectModel;
 using System.Globalization;
 using System.Management.Automation;
 using System.Text;
@@ -7,15 +8,12 @@ using System.Text;
 namespace C2WebSocket
 {
     /// <summary>
-    /// The members C2WebSocket.Types.ps1xml adds through CodeProperty and CodeMethod entries (so they must stay public,
-    /// static, with a PSObject first parameter):
-    /// <list type="bullet">
-    /// <item>the hidden properties <c>Payload</c> and <c>RawJson</c> of signals and position updates: reachable as
-    /// <c>$_.Payload</c> and <c>$_.RawJson</c> and listed by Get-Member -Force, but left out of Export-Csv,
-    /// ConvertTo-Json, Select-Object * and Format-List *, which would otherwise write every payload field two more times;</item>
-    /// <item>the ToString of times (ISO 8601 with milliseconds and offset, whatever the culture) and of nested payload
-    /// objects and arrays (compact JSON), which is what Export-Csv writes into a cell and what list views show.</item>
-    /// </list>
+    /// The hidden properties <c>Payload</c> and <c>RawJson</c> of signals and position updates, added by
+    /// C2WebSocket.Types.ps1xml as CodeProperty entries (so these methods stay public, static, with a PSObject
+    /// parameter): reachable as <c>$_.Payload</c> and <c>$_.RawJson</c> and listed by Get-Member -Force, but left out of
+    /// Export-Csv, ConvertTo-Json, Select-Object * and Format-List *, which would otherwise write every payload field two
+    /// more times. Also the text forms of values, for <see cref="ToStringMember"/>: times ISO 8601 with milliseconds and
+    /// offset whatever the culture, nested payload objects and arrays compact JSON.
     /// </summary>
     public static class C2MessageMembers
     {
@@ -40,26 +38,11 @@ namespace C2WebSocket
         /// <summary>The message exactly as the server sent it (hidden property <c>RawJson</c>).</summary>
         public static string? GetRawJson(PSObject instance) => (instance?.BaseObject as C2StreamMessage)?.RawJson;
 
-        /// <summary>
-        /// ToString of a time (type name C2WebSocket.IsoDateTimeOffset): without arguments ISO 8601 with milliseconds and
-        /// offset, <c>2026-11-30T08:31:44.120+00:00</c> (all seven fraction digits when the time has sub-millisecond
-        /// ticks, so nothing is lost), independent of the culture; with arguments the DateTimeOffset's own
-        /// ToString(format), ToString(provider) or ToString(format, provider).
-        /// </summary>
-        public static string TimeToString(PSObject instance, object? format = null, object? formatProvider = null)
-        {
-            var time = instance?.BaseObject is DateTimeOffset t ? t : default;
-            if (format == null && formatProvider == null) return FormatTime(time);
-            if (format is IFormatProvider onlyProvider && formatProvider == null) return time.ToString(onlyProvider);
-            return time.ToString(format == null ? null : Convert.ToString(format, CultureInfo.InvariantCulture), formatProvider as IFormatProvider);
-        }
-
-        /// <summary>ToString of a nested payload object or array (type names C2WebSocket.PayloadObject and
-        /// C2WebSocket.PayloadArray): compact JSON, times in the same ISO 8601 form as <see cref="TimeToString"/>.</summary>
-        public static string JsonToString(PSObject instance, object? format = null, object? formatProvider = null)
+        /// <summary>Compact JSON of a nested payload object or array: times in the same ISO 8601 form as <see cref="FormatTime"/>.</summary>
+        internal static string ToJson(object value)
         {
             var sb = new StringBuilder();
-            WriteJson(sb, instance, 0);
+            WriteJson(sb, value, 0);
             return sb.ToString();
         }
 
@@ -161,5 +144,68 @@ namespace C2WebSocket
             }
             sb.Append('"');
         }
+    }
+
+    /// <summary>
+    /// A ToString of one value, added to the PSObject that wraps it as an instance member: PSObject.ToString() (what
+    /// Export-Csv writes into a cell, and what lists and tables show) uses it, and so do <c>$value.ToString()</c> and
+    /// <c>$value.ToString('yyyy-MM-dd')</c> in scripts. An instance member, not a Types.ps1xml CodeMethod: PowerShell
+    /// copies a type's CodeMethod and compiles a call for each ToString, which made Export-Csv about ten times slower.
+    /// </summary>
+    internal sealed class ToStringMember : PSMethodInfo
+    {
+        private readonly object _value;
+
+        private ToStringMember(object value)
+        {
+            _value = value;
+            SetMemberName("ToString");
+        }
+
+        /// <summary>A time in a PSObject whose ToString is ISO 8601 with milliseconds and offset.</summary>
+        public static PSObject WrapTime(DateTimeOffset time)
+        {
+            var pso = new PSObject(time);
+            pso.Members.Add(new ToStringMember(time), true);
+            return pso;
+        }
+
+        /// <summary>Gives a nested payload object or array (already in its PSObject) a compact-JSON ToString.</summary>
+        public static PSObject WithJson(PSObject pso)
+        {
+            pso.Members.Add(new ToStringMember(pso), true);
+            return pso;
+        }
+
+        public override object Invoke(params object[] arguments)
+        {
+            if (!(_value is DateTimeOffset time)) return C2MessageMembers.ToJson(_value);
+            if (arguments == null || arguments.Length == 0) return C2MessageMembers.FormatTime(time);
+            var first = Unwrap(arguments[0]);
+            if (arguments.Length == 1 && first is IFormatProvider provider) return time.ToString(provider);
+            var format = first == null ? null : Convert.ToString(first, CultureInfo.InvariantCulture);
+            return time.ToString(format, arguments.Length > 1 ? Unwrap(arguments[1]) as IFormatProvider : null);
+        }
+
+        private static object? Unwrap(object? o) => o is PSObject p ? p.BaseObject : o;
+
+        public override Collection<string> OverloadDefinitions => _value is DateTimeOffset
+            ? new Collection<string>
+            {
+                "string ToString()  (ISO 8601: 2026-11-30T08:31:44.120+00:00)",
+                "string ToString(string format)",
+                "string ToString(System.IFormatProvider formatProvider)",
+                "string ToString(string format, System.IFormatProvider formatProvider)",
+            }
+            : new Collection<string> { "string ToString()  (compact JSON)" };
+
+        public override PSMemberInfo Copy() => new ToStringMember(_value);
+
+        /// <summary>What Get-Member shows as the definition.</summary>
+        public override string ToString() => string.Join(", ", OverloadDefinitions);
+
+        public override PSMemberTypes MemberType => PSMemberTypes.CodeMethod;
+
+        public override string TypeNameOfValue => typeof(string).FullName!;
     }
 }

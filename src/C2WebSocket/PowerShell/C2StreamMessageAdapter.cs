@@ -17,9 +17,9 @@ namespace C2WebSocket
     /// payload field of the same name (the field stays reachable as <c>Payload.name</c>).
     /// </summary>
     /// <remarks>
-    /// Times come back as DateTimeOffset values wrapped with the type name C2WebSocket.IsoDateTimeOffset (their ToString,
-    /// and so their CSV cell and list display, is ISO 8601 with milliseconds and offset; comparisons and methods are the
-    /// DateTimeOffset's); nested objects and arrays come back with a compact-JSON ToString. Such values are built once
+    /// Times come back as DateTimeOffset values in a PSObject whose ToString (<see cref="ToStringMember"/>), and so whose
+    /// CSV cell and list display, is ISO 8601 with milliseconds and offset; comparisons and methods are the
+    /// DateTimeOffset's. Nested objects and arrays come back with a compact-JSON ToString. Such values are built once
     /// per message and kept (<see cref="C2StreamMessage.Projections"/>); strings and numbers are returned as decoded.
     /// </remarks>
     public sealed class C2StreamMessageAdapter : PSPropertyAdapter
@@ -146,10 +146,6 @@ namespace C2WebSocket
     /// PSCustomObjects and arrays stay arrays, both with a compact-JSON ToString (one spreadsheet cell each).</summary>
     internal static class PayloadProjection
     {
-        public const string TimeTypeName = "C2WebSocket.IsoDateTimeOffset";
-        public const string ObjectTypeName = "C2WebSocket.PayloadObject";
-        public const string ArrayTypeName = "C2WebSocket.PayloadArray";
-
         /// <summary>True for a value PowerShell can use as decoded (string, number, bool, null).</summary>
         public static bool IsPlain(object? value) => !(value is DateTimeOffset || value is PayloadFields || value is object?[]);
 
@@ -165,31 +161,21 @@ namespace C2WebSocket
                 var value = IsPlain(raw) ? raw : C2StreamMessageAdapter.Projected(message, C2StreamMessageAdapter.FirstFieldSlot + i, raw!);
                 pso.Properties.Add(new PSNoteProperty(fields.Names[i], value));
             }
-            pso.TypeNames.Insert(0, ObjectTypeName);
-            return pso;
+            return ToStringMember.WithJson(pso);
         }
 
         public static object? ToPowerShell(object? value)
         {
             switch (value)
             {
-                case DateTimeOffset time: return WrapTime(time);
+                case DateTimeOffset time: return ToStringMember.WrapTime(time);
                 case PayloadFields nested: return ToPSObject(nested);
                 case object?[] array:
                     var copy = new object?[array.Length];
                     for (var i = 0; i < array.Length; i++) copy[i] = ToPowerShell(array[i]);
-                    var wrapped = new PSObject(copy);
-                    wrapped.TypeNames.Insert(0, ArrayTypeName);
-                    return wrapped;
+                    return ToStringMember.WithJson(new PSObject(copy));
                 default: return value;
             }
-        }
-
-        public static PSObject WrapTime(DateTimeOffset time)
-        {
-            var pso = new PSObject(time);
-            pso.TypeNames.Insert(0, TimeTypeName);
-            return pso;
         }
 
         private static PSObject? ToPSObject(PayloadFields fields)
@@ -197,8 +183,7 @@ namespace C2WebSocket
             if (!fields.IsObject) return null;
             var pso = new PSObject();
             for (var i = 0; i < fields.Count; i++) pso.Properties.Add(new PSNoteProperty(fields.Names[i], ToPowerShell(fields.Values[i])));
-            pso.TypeNames.Insert(0, ObjectTypeName);
-            return pso;
+            return ToStringMember.WithJson(pso);
         }
     }
 }
