@@ -209,8 +209,8 @@ try {
     if ($gaps.Count -gt 0) { $exitCode = 2 }
     # Streams replayed from their start that brought nothing: seq_id 1 cannot be replayed, so nothing proves none was published.
     foreach ($sub in @(Get-C2Subscription -Session $session | Where-Object Unverified)) {
-        $PSCmdlet.WriteWarning("Strategy $($sub.StrategyId) has not delivered a signal since it was first watched, and this run cannot confirm that none was published: " +
-            'the protocol cannot replay a seq_id 1. Exit code 2; check the strategy with the C2 REST API, or ignore this until it delivers its first signal.')
+        $PSCmdlet.WriteWarning("Exit code 2 for strategy $($sub.StrategyId): it has delivered no signal since it was first watched, and a seq_id 1 published " +
+            'meanwhile cannot be replayed, so this run cannot confirm that nothing is missing. Check it with the C2 REST API; this ends once the strategy delivers a signal.')
         $exitCode = 2
     }
     $PSCmdlet.WriteVerbose("Processed $processed signal(s); checkpoint: $CheckpointPath; exit code $exitCode.")

@@ -69,7 +69,7 @@ Describe 'Invoke-C2CatchUp.ps1 as a scheduled task' {
     }
 
     It 'pwsh -File ... -StrategyId 31337,31338 subscribes to both, logs what is published while it runs, writes the checkpoint and exits 0' {
-        $run = Start-CatchUp -Arguments (@('-StrategyId', '31337,31338') + (Get-RunArguments 'main' 3))
+        $run = Start-CatchUp -Arguments (@('-StrategyId', '31337,31338') + (Get-RunArguments 'main' 5))
         Wait-C2TestSubscriptions $Sim 2 -TimeoutSec 60
         Get-SubscribedStrategies | Should -Be 31337, 31338
         $null = Publish-C2TestSignal $Sim 31337 ([ordered]@{ symbol = 'ESZ6'; side = 'buy'; quantity = 1 })
@@ -182,20 +182,20 @@ Describe 'Invoke-C2CatchUp.ps1: run N+1 gets every signal published since run N 
         $r2 = Invoke-CatchUp 'quiet' '31352'
         $r2.Stderr | Should -BeNullOrEmpty
         $r2.ExitCode | Should -Be 2
-        $r2.Stdout -replace '\s+', ' ' | Should -Match 'Strategy 31352 has not delivered a signal .*Exit code 2'
+        $r2.Stdout -replace '\s+', ' ' | Should -Match 'Exit code 2 for strategy 31352: it has delivered no signal since it was first watched'
         Get-CsvSignals 'quiet' | Should -BeNullOrEmpty
     }
 }
 
 Describe 'Invoke-C2CatchUp.ps1 and a backlog larger than the inbox' {
     It 'a fully recovered overflow produces no error record and the run exits 0 with every signal once in the CSV' {
-        $run = Start-CatchUp -Arguments (@('-StrategyId', '31360') + (Get-RunArguments 'backlog' 3))
+        $run = Start-CatchUp -Arguments (@('-StrategyId', '31360') + (Get-RunArguments 'backlog' 5))
         Wait-C2TestSubscriptions $Sim 1 -TimeoutSec 60
         $null = Publish-C2TestSignal $Sim 31360
         (Wait-CatchUp $run).ExitCode | Should -Be 0             # the checkpoint now holds seq_id 1
 
         $null = Publish-C2TestSignal $Sim 31360 -Count 300
-        $r = Invoke-CatchUp 'backlog' '31360' -Extra '-InboxCapacity', '20'
+        $r = Invoke-CatchUp 'backlog' '31360' -IdleTimeoutSec 2 -Extra '-InboxCapacity', '20'
         $r.Stderr | Should -BeNullOrEmpty
         $r.ExitCode | Should -Be 0
         $r.Stdout -replace '\s+', ' ' | Should -Match 'inbox of strategy\.signal:31360 is full'
