@@ -103,6 +103,7 @@ namespace C2WebSocket
             var message = (C2StreamMessage)adaptedProperty.BaseObject;
             if (adaptedProperty.Tag is EnvelopeField e)
             {
+                if (e.TimeSlot >= 0 && message.Projections?[e.TimeSlot] is object wrapped) return wrapped;
                 var value = e.Get(message);
                 if (e.TimeSlot < 0 || value == null) return value;
                 return Projected(message, e.TimeSlot, value);
