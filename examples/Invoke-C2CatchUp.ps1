@@ -7,20 +7,65 @@
 .DESCRIPTION
     Connects to the C2 WebSocket API, subscribes to the given strategies with a checkpoint file, receives every
     signal the previous runs did not process (the server replays them with resume_from), stops when nothing new
-    arrived for -IdleTimeoutSec, and disconnects. The checkpoint advances only after a signal was processed, so a
-    run that fails or is stopped half-way repeats at most the signal it was processing.
+    arrived for -IdleTimeoutSec, and disconnects. The checkpoint advances only after a signal was processed (its CSV
+    row written, -Process returned), so a run that fails or is stopped half-way repeats at most the signal it was
+    processing. A strategy that has not delivered any signal yet is remembered with the time it was first watched,
+    and the next run replays it from its start and keeps only what is newer, so run N+1 gets every signal published
+    since run N started.
 
-    Each signal is appended to -CsvPath, passed to the -Process script block, or both.
+    Each signal is appended to -CsvPath, passed to the -Process script block, or both. The CSV has one row per
+    signal: the envelope (SessionId, Channel, StrategyId, SeqId, Id, Timestamp, ReceivedAt), then each payload field;
+    times are ISO 8601 with milliseconds and offset (2026-11-30T08:31:44.120+00:00), nested payload objects compact
+    JSON. The first row written decides the columns; a payload field a later signal brings that has no column is
+    named in a warning (the whole message is still in $_.RawJson for -Process).
 
     The API key comes from -ApiKey, else from SecretManagement (Get-Secret -Name $SecretName) when that module is
     available and has the secret, else from $env:C2_API_KEY.
 
+    The C2WebSocket module is imported by name when it is installed (on $env:PSModulePath); otherwise from beside
+    this script: a C2WebSocket.psd1 in the script's folder or in a C2WebSocket subfolder, or, in the project's
+    repository, the build output ../out/C2WebSocket (run ./build.ps1 Build first).
+
     Exit codes:
       0  success (also when there was nothing new)
-      1  failure: could not connect or subscribe, or processing failed
-      2  finished, but the module reported signals it could not deliver (C2ReplayGap, C2InboxOverflow,
-         C2ResubscribeFailed): check the error output; fetch the missing range another way
+      1  failure: the module could not be loaded, an argument is invalid, the connection or a subscription failed,
+         the session gave up, or processing failed; the next run continues from the checkpoint
+      2  finished, but signals may be missing: the module reported signals it could not deliver (C2ReplayGap,
+         C2InboxOverflow, C2ResubscribeFailed, C2SignalNotReplayable; see the error output and fetch the range
+         another way), or a strategy that has not delivered a signal yet could not be confirmed complete (its
+         seq_id 1 cannot be replayed; a warning says which). 2 wins over 1.
       3  no API key
+
+.PARAMETER StrategyId
+    The strategies to catch up on. A list however it is passed: 12345678, 87654321 from PowerShell, and
+    "12345678,87654321" (or separated by spaces or semicolons) from pwsh -File, a Task Scheduler action or cron.
+
+.PARAMETER CheckpointPath
+    The checkpoint file: the last processed seq_id per strategy (or when a strategy was first watched). Its folder
+    must exist. Keep one file per set of runs that should continue from each other.
+
+.PARAMETER CsvPath
+    Appends one row per signal (the file and its header are created by the first signal).
+
+.PARAMETER Process
+    Called with each signal as its only argument (and as $_). Script blocks cannot be passed through pwsh -File:
+    call the script from pwsh -Command or another script to use it.
+
+.PARAMETER IdleTimeoutSec
+    The run ends when nothing arrived for this many seconds.
+
+.PARAMETER InboxCapacity
+    Passed to Connect-C2Socket -InboxCapacity: how many signals per strategy wait in memory. When a long backlog does
+    not fit, the rest is fetched again from the server as the run makes room (a warning, not an error: exit code 0).
+
+.PARAMETER ApiKey
+    A SecureString or string key. Default: SecretManagement (-SecretName), then $env:C2_API_KEY.
+
+.PARAMETER SecretName
+    The SecretManagement secret that holds the key.
+
+.PARAMETER Uri
+    The C2 WebSocket endpoint (for example the simulator's ws://127.0.0.1:5080/ws when developing offline).
 
 .EXAMPLE
     ./Invoke-C2CatchUp.ps1 -StrategyId 12345678 -CsvPath ./signals.csv
@@ -29,27 +74,30 @@
     ./Invoke-C2CatchUp.ps1 -StrategyId 12345678, 87654321 -Process { param($s) Invoke-RestMethod -Uri $hook -Method Post -Body $s.RawJson }
 
 .EXAMPLE
-    # Windows Task Scheduler, daily at 07:00
-    $action = New-ScheduledTaskAction -Execute 'pwsh.exe' -Argument '-NoProfile -File C:\c2\Invoke-C2CatchUp.ps1 -StrategyId 12345678 -CsvPath C:\c2\signals.csv'
+    # Windows Task Scheduler, daily at 07:00 (pwsh -File passes "12345678,87654321" as one string; the script splits it)
+    $action = New-ScheduledTaskAction -Execute 'pwsh.exe' -Argument '-NoProfile -NonInteractive -File C:\c2\Invoke-C2CatchUp.ps1 -StrategyId 12345678,87654321 -CsvPath C:\c2\signals.csv'
     Register-ScheduledTask -TaskName C2CatchUp -Action $action -Trigger (New-ScheduledTaskTrigger -Daily -At 7am)
+
+.EXAMPLE
+    # cron, every 15 minutes; exit code 2 mails the output to the crontab's owner
+    */15 * * * * pwsh -NoProfile -NonInteractive -File $HOME/c2/Invoke-C2CatchUp.ps1 -StrategyId 12345678,87654321 -CsvPath $HOME/c2/signals.csv > $HOME/c2/last-run.log 2>&1 || cat $HOME/c2/last-run.log
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)]
-    [long[]] $StrategyId,
+    [string[]] $StrategyId,
 
-    # The checkpoint file: the last processed seq_id per strategy. Its folder must exist.
     [string] $CheckpointPath = [System.IO.Path]::Combine($HOME, 'c2.checkpoint.json'),
 
-    # Appends one row per signal (created with a header when missing).
     [string] $CsvPath,
 
-    # Called with each signal as its only argument (and as $_).
     [scriptblock] $Process,
 
     [double] $IdleTimeoutSec = 15,
 
-    # Optional: a SecureString or string key. Default: SecretManagement, then $env:C2_API_KEY.
+    [ValidateRange(1, 10000000)]
+    [int] $InboxCapacity = 10000,
+
     [object] $ApiKey,
 
     [string] $SecretName = 'C2ApiKey',
@@ -60,7 +108,51 @@ param(
 $ErrorActionPreference = 'Continue'
 # Only engine cmdlets and $PSCmdlet methods below, so the script also runs in minimal hosts.
 
-if (-not (Get-Module -Name C2WebSocket)) { Import-Module C2WebSocket -ErrorAction Stop }
+function Stop-CatchUp([string] $ErrorId, [string] $Message, [int] $ExitCode, [object] $Target = $null,
+                      [System.Management.Automation.ErrorCategory] $Category = 'InvalidArgument') {
+    $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new([System.ArgumentException]::new($Message), $ErrorId, $Category, $Target))
+    exit $ExitCode
+}
+
+# --- the strategies: "1,2" from pwsh -File arrives as one string; PowerShell would read it as the number 12 --------
+$ids = [System.Collections.Generic.List[long]]::new()
+foreach ($item in $StrategyId) {
+    foreach ($part in ([string]$item -split '[\s,;]+')) {
+        if ($part -eq '') { continue }
+        $id = 0L
+        if (-not [long]::TryParse($part, [System.Globalization.NumberStyles]::None, [cultureinfo]::InvariantCulture, [ref]$id) -or $id -le 0) {
+            Stop-CatchUp 'C2InvalidStrategyId' "Parameter -StrategyId: '$part' is not a strategy id (a positive whole number). Separate several ids with commas: -StrategyId 12345678,87654321." 1 $part
+        }
+        if (-not $ids.Contains($id)) { $ids.Add($id) }
+    }
+}
+if ($ids.Count -eq 0) { Stop-CatchUp 'C2InvalidStrategyId' 'Parameter -StrategyId: no strategy id given.' 1 }
+
+# --- the module: installed, else beside this script ------------------------------------------------------------
+if (-not (Get-Module -Name C2WebSocket)) {
+    try {
+        if (Get-Module -ListAvailable -Name C2WebSocket) {
+            Import-Module -Name C2WebSocket -ErrorAction Stop
+        }
+        else {
+            $candidates = @(
+                [System.IO.Path]::Combine($PSScriptRoot, 'C2WebSocket.psd1')
+                [System.IO.Path]::Combine($PSScriptRoot, 'C2WebSocket', 'C2WebSocket.psd1')
+                [System.IO.Path]::Combine($PSScriptRoot, '..', 'out', 'C2WebSocket', 'C2WebSocket.psd1')
+            )
+            $manifest = $candidates | Where-Object { [System.IO.File]::Exists($_) } | Select-Object -First 1
+            if (-not $manifest) {
+                Stop-CatchUp 'C2ModuleNotFound' ("The C2WebSocket module is not installed (Install-PSResource C2WebSocket) and not found beside this script (looked for " +
+                    ($candidates -join ', ') + '). In the project, run ./build.ps1 Build first.') 1 $null 'ObjectNotFound'
+            }
+            Import-Module -Name ([System.IO.Path]::GetFullPath($manifest)) -ErrorAction Stop
+        }
+    }
+    catch {
+        $PSCmdlet.WriteError($_)
+        exit 1
+    }
+}
 
 # --- the key: parameter, SecretManagement, environment -------------------------------------------------------
 if ($null -eq $ApiKey -and (Get-Command -Name Get-Secret -ErrorAction Ignore)) {
@@ -68,27 +160,24 @@ if ($null -eq $ApiKey -and (Get-Command -Name Get-Secret -ErrorAction Ignore)) {
 }
 if ($null -eq $ApiKey -and $env:C2_API_KEY) { $ApiKey = $env:C2_API_KEY }
 if ($null -eq $ApiKey) {
-    $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new(
-        [System.ArgumentException]::new("No API key: pass -ApiKey, store it with Set-Secret -Name $SecretName, or set `$env:C2_API_KEY."),
-        'C2ApiKeyMissing', [System.Management.Automation.ErrorCategory]::InvalidArgument, $null))
-    exit 3
+    Stop-CatchUp 'C2ApiKeyMissing' "No API key: pass -ApiKey, store it with Set-Secret -Name $SecretName, or set `$env:C2_API_KEY." 3
 }
 
-$fields = 'ReceivedAt', 'Timestamp', 'StrategyId', 'SeqId', 'symbol', 'side', 'action', 'quantity', 'order_type', 'limit_price', 'stop_price', 'tif', 'posted_at'
-function ConvertTo-CsvCell([object] $value) {
-    if ($null -eq $value) { return '' }
-    $text = if ($value -is [System.IFormattable]) { $value.ToString($null, [cultureinfo]::InvariantCulture) } else { [string]$value }
-    '"' + $text.Replace('"', '""') + '"'
-}
-function Add-CsvRow([object] $signal) {
-    $cells = foreach ($f in $fields) {
-        $p = $signal.PSObject.Properties[$f]
-        ConvertTo-CsvCell $(if ($null -ne $p) { $p.Value })
+# --- the CSV: one Export-Csv -Append per signal, so a row is on disk before the checkpoint moves past it ---------
+$csvColumns = $null
+$csvWarned = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
+function Add-CsvRow([object] $Signal) {
+    $names = @($Signal.PSObject.Properties | ForEach-Object Name)
+    if ($null -eq $script:csvColumns) {
+        $header = if ([System.IO.File]::Exists($CsvPath)) { Get-Content -LiteralPath $CsvPath -TotalCount 1 }
+        $script:csvColumns = if ($header) { @(($header, $header) | ConvertFrom-Csv)[0].PSObject.Properties | ForEach-Object Name } else { $names }
     }
-    if (-not [System.IO.File]::Exists($CsvPath)) {
-        [System.IO.File]::WriteAllText($CsvPath, (($fields | ForEach-Object { ConvertTo-CsvCell $_ }) -join ',') + [Environment]::NewLine)
+    foreach ($n in $names) {
+        if ($script:csvColumns -notcontains $n -and $script:csvWarned.Add($n)) {
+            $PSCmdlet.WriteWarning("$($CsvPath): the payload field '$n' (first in strategy $($Signal.StrategyId) seq_id $($Signal.SeqId)) has no column in this file, whose header was written by its first row; it is not written. Start a new file to get a column for it.")
+        }
     }
-    [System.IO.File]::AppendAllText($CsvPath, ($cells -join ',') + [Environment]::NewLine)
+    $Signal | Export-Csv -LiteralPath $CsvPath -Append -Force -NoTypeInformation -Encoding utf8 -ErrorAction Stop
 }
 
 $session = $null
@@ -96,27 +185,39 @@ $exitCode = 0
 $processed = 0
 try {
     try {
-        $session = Connect-C2Socket -ApiKey $ApiKey -Uri $Uri -CheckpointPath $CheckpointPath -ErrorAction Stop
-        $null = Add-C2Subscription -Session $session -StrategyId $StrategyId -Channel strategy.signal -ErrorAction Stop
+        $connect = @{ ApiKey = $ApiKey; Uri = $Uri; CheckpointPath = $CheckpointPath; ErrorAction = 'Stop' }
+        if ($PSBoundParameters.ContainsKey('InboxCapacity')) { $connect.InboxCapacity = $InboxCapacity }
+        $session = Connect-C2Socket @connect
+        $null = Add-C2Subscription -Session $session -StrategyId $ids.ToArray() -Channel strategy.signal -ErrorAction Stop
     }
     catch {
         $PSCmdlet.WriteError($_)
         exit 1
     }
 
-    $deliveryProblems = $null
-    Receive-C2Signal -Session $session -IdleTimeoutSec $IdleTimeoutSec -ErrorVariable deliveryProblems -ErrorAction Continue |
+    $problems = $null
+    Receive-C2Signal -Session $session -IdleTimeoutSec $IdleTimeoutSec -ErrorVariable problems -ErrorAction Continue |
         ForEach-Object {
             if ($CsvPath) { Add-CsvRow $_ }
             if ($Process) { $null = & $Process $_ }   # $_ is visible inside the script block too
             $processed++
         }
-    if ($deliveryProblems) { $exitCode = 2 }
-    $PSCmdlet.WriteVerbose("Processed $processed signal(s); checkpoint: $CheckpointPath.")
+
+    # Signals that could not be delivered: the error records carry a C2DeliveryGap with the exact range.
+    $gaps = @($problems | Where-Object { $_.TargetObject -is [C2WebSocket.C2DeliveryGap] })
+    if (@($problems).Count -gt $gaps.Count) { $exitCode = 1 }
+    if ($gaps.Count -gt 0) { $exitCode = 2 }
+    # Streams replayed from their start that brought nothing: seq_id 1 cannot be replayed, so nothing proves none was published.
+    foreach ($sub in @(Get-C2Subscription -Session $session | Where-Object Unverified)) {
+        $PSCmdlet.WriteWarning("Exit code 2 for strategy $($sub.StrategyId): it has delivered no signal since it was first watched, and a seq_id 1 published " +
+            'meanwhile cannot be replayed, so this run cannot confirm that nothing is missing. Check it with the C2 REST API; this ends once the strategy delivers a signal.')
+        $exitCode = 2
+    }
+    $PSCmdlet.WriteVerbose("Processed $processed signal(s); checkpoint: $CheckpointPath; exit code $exitCode.")
 }
 catch {
     $PSCmdlet.WriteError($_)
-    $exitCode = 1
+    if ($exitCode -ne 2) { $exitCode = 1 }
 }
 finally {
     if ($null -ne $session) { Disconnect-C2Socket -Session $session -ErrorAction SilentlyContinue }

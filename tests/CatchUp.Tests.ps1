@@ -1,36 +1,57 @@
-# examples/Invoke-C2CatchUp.ps1 run twice in its own pwsh, as a scheduled task would: the second run gets only
-# what was published after the first one.
+# examples/Invoke-C2CatchUp.ps1 run as a scheduled task runs it: pwsh -NoProfile -NonInteractive -File <script> <arguments>,
+# in its own process, the key in its environment, the module NOT on PSModulePath (the script finds the build beside
+# itself). Each run's CSV, exit code and output are what the tests read; run N+1 gets only what run N did not process.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
     $Sim = Start-C2TestSimulator
     $Folder = New-C2TestFolder
     $Script = Join-Path $C2RepoRoot 'examples' 'Invoke-C2CatchUp.ps1'
-    $Checkpoint = Join-Path $Folder 'c2.checkpoint.json'
-    $Csv = Join-Path $Folder 'signals.csv'
-    $Seen = Join-Path $Folder 'seen.txt'
+    # A PSModulePath on which C2WebSocket is not installed (pwsh adds its own module folders to it).
+    $NoModules = (New-Item -ItemType Directory -Path (Join-Path $Folder 'no-modules')).FullName
+    $IsoTime = '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(\d{4})?\+00:00$'
 
-    # Starts the script in a child pwsh (key in its environment, the built module on its PSModulePath).
-    function Start-CatchUp([double] $IdleTimeoutSec, [string] $ApiKey = $Sim.ApiKey, [string] $Extra = '') {
-        $command = "& '$Script' -StrategyId 31337, 31338 -Uri '$($Sim.Uri)' -CheckpointPath '$Checkpoint' -CsvPath '$Csv' -IdleTimeoutSec $IdleTimeoutSec $Extra " +
-            "-Process { param(`$s) Add-Content -LiteralPath '$Seen' -Value ('{0}:{1}:{2}' -f `$s.StrategyId, `$s.SeqId, `$_.symbol) }; exit `$LASTEXITCODE"
+    # Starts the script in a child pwsh. -Arguments go to the script as separate command-line words (pwsh -File),
+    # or, with -Command, -CommandText is run by pwsh -Command.
+    function Start-CatchUp {
+        param([string[]] $Arguments, [string] $CommandText, [string] $ApiKey = $Sim.ApiKey)
         $pwsh = Get-C2PwshCommand
         $psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh.FileName)
-        foreach ($a in @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', $command)) { $psi.ArgumentList.Add($a) }
+        $words = @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive')
+        $words += if ($CommandText) { @('-Command', $CommandText) } else { @('-File', $Script) + $Arguments }
+        foreach ($a in $words) { $psi.ArgumentList.Add($a) }
         $psi.UseShellExecute = $false
         $psi.RedirectStandardOutput = $true
         $psi.RedirectStandardError = $true
         if ($ApiKey) { $psi.Environment['C2_API_KEY'] = $ApiKey } else { $null = $psi.Environment.Remove('C2_API_KEY') }
-        $psi.Environment['PSModulePath'] = (Join-Path $C2RepoRoot 'out') + [System.IO.Path]::PathSeparator + $env:PSModulePath
+        $psi.Environment['PSModulePath'] = $NoModules
+        $psi.Environment['NO_COLOR'] = '1'     # plain text in the captured output
         $p = [System.Diagnostics.Process]::Start($psi)
         [pscustomobject]@{ Process = $p; Stdout = $p.StandardOutput.ReadToEndAsync(); Stderr = $p.StandardError.ReadToEndAsync() }
     }
 
-    function Wait-CatchUp($Run, [int] $TimeoutSec = 60) {
+    function Wait-CatchUp($Run, [int] $TimeoutSec = 90) {
         if (-not $Run.Process.WaitForExit($TimeoutSec * 1000)) { $Run.Process.Kill($true); throw "The catch-up run did not finish within $TimeoutSec s." }
+        $Run.Process.WaitForExit()
         [pscustomobject]@{ ExitCode = $Run.Process.ExitCode; Stdout = $Run.Stdout.Result; Stderr = $Run.Stderr.Result }
     }
 
-    function Get-Seen { if (Test-Path -LiteralPath $Seen) { @(Get-Content -LiteralPath $Seen | Sort-Object) } else { @() } }
+    # A scheduled run with its own checkpoint and CSV under $Folder (named after -Name); returns its result.
+    function Invoke-CatchUp([string] $Name, [string] $StrategyIds, [double] $IdleTimeoutSec = 1, [string[]] $Extra = @()) {
+        Wait-CatchUp (Start-CatchUp -Arguments (@('-StrategyId', $StrategyIds) + (Get-RunArguments $Name $IdleTimeoutSec) + $Extra))
+    }
+
+    function Get-RunArguments([string] $Name, [double] $IdleTimeoutSec) {
+        @('-Uri', $Sim.Uri.ToString(), '-CheckpointPath', (Join-Path $Folder "$Name.checkpoint.json"), '-CsvPath', (Join-Path $Folder "$Name.csv"),
+          '-IdleTimeoutSec', $IdleTimeoutSec.ToString([cultureinfo]::InvariantCulture))
+    }
+
+    # The rows of a run's CSV as 'strategy:seq'.
+    function Get-CsvSignals([string] $Name) {
+        $path = Join-Path $Folder "$Name.csv"
+        if (Test-Path -LiteralPath $path) { @(Import-Csv -LiteralPath $path | ForEach-Object { '{0}:{1}' -f $_.StrategyId, $_.SeqId }) } else { @() }
+    }
+
+    function Get-SubscribedStrategies { @((Get-C2TestStats $Sim).connections | ForEach-Object { $_.subscriptions } | ForEach-Object { $_.strategy_id }) | Sort-Object }
 }
 
 AfterAll {
@@ -43,48 +64,144 @@ Describe 'Invoke-C2CatchUp.ps1 as a scheduled task' {
         $help = Get-Help $Script -Full
         $help.Synopsis | Should -Match 'scheduled task'
         ($help.description | ForEach-Object Text) -join "`n" | Should -Match 'Exit codes'
-        @($help.examples.example).Count | Should -BeGreaterOrEqual 2
+        @($help.examples.example).Count | Should -BeGreaterOrEqual 3
+        ($help.parameters.parameter | Where-Object name -eq 'StrategyId').description.Text | Should -Match 'pwsh -File'
     }
 
-    It 'the first run processes what is published while it runs, writes the checkpoint and exits 0' {
-        $run = Start-CatchUp -IdleTimeoutSec 2
-        Wait-C2TestSubscriptions $Sim 2 -TimeoutSec 30
-        $null = Publish-C2TestSignal $Sim 31337 @{ symbol = 'ESZ6'; side = 'buy'; quantity = 1 }
-        $null = Publish-C2TestSignal $Sim 31338 @{ symbol = 'CLF7'; side = 'sell'; quantity = 2 }
-        $null = Publish-C2TestSignal $Sim 31337 @{ symbol = 'ESZ6'; side = 'sell'; quantity = 1 }
+    It 'pwsh -File ... -StrategyId 31337,31338 subscribes to both, logs what is published while it runs, writes the checkpoint and exits 0' {
+        $run = Start-CatchUp -Arguments (@('-StrategyId', '31337,31338') + (Get-RunArguments 'main' 5))
+        Wait-C2TestSubscriptions $Sim 2 -TimeoutSec 60
+        Get-SubscribedStrategies | Should -Be 31337, 31338
+        $null = Publish-C2TestSignal $Sim 31337 ([ordered]@{ symbol = 'ESZ6'; side = 'buy'; quantity = 1 })
+        $null = Publish-C2TestSignal $Sim 31338 ([ordered]@{ symbol = 'CLF7'; side = 'sell'; quantity = 2 })
+        $null = Publish-C2TestSignal $Sim 31337 ([ordered]@{ symbol = 'ESZ6'; side = 'sell'; quantity = 1 })
         $r = Wait-CatchUp $run
         $r.Stderr | Should -BeNullOrEmpty
         $r.ExitCode | Should -Be 0
-        Get-Seen | Should -Be '31337:1:ESZ6', '31337:2:ESZ6', '31338:1:CLF7'
-        $streams = (Get-Content -LiteralPath $Checkpoint -Raw | ConvertFrom-Json).streams
+        Get-CsvSignals 'main' | Sort-Object | Should -Be '31337:1', '31337:2', '31338:1'
+        $streams = (Get-Content -LiteralPath (Join-Path $Folder 'main.checkpoint.json') -Raw | ConvertFrom-Json).streams
         $streams.'strategy.signal:31337'.seq | Should -Be 2
         $streams.'strategy.signal:31338'.seq | Should -Be 1
         Wait-C2TestConnections $Sim 0
     }
 
-    It 'the second run gets only the signals published since, and exits 0' {
+    It 'the CSV has the envelope and payload columns, ISO 8601 times with milliseconds and offset, and no RawJson' {
+        $rows = @(Import-Csv -LiteralPath (Join-Path $Folder 'main.csv'))
+        $rows[0].PSObject.Properties.Name | Should -Be 'SessionId', 'Channel', 'StrategyId', 'SeqId', 'Id', 'Timestamp', 'ReceivedAt', 'strategy_id', 'symbol', 'side', 'quantity'
+        foreach ($row in $rows) {
+            $row.Timestamp | Should -Match $IsoTime
+            $row.ReceivedAt | Should -Match $IsoTime
+        }
+        ($rows | Where-Object StrategyId -eq 31338).symbol | Should -Be 'CLF7'
+    }
+
+    It 'the second run gets only the signals published since, appends them and exits 0' {
         $null = Publish-C2TestSignal $Sim 31337 @{ symbol = 'NQZ6'; side = 'buy'; quantity = 3 }
         $null = Publish-C2TestSignal $Sim 31338 @{ symbol = 'CLF7'; side = 'buy'; quantity = 4 }
-        Remove-Item -LiteralPath $Seen
-        $r = Wait-CatchUp (Start-CatchUp -IdleTimeoutSec 1)
+        $r = Invoke-CatchUp 'main' '31337, 31338'
         $r.Stderr | Should -BeNullOrEmpty
         $r.ExitCode | Should -Be 0
-        Get-Seen | Should -Be '31337:3:NQZ6', '31338:2:CLF7'
-        Get-Content -LiteralPath $Csv -Raw | Should -Match 'NQZ6'
+        Get-CsvSignals 'main' | Sort-Object | Should -Be '31337:1', '31337:2', '31337:3', '31338:1', '31338:2'
     }
 
     It 'a run with nothing new processes nothing and exits 0' {
-        Remove-Item -LiteralPath $Seen
-        $r = Wait-CatchUp (Start-CatchUp -IdleTimeoutSec 0.5)
+        $r = Invoke-CatchUp 'main' '31337;31338' -IdleTimeoutSec 0.5
         $r.ExitCode | Should -Be 0
-        Get-Seen | Should -BeNullOrEmpty
+        @(Get-CsvSignals 'main').Count | Should -Be 5
+    }
+
+    It 'called from pwsh -Command, -StrategyId takes a PowerShell list and -Process sees each signal; a field the CSV has no column for is named' {
+        $null = Publish-C2TestSignal $Sim 31338 ([ordered]@{ symbol = 'CLG7'; side = 'sell'; quantity = 5; venue = 'NYMEX' })
+        $seen = Join-Path $Folder 'seen.txt'
+        $words = Get-RunArguments 'main' 1 | ForEach-Object { if ($_ -like '-*') { $_ } else { "'$_'" } }
+        $command = "& '$Script' -StrategyId 31337, 31338 $($words -join ' ') " +
+            "-Process { param(`$s) Add-Content -LiteralPath '$seen' -Value ('{0}:{1}:{2}' -f `$s.StrategyId, `$s.SeqId, `$_.symbol) }; exit `$LASTEXITCODE"
+        $r = Wait-CatchUp (Start-CatchUp -CommandText $command)
+        $r.Stderr | Should -BeNullOrEmpty
+        $r.ExitCode | Should -Be 0
+        Get-Content -LiteralPath $seen | Should -Be '31338:3:CLG7'
+        $r.Stdout -replace '\s+', ' ' | Should -Match "payload field 'venue' \(first in strategy 31338 seq_id 3\) has no column"
+        (Import-Csv -LiteralPath (Join-Path $Folder 'main.csv') | Where-Object symbol -eq 'CLG7').SeqId | Should -Be '3'
     }
 
     It 'without any key it exits 3 and connects nowhere' {
         $before = (Get-C2TestStats $Sim).connections_accepted
-        $r = Wait-CatchUp (Start-CatchUp -IdleTimeoutSec 0.5 -ApiKey '' -Extra '-SecretName none')
+        $r = Wait-CatchUp (Start-CatchUp -Arguments (@('-StrategyId', '31337', '-SecretName', 'none') + (Get-RunArguments 'nokey' 0.5)) -ApiKey '')
         $r.ExitCode | Should -Be 3
         $r.Stderr | Should -Match 'C2_API_KEY'
         (Get-C2TestStats $Sim).connections_accepted | Should -Be $before
+    }
+
+    It 'a -StrategyId that is not a number exits 1 naming it, and connects nowhere' {
+        $before = (Get-C2TestStats $Sim).connections_accepted
+        $r = Invoke-CatchUp 'badid' '31337,12x4' -IdleTimeoutSec 0.5
+        $r.ExitCode | Should -Be 1
+        $r.Stderr | Should -Match "'12x4'"
+        (Get-C2TestStats $Sim).connections_accepted | Should -Be $before
+    }
+}
+
+Describe 'Invoke-C2CatchUp.ps1: run N+1 gets every signal published since run N started' {
+    It 'a strategy with older history: run 1 sees nothing, 3 signals are published, run 2 delivers exactly those 3, run 3 nothing new; all exit 0' {
+        $null = Publish-C2TestSignal $Sim 31350 -Count 4           # history from before the first run: not wanted
+        $r1 = Invoke-CatchUp 'history' '31350'
+        $r1.ExitCode | Should -Be 0
+        Get-CsvSignals 'history' | Should -BeNullOrEmpty
+
+        $published = Publish-C2TestSignal $Sim 31350 -Count 3
+        $published | Should -Be 5, 6, 7
+        $r2 = Invoke-CatchUp 'history' '31350'
+        $r2.Stderr | Should -BeNullOrEmpty
+        $r2.ExitCode | Should -Be 0
+        Get-CsvSignals 'history' | Should -Be '31350:5', '31350:6', '31350:7'
+
+        $r3 = Invoke-CatchUp 'history' '31350'
+        $r3.Stderr | Should -BeNullOrEmpty
+        $r3.ExitCode | Should -Be 0
+        Get-CsvSignals 'history' | Should -Be '31350:5', '31350:6', '31350:7'
+    }
+
+    It 'a fresh strategy whose first signals come between runs: run 2 delivers seq 2 and 3, reports seq_id 1 as not replayable and exits 2' {
+        $r1 = Invoke-CatchUp 'fresh' '31351'
+        $r1.ExitCode | Should -Be 0
+
+        $null = Publish-C2TestSignal $Sim 31351 -Count 3           # seq 1..3: the strategy's first signals ever
+        $r2 = Invoke-CatchUp 'fresh' '31351'
+        $r2.ExitCode | Should -Be 2
+        Get-CsvSignals 'fresh' | Should -Be '31351:2', '31351:3'
+        $r2.Stderr -replace '\s+', ' ' | Should -Match 'seq_id 1 cannot be replayed'
+
+        $r3 = Invoke-CatchUp 'fresh' '31351'
+        $r3.Stderr | Should -BeNullOrEmpty
+        $r3.ExitCode | Should -Be 0
+        Get-CsvSignals 'fresh' | Should -Be '31351:2', '31351:3'
+    }
+
+    It 'a fresh strategy that stays quiet: run 2 cannot confirm that no seq_id 1 was published, so it warns and exits 2' {
+        (Invoke-CatchUp 'quiet' '31352').ExitCode | Should -Be 0
+        $r2 = Invoke-CatchUp 'quiet' '31352'
+        $r2.Stderr | Should -BeNullOrEmpty
+        $r2.ExitCode | Should -Be 2
+        $r2.Stdout -replace '\s+', ' ' | Should -Match 'Exit code 2 for strategy 31352: it has delivered no signal since it was first watched'
+        Get-CsvSignals 'quiet' | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Invoke-C2CatchUp.ps1 and a backlog larger than the inbox' {
+    It 'a fully recovered overflow produces no error record and the run exits 0 with every signal once in the CSV' {
+        $run = Start-CatchUp -Arguments (@('-StrategyId', '31360') + (Get-RunArguments 'backlog' 5))
+        Wait-C2TestSubscriptions $Sim 1 -TimeoutSec 60
+        $null = Publish-C2TestSignal $Sim 31360
+        (Wait-CatchUp $run).ExitCode | Should -Be 0             # the checkpoint now holds seq_id 1
+
+        $null = Publish-C2TestSignal $Sim 31360 -Count 300
+        $r = Invoke-CatchUp 'backlog' '31360' -IdleTimeoutSec 2 -Extra '-InboxCapacity', '20'
+        $r.Stderr | Should -BeNullOrEmpty
+        $r.ExitCode | Should -Be 0
+        $r.Stdout -replace '\s+', ' ' | Should -Match 'inbox of strategy\.signal:31360 is full'
+        $rows = Get-CsvSignals 'backlog'
+        $rows.Count | Should -Be 301
+        @($rows | Select-Object -Unique).Count | Should -Be 301
+        $rows | Should -Be (1..301 | ForEach-Object { "31360:$_" })
     }
 }

@@ -177,6 +177,23 @@ Describe 'Receive-C2Signal' {
         $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2NoSession,*'
         $r.Errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
+
+    It 'says "no default session" and names the open ones when only the default session was disconnected' {
+        Reset-C2TestSessions
+        $open = foreach ($i in 1..4) { Connect-C2TestSession $Sim }
+        $default = Connect-C2TestSession $Sim
+        Disconnect-C2Socket -Session $default
+        $r = Invoke-C2Captured { Receive-C2Signal -Count 1 -TimeoutSec 1 }
+        Reset-C2TestSessions
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2NoSession,*'
+        $message = Get-C2ErrorMessage $r.Errors[0]
+        $message | Should -BeLike '*no default C2 session*'
+        $message | Should -Not -BeLike '*There is no C2 session*'
+        foreach ($s in $open) { $message | Should -Match "\b$($s.Id)\b" }
+        $message | Should -Not -Match "\b$($default.Id)\b"
+        $message | Should -BeLike '*-Session*'
+    }
 }
 
 Describe 'Receive-C2Signal parameters' {

@@ -62,8 +62,13 @@ namespace C2WebSocket
         /// <summary>When this client received it (local clock, UTC).</summary>
         public DateTimeOffset ReceivedAt { get; }
 
-        /// <summary>The message exactly as the server sent it.</summary>
-        public string RawJson => Encoding.UTF8.GetString(_utf8);
+        /// <summary>The message exactly as the server sent it. Internal so that reflection-based serialisers
+        /// (ConvertTo-Json) leave it out; PowerShell reaches it as the hidden member <c>RawJson</c> (C2WebSocket.Types.ps1xml).</summary>
+        internal string RawJson => Encoding.UTF8.GetString(_utf8);
+
+        /// <summary>Values the PowerShell layer built from this message (wrapped times, nested objects), kept so that
+        /// repeated property reads do not rebuild them. Opaque here: Session/ uses no PowerShell type.</summary>
+        internal object?[]? Projections;
 
         internal int RawLength => _utf8.Length;
         internal long Epoch { get; }
