@@ -26,6 +26,34 @@ namespace C2WebSocket.Commands
 
         protected override void EndProcessing() => WriteDiagnostics();
 
+        private bool? _verboseAsDebug;
+
+        /// <summary>
+        /// -Debug without -Verbose: for a compiled cmdlet PowerShell then sets the verbose preference to Inquire, so every
+        /// verbose line would stop and ask "Continue with this operation?" (and fail in a non-interactive pwsh). The
+        /// debug story includes the verbose one, so under -Debug alone those lines go to the debug stream instead.
+        /// </summary>
+        private bool VerboseAsDebug
+        {
+            get
+            {
+                if (_verboseAsDebug == null)
+                {
+                    var bound = MyInvocation.BoundParameters;
+                    var debug = bound.TryGetValue("Debug", out var d) && (d is SwitchParameter sw ? sw.IsPresent : d is bool b && b);
+                    _verboseAsDebug = debug && !bound.ContainsKey("Verbose");
+                }
+                return _verboseAsDebug.Value;
+            }
+        }
+
+        /// <summary>Writes a verbose line (to the debug stream under -Debug alone; see <see cref="VerboseAsDebug"/>).</summary>
+        protected new void WriteVerbose(string text)
+        {
+            if (VerboseAsDebug) WriteDebug(text);
+            else base.WriteVerbose(text);
+        }
+
         protected void Touch(C2Session session)
         {
             if (!_touched.Contains(session)) _touched.Add(session);
