@@ -83,16 +83,27 @@ namespace C2WebSocket.Tests.Hostile
         }
 
         [Fact]
-        public void AllowUnencryptedAuthentication_lets_ws_through_to_the_network()
+        public async Task AllowUnencryptedAuthentication_lets_ws_through_to_the_network()
         {
-            using var sh = new PsShell();
-            // TEST-NET-1 (RFC 5737): never routed, so the attempt times out instead of reaching anyone.
-            var r = sh.Run("Connect-C2Socket -Uri ws://192.0.2.10:9/ws -ApiKey $args[0] -TimeoutSec 1 -MaxReconnectAttempts 0 -AllowUnencryptedAuthentication -NoProxy", Key);
-            var rec = r.AllErrors.FirstOrDefault();
-            Assert.NotNull(rec);
-            Assert.DoesNotContain("C2UnencryptedAuthentication", rec!.FullyQualifiedErrorId);
-            Assert.Matches("^C2(ConnectTimeout|TcpFailed|ConnectFailed),", rec.FullyQualifiedErrorId);
-            Assert.DoesNotContain(Key, rec.Exception.ToString());
+            // The attempt to a remote ws:// host goes through a "proxy" on loopback that accepts and never answers, so it
+            // is made (the switch let it through) without a packet leaving the machine.
+            var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            silent.Start();
+            try
+            {
+                var accepted = silent.AcceptTcpClientAsync();
+                var proxy = "http://127.0.0.1:" + ((IPEndPoint)silent.LocalEndpoint).Port;
+                using var sh = new PsShell();
+                var r = sh.Run("Connect-C2Socket -Uri ws://192.0.2.10:9/ws -ApiKey $args[0] -TimeoutSec 1 -MaxReconnectAttempts 0 -AllowUnencryptedAuthentication -Proxy $args[1]", Key, proxy);
+                var rec = r.AllErrors.FirstOrDefault();
+                Assert.NotNull(rec);
+                Assert.DoesNotContain("C2UnencryptedAuthentication", rec!.FullyQualifiedErrorId);
+                Assert.Matches("^C2(ConnectTimeout|TcpFailed|ConnectFailed|ProxyFailed),", rec.FullyQualifiedErrorId);
+                Assert.DoesNotContain(Key, rec.Exception.ToString());
+                Assert.True(await Task.WhenAny(accepted, Task.Delay(TimeSpan.FromSeconds(10))) == accepted, "the connection attempt reached the loopback proxy");
+                (await accepted).Dispose();
+            }
+            finally { silent.Stop(); }
         }
 
         [Theory]
