@@ -59,6 +59,13 @@ Describe 'Test-C2Connection' {
         @(Get-C2Session).Id | Should -Be $a.Id, $b.Id
     }
 
+    It 'tells its story with -Verbose under its own name, not as a session' {
+        $r = Invoke-C2Captured { Test-C2Connection -Uri $Sim.Uri -ApiKey $Sim.ApiKey -Verbose }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Verbose | Should -Contain "Test-C2Connection: connecting to $($Sim.Uri)."
+        $r.Verbose -join "`n" | Should -Not -Match 'Session 0'
+    }
+
     It '-TimeoutSec 0 means no limit: the test completes' {
         $r = Invoke-C2Captured { Test-C2Connection -Uri $Sim.Uri -ApiKey $Sim.ApiKey -TimeoutSec 0 }
         $r.Errors | Should -BeNullOrEmpty

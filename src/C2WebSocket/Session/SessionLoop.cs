@@ -91,7 +91,7 @@ namespace C2WebSocket
 
         public ServerClock Clock => _clock;
         public ResumeFromWireType ResumeFormat => _resumeFormat;
-        private string Sid => "Session " + _session.Id.ToString(CultureInfo.InvariantCulture);
+        private string Sid => _session.Label;
 
         public void Start() => _run = Task.Run(RunAsync);
 
