@@ -106,6 +106,30 @@ namespace C2WebSocket.Tests
             Assert.Contains("10 open connections", ex.Message);
         }
 
+        [Fact]
+        public void Debug_and_verbose_lines_never_push_out_a_warning_or_an_error_and_come_out_in_order()
+        {
+            var sink = new DiagnosticSink(TimeProvider.System);
+            sink.Verbose("first");
+            sink.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.ServerError, "the error");
+            // Hours of debug lines nobody drains (20 a second for 10 minutes and more).
+            for (var i = 0; i < 30_000; i++) sink.Debug("line " + i);
+            sink.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, "the warning");
+            sink.Verbose("last");
+            var drained = sink.Drain().ToList();
+            Assert.Equal(0, sink.Dropped);
+            Assert.Equal("the error", drained[0].Message);   // "first" was the oldest chatter and went
+            Assert.Contains(drained, d => d.Message == "the warning");
+            Assert.Equal("last", drained[drained.Count - 1].Message);
+            Assert.Equal("the warning", drained[drained.Count - 2].Message);
+            Assert.InRange(drained.Count(d => d.Level <= C2DiagnosticLevel.Verbose), 1, 5000);
+            // The chatter that stayed is the newest, in order.
+            var lines = drained.Where(d => d.Message.StartsWith("line ", StringComparison.Ordinal)).Select(d => int.Parse(d.Message.Substring(5), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(29_999, lines[lines.Count - 1]);
+            Assert.Equal(lines.OrderBy(x => x), lines);
+            Assert.Empty(sink.Drain());
+        }
+
         /// <summary>
         /// A name that does not resolve, without resolving one: this machine's resolver asks a DNS server that is not on
         /// loopback, and tests send nothing beyond it. So the failure .NET raises (a SocketException inside the
