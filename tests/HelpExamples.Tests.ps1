@@ -57,11 +57,15 @@ Describe 'Every PowerShell example of the help and the README runs against the s
         $n = 0
         foreach ($b in $Runnable) { $n++; $queue.Enqueue([pscustomobject]@{ Number = $n; Block = $b }) }
         $Results = @{}
+        # The README's blocks run from the repository root: they must leave nothing behind there.
+        $RootBefore = @(Get-ChildItem -LiteralPath $C2RepoRoot -Force -Name | Sort-Object)
 
         function Start-Block($Lane, $Item) {
             $folder = Join-Path $work ('{0:000}' -f $Item.Number)
             $home_ = New-Item -ItemType Directory -Path (Join-Path $folder 'home') -Force
             $cwd = New-Item -ItemType Directory -Path (Join-Path $folder 'work') -Force
+            # The file Add-C2Subscription's Example 4 imports.
+            'StrategyId,Channel', '12345678,strategy.signal', '87654321,strategy.positions' | Set-Content -LiteralPath (Join-Path $cwd.FullName 'strategies.csv')
             # The README's commands run from the repository root (Import-Module ./out/...); the help's from a folder of their own.
             $location = if ($Item.Block.File -eq 'README.md') { $C2RepoRoot } else { $cwd.FullName }
             # The simulator address the docs use (./build.ps1 Simulator -Port 5080) is this lane's simulator.
@@ -119,10 +123,15 @@ Describe 'Every PowerShell example of the help and the README runs against the s
                 Stop-C2TestSimulator $lane.Sim
             }
         }
+        $RootAfter = @(Get-ChildItem -LiteralPath $C2RepoRoot -Force -Name | Sort-Object)
     }
 
     AfterAll {
         if ($work) { Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue }
+    }
+
+    It 'the blocks run from the repository root leave no file there' {
+        $RootAfter | Should -Be $RootBefore
     }
 
     It '<Id>' -ForEach $Runnable {

@@ -12,8 +12,8 @@
     - a Receive-C2Signal without -TimeoutSec ends after $ReceiveSeconds (the examples say "until Ctrl+C");
     - three sessions (ids 1 to 3, the third is the default), each subscribed to 12345678 and 87654321 on both channels,
       for the examples that use "the default session", "session 2" or "sessions 1 and 3";
-    - ./strategies.csv for the example that imports one.
-    Errors, warnings and output are recorded; the block's own exit code ends this script (a block that calls exit).
+    - ./strategies.csv for the example that imports one (HelpExamples.Tests.ps1 puts it in the block's folder).
+    It writes no file itself. Errors, warnings and output are recorded; the block's own exit code ends this script (a block that calls exit).
 #>
 [CmdletBinding()]
 param(
@@ -38,9 +38,6 @@ try {
     }
     function global:Send-MailMessage { param([Parameter(ValueFromRemainingArguments)] $Arguments) $global:C2MailsSent++ }
     function global:Invoke-MyOrder { param([Parameter(Position = 0, ValueFromPipeline)] $Signal) process { $global:C2OrdersSeen++ } }
-    if (-not (Test-Path -LiteralPath ./strategies.csv)) {
-        'StrategyId,Channel', '12345678,strategy.signal', '87654321,strategy.positions' | Set-Content -LiteralPath ./strategies.csv
-    }
     foreach ($i in 1..3) {
         $null = Connect-C2Socket -ErrorAction Stop |
             Add-C2Subscription -StrategyId 12345678, 87654321 -Channel strategy.signal, strategy.positions -ErrorAction Stop
