@@ -87,6 +87,13 @@ Describe 'Add-C2Subscription' {
         $r.Errors[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
     }
 
+    It '-TimeoutSec 0 means no limit: it waits for the acknowledgement' {
+        $r = Invoke-C2Captured { Add-C2Subscription -StrategyId 4011 -TimeoutSec 0 }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output[0].State | Should -Be 'Active'
+        Wait-C2TestSubscriptions $Sim 1
+    }
+
     It 'is refused with C2NoSession when there is no session' {
         Reset-C2TestSessions
         $r = Invoke-C2Captured { Add-C2Subscription -StrategyId 1 }

@@ -100,6 +100,13 @@ Describe 'Connect-C2Socket' {
         $s.CheckpointPath | Should -Be ([System.IO.Path]::Combine($Folder, 'relative.checkpoint.json'))
     }
 
+    It '-TimeoutSec 0 means no limit (as Invoke-RestMethod -TimeoutSec 0): the connection opens' {
+        $r = Invoke-C2Captured { Connect-C2Socket -Uri $Sim.Uri -ApiKey $Sim.ApiKey -TimeoutSec 0 }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output[0].State | Should -Be 'Connected'
+        (Get-Command Connect-C2Socket).Parameters['TimeoutSec'].ParameterType | Should -Be ([int])
+    }
+
     It 'several sessions get distinct ids and the newest is the default' {
         $a = Connect-C2Socket -Uri $Sim.Uri -ApiKey $Sim.ApiKey
         $b = Connect-C2Socket -Uri $Sim.Uri -ApiKey $Sim.ApiKey

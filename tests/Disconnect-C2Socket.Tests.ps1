@@ -81,6 +81,41 @@ Describe 'Disconnect-C2Socket' {
         $r.Verbose -join "`n" | Should -Match 'nothing to close'
     }
 
+    It 'is idempotent for the default session: a second Disconnect-C2Socket does nothing and says so with -Verbose' {
+        $null = Connect-C2TestSession $Sim
+        Disconnect-C2Socket
+        $r = Invoke-C2Captured { Disconnect-C2Socket -Verbose }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Warnings | Should -BeNullOrEmpty
+        $r.Verbose -join "`n" | Should -Match 'nothing to close'
+    }
+
+    It 'is idempotent for a session piped or passed again: no error, -Verbose says it is already Disconnected' {
+        $s = Connect-C2TestSession $Sim
+        $s | Disconnect-C2Socket
+        $piped = Invoke-C2Captured { $s | Disconnect-C2Socket -Verbose }
+        $positional = Invoke-C2Captured { Disconnect-C2Socket $s -Verbose -PassThru }
+        foreach ($r in $piped, $positional) {
+            $r.Errors | Should -BeNullOrEmpty
+            $r.Verbose -join "`n" | Should -Match "Session $($s.Id) is already Disconnected"
+        }
+        $positional.Output[0].Id | Should -Be $s.Id
+        Wait-C2TestConnections $Sim 0
+    }
+
+    It 'closes a Failed session without an error (the session gave up reconnecting)' {
+        $s = Connect-C2TestSession $Sim -With @{ MaxReconnectAttempts = 1 }
+        Invoke-C2TestFault $Sim reject -Query @{ count = 1; status = 503 }
+        Invoke-C2TestFault $Sim drop
+        Wait-C2Condition { $s.State -eq 'Failed' } 'the session gave up'
+        $r = Invoke-C2Captured { Disconnect-C2Socket -Verbose; Disconnect-C2Socket -Session $s -Verbose }
+        # The only error is the session's own failure, said once by the first command that uses the session after it.
+        @($r.Errors | Where-Object { $_.FullyQualifiedErrorId -notlike 'C2ReconnectFailed,*' }) | Should -BeNullOrEmpty
+        @($r.Errors).Count | Should -BeLessOrEqual 1
+        $r.Verbose -join "`n" | Should -Match "Session $($s.Id) is already Failed"
+        Get-C2Session | Should -BeNullOrEmpty
+    }
+
     It 'refuses <Script> with <ErrorId>' -ForEach @(
         @{ Script = 'Disconnect-C2Socket -Session $null'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('Session') }
         @{ Script = '$null = Connect-C2TestSession $Sim; Disconnect-C2Socket -All -Session (Get-C2Session -Default)'; ErrorId = 'AmbiguousParameterSet'; Mentions = @() }

@@ -170,6 +170,54 @@ Describe 'Receive-C2Signal' {
         (Get-C2Session -Default).State | Should -BeIn 'Disconnected', 'Failed'
     }
 
+    It '-Count 0 means no limit: everything that arrives until -TimeoutSec is written' {
+        $null = Add-C2Subscription -StrategyId 1030
+        $null = Publish-C2TestSignal $Sim 1030 -Count 5
+        Wait-C2Condition { $session.InboxCount -ge 5 } 'five signals queued'
+        $r = Invoke-C2Captured { Receive-C2Signal -Count 0 -TimeoutSec 1 -Verbose }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output.SeqId | Should -Be 1, 2, 3, 4, 5
+        $r.Verbose -join "`n" | Should -Match '-TimeoutSec 1 reached'
+    }
+
+    It '-TimeoutSec 0 means no limit: it returns at -Count, not at once' {
+        $null = Add-C2Subscription -StrategyId 1031
+        $null = Publish-C2TestSignal $Sim 1031 -Count 2
+        $r = Invoke-C2Captured { Receive-C2Signal -Count 2 -TimeoutSec 0 -Verbose }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output.SeqId | Should -Be 1, 2
+        $r.Verbose -join "`n" | Should -Match '\(-Count\)'
+    }
+
+    It '-IdleTimeoutSec 0 means no limit: a quiet stream does not end it, -TimeoutSec does' {
+        $null = Add-C2Subscription -StrategyId 1032
+        $r = Invoke-C2Captured { Receive-C2Signal -IdleTimeoutSec 0 -TimeoutSec 1 -Verbose }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output | Should -BeNullOrEmpty
+        $r.Verbose -join "`n" | Should -Match '-TimeoutSec 1 reached'
+        (Get-Command Receive-C2Signal).Parameters['IdleTimeoutSec'].ParameterType | Should -Be ([double])
+        (Get-Command Receive-C2Signal).Parameters['TimeoutSec'].ParameterType | Should -Be ([int])
+    }
+
+    It 'takes the session as its first positional argument' {
+        $other = Connect-C2TestSession $Sim
+        $null = $session | Add-C2Subscription -StrategyId 1033
+        $null = Publish-C2TestSignal $Sim 1033 @{ tag = 'positional' }
+        (Receive-C2Signal $session -Count 1 -TimeoutSec 20).tag | Should -Be 'positional'
+        (Get-C2Session -Default).Id | Should -Be $other.Id
+    }
+
+    It '-StrategyId of a strategy the session does not subscribe is a non-terminating C2NotSubscribed; the others are read' {
+        $null = Add-C2Subscription -StrategyId 1034
+        $null = Publish-C2TestSignal $Sim 1034
+        $r = Invoke-C2Captured { Receive-C2Signal -StrategyId 1034, 1035 -Count 1 -TimeoutSec 20; 'after' }
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2NotSubscribed,*'
+        $r.Errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $r.Output[0].StrategyId | Should -Be 1034
+        $r.Output[1] | Should -Be 'after'
+    }
+
     It 'is refused with C2NoSession when the runspace has no session' {
         Reset-C2TestSessions
         $r = Invoke-C2Captured { Receive-C2Signal -Count 1 -TimeoutSec 1 }
@@ -193,6 +241,60 @@ Describe 'Receive-C2Signal' {
         foreach ($s in $open) { $message | Should -Match "\b$($s.Id)\b" }
         $message | Should -Not -Match "\b$($default.Id)\b"
         $message | Should -BeLike '*-Session*'
+    }
+}
+
+Describe 'Typed payload values' {
+    BeforeEach {
+        Reset-C2TestSessions
+        $session = Connect-C2TestSession $Sim
+    }
+
+    It 'ISO 8601 payload times are [DateTimeOffset] (snake_case posted_at), so Where-Object compares times, not text' {
+        $null = Add-C2Subscription -StrategyId 1040
+        $recent = [DateTimeOffset]::UtcNow.AddMinutes(-1).ToString('yyyy-MM-ddTHH:mm:ss.fffZ', [cultureinfo]::InvariantCulture)
+        # As text, '2025-...' -gt any date after 2099 would compare characters; as times it is plainly earlier.
+        $null = Publish-C2TestSignal $Sim 1040 @{ n = 1; posted_at = '2025-11-23T09:31:02.123Z' }
+        $null = Publish-C2TestSignal $Sim 1040 @{ n = 2; posted_at = $recent }
+        $null = Publish-C2TestSignal $Sim 1040 @{ n = 3; posted_at = '2025-11-23T10:31:02.123+01:00' }
+        $all = @(Receive-C2Signal -Count 3 -TimeoutSec 20)
+        foreach ($s in $all) { $s.posted_at | Should -BeOfType ([DateTimeOffset]) }
+        $all[0].posted_at | Should -Be ([DateTimeOffset]::new(2025, 11, 23, 9, 31, 2, 123, [TimeSpan]::Zero))
+        $all[0].posted_at -eq $all[2].posted_at | Should -BeTrue -Because 'the same instant written with another offset'
+        @($all | Where-Object posted_at -gt (Get-Date).AddMinutes(-5)).n | Should -Be 2
+        @($all | Where-Object { $_.posted_at -lt [DateTimeOffset]'2026-01-01Z' }).n | Should -Be 1, 3
+        ($all | Sort-Object posted_at -Descending)[0].n | Should -Be 2
+        # The text as sent stays in RawJson.
+        $all[0].RawJson | Should -Match '"posted_at"\s*:\s*"2025-11-23T09:31:02\.123Z"'
+    }
+
+    It 'numbers are Int64 and Decimal; text that is not an ISO 8601 date and time stays a string' {
+        $null = Add-C2Subscription -StrategyId 1041
+        $null = Publish-C2TestSignal $Sim 1041 @{ quantity = 3; limit_price = 5012.25; symbol = 'ESZ6'; note = '2025-11-23'; when = 'tomorrow'; expiry = '2025-13-45T99:99' }
+        $s = Receive-C2Signal -Count 1 -TimeoutSec 20
+        $s.quantity | Should -BeOfType ([long])
+        $s.limit_price | Should -BeOfType ([decimal])
+        $s.limit_price | Should -Be 5012.25
+        foreach ($name in 'symbol', 'note', 'when', 'expiry') { $s.$name | Should -BeOfType ([string]) -Because "$name is not a date and time" }
+    }
+
+    It 'the REST v4 vocabulary''s PostedAt and UpdatedAt, and positions'' updated_at, are [DateTimeOffset] too' {
+        $null = Add-C2Subscription -StrategyId 1042 -Channel strategy.signal, strategy.positions
+        $null = Invoke-C2Control -Simulator $Sim -Path 'options' -Query @{ vocabulary = 'rest' }
+        try {
+            $null = Publish-C2TestSignal $Sim 1042
+            $null = Publish-C2TestSignal $Sim 1042 -Channel strategy.positions
+        }
+        finally { $null = Invoke-C2Control -Simulator $Sim -Path 'options' -Query @{ vocabulary = 'snake' } }
+        $null = Publish-C2TestSignal $Sim 1042 -Channel strategy.positions
+        $all = @(Receive-C2Signal -Count 3 -TimeoutSec 20)
+        $signal = $all | Where-Object { $_ -is [C2WebSocket.C2Signal] }
+        $positions = @($all | Where-Object { $_ -is [C2WebSocket.C2PositionUpdate] })
+        $signal.PostedAt | Should -BeOfType ([DateTimeOffset])
+        $positions[0].UpdatedAt | Should -BeOfType ([DateTimeOffset])
+        $positions[1].updated_at | Should -BeOfType ([DateTimeOffset])
+        ([DateTimeOffset]::UtcNow - $signal.PostedAt).TotalMinutes | Should -BeLessThan 10
+        $signal.RawJson | Should -Match '"PostedAt"\s*:\s*"\d{4}-\d\d-\d\dT'
     }
 }
 

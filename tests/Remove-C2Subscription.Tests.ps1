@@ -77,6 +77,37 @@ Describe 'Remove-C2Subscription' {
         Get-C2ErrorMessage $r.Errors[0] | Should -BeLike '*-StrategyId*424242*'
     }
 
+    It '-TimeoutSec 0 means no limit: it waits for the reply and removes the subscription' {
+        $null = Add-C2Subscription -StrategyId 5010
+        Wait-C2TestSubscriptions $Sim 1
+        $r = Invoke-C2Captured { Remove-C2Subscription -StrategyId 5010 -TimeoutSec 0 -PassThru -Verbose }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output[0].State | Should -Be 'Removed'
+        $r.Verbose -join "`n" | Should -Not -Match 'did not answer'
+        Wait-C2TestSubscriptions $Sim 0
+    }
+
+    It '-TimeoutSec 0 waits for a server that never answers an unsubscribe until the command is stopped (Ctrl+C)' {
+        $sub = Add-C2Subscription -StrategyId 5011
+        Wait-C2TestSubscriptions $Sim 1
+        $null = Invoke-C2Control -Simulator $Sim -Path 'options' -Query @{ unsubscribe_ack = 'false' }
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript('param($m, $s) Import-Module $m; Remove-C2Subscription -Subscription $s -TimeoutSec 0').AddArgument($C2ModuleManifest).AddArgument($sub)
+            $async = $ps.BeginInvoke()
+            # The server has processed the unsubscribe (it holds no subscription) and sent no reply: the command still waits.
+            Wait-C2TestSubscriptions $Sim 0
+            $sub.State | Should -Be 'Removed'
+            $async.IsCompleted | Should -BeFalse
+            $ps.Stop()
+            $async.IsCompleted | Should -BeTrue
+        }
+        finally {
+            $ps.Dispose()
+            $null = Invoke-C2Control -Simulator $Sim -Path 'options' -Query @{ unsubscribe_ack = 'true' }
+        }
+    }
+
     It 'is refused with C2NoSession when there is no session' {
         Reset-C2TestSessions
         $r = Invoke-C2Captured { Remove-C2Subscription -StrategyId 1 }

@@ -50,6 +50,28 @@ Describe 'Test-C2Connection' {
         Wait-C2TestConnections $Sim 0
     }
 
+    It 'takes no session id: the next session gets the id it would have got without the test' {
+        $a = Connect-C2TestSession $Sim
+        foreach ($i in 1..3) { Test-C2Connection -Uri $Sim.Uri -ApiKey $Sim.ApiKey -Quiet | Should -BeTrue }
+        $null = Test-C2Connection -Uri $Sim.Uri -ApiKey 'nope'
+        $b = Connect-C2TestSession $Sim
+        $b.Id | Should -Be ($a.Id + 1)
+        @(Get-C2Session).Id | Should -Be $a.Id, $b.Id
+    }
+
+    It 'tells its story with -Verbose under its own name, not as a session' {
+        $r = Invoke-C2Captured { Test-C2Connection -Uri $Sim.Uri -ApiKey $Sim.ApiKey -Verbose }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Verbose | Should -Contain "Test-C2Connection: connecting to $($Sim.Uri)."
+        $r.Verbose -join "`n" | Should -Not -Match 'Session 0'
+    }
+
+    It '-TimeoutSec 0 means no limit: the test completes' {
+        $r = Invoke-C2Captured { Test-C2Connection -Uri $Sim.Uri -ApiKey $Sim.ApiKey -TimeoutSec 0 }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output[0].Authenticated | Should -BeTrue
+    }
+
     It 'takes the key from $env:C2_API_KEY' {
         $env:C2_API_KEY = $Sim.ApiKey
         try { Test-C2Connection -Uri $Sim.Uri -Quiet | Should -BeTrue }

@@ -107,14 +107,60 @@ namespace C2WebSocket.Tests
         }
 
         [Fact]
-        public async Task Dns_tcp_and_timeout_failures_name_the_step_and_the_uri()
+        public void Debug_and_verbose_lines_never_push_out_a_warning_or_an_error_and_come_out_in_order()
         {
-            var dns = new C2Session(new C2SessionOptions { Uri = new Uri("ws://c2-no-such-host.invalid/ws"), ApiKey = Sim.Secure("k"), ConnectTimeout = TimeSpan.FromSeconds(10) });
-            var e1 = await Assert.ThrowsAsync<C2ConnectException>(() => dns.OpenAsync(CancellationToken.None));
-            Assert.Equal(C2ConnectStep.Dns, e1.Step);
-            Assert.Equal("C2DnsFailed", C2WebSocket.Commands.C2ErrorTable.IdFor(e1.Failure));
-            Assert.Contains("c2-no-such-host.invalid", e1.Message);
+            var sink = new DiagnosticSink(TimeProvider.System);
+            sink.Verbose("first");
+            sink.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.ServerError, "the error");
+            // Hours of debug lines nobody drains (20 a second for 10 minutes and more).
+            for (var i = 0; i < 30_000; i++) sink.Debug("line " + i);
+            sink.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, "the warning");
+            sink.Verbose("last");
+            var drained = sink.Drain().ToList();
+            Assert.Equal(0, sink.Dropped);
+            Assert.Equal("the error", drained[0].Message);   // "first" was the oldest chatter and went
+            Assert.Contains(drained, d => d.Message == "the warning");
+            Assert.Equal("last", drained[drained.Count - 1].Message);
+            Assert.Equal("the warning", drained[drained.Count - 2].Message);
+            Assert.InRange(drained.Count(d => d.Level <= C2DiagnosticLevel.Verbose), 1, 5000);
+            // The chatter that stayed is the newest, in order.
+            var lines = drained.Where(d => d.Message.StartsWith("line ", StringComparison.Ordinal)).Select(d => int.Parse(d.Message.Substring(5), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            Assert.Equal(29_999, lines[lines.Count - 1]);
+            Assert.Equal(lines.OrderBy(x => x), lines);
+            Assert.Empty(sink.Drain());
+        }
 
+        /// <summary>
+        /// A name that does not resolve, without resolving one: this machine's resolver asks a DNS server that is not on
+        /// loopback, and tests send nothing beyond it. So the failure .NET raises (a SocketException inside the
+        /// WebSocketException) goes through the transport's mapping and the error table.
+        /// </summary>
+        [Theory]
+        [InlineData(SocketError.HostNotFound, "C2DnsFailed", C2ConnectStep.Dns)]
+        [InlineData(SocketError.TryAgain, "C2DnsFailed", C2ConnectStep.Dns)]
+        [InlineData(SocketError.NoData, "C2DnsFailed", C2ConnectStep.Dns)]
+        [InlineData(SocketError.ConnectionRefused, "C2TcpFailed", C2ConnectStep.Tcp)]
+        [InlineData(SocketError.TimedOut, "C2TcpFailed", C2ConnectStep.Tcp)]
+        public void Dns_and_tcp_failures_are_connection_errors_that_name_the_step_and_the_host(SocketError error, string errorId, C2ConnectStep step)
+        {
+            var uri = new Uri("wss://c2-no-such-host.invalid/ws");
+            using var ws = new System.Net.WebSockets.ClientWebSocket();
+            var thrown = new System.Net.WebSockets.WebSocketException("Unable to connect to the remote server",
+                new System.Net.Http.HttpRequestException("Name or service not known (c2-no-such-host.invalid:443)", new SocketException((int)error)));
+            var mapped = WebSocketTransport.MapFailure(ws, uri, thrown);
+            Assert.Equal(step, mapped.Step);
+            var record = C2WebSocket.Commands.C2ErrorTable.Record(mapped);
+            Assert.StartsWith(errorId + ",", record.FullyQualifiedErrorId + ",");
+            // Not ObjectNotFound: nothing the user asked for is missing; the network path failed.
+            Assert.Equal(System.Management.Automation.ErrorCategory.ConnectionError, record.CategoryInfo.Category);
+            Assert.Equal(System.Management.Automation.ErrorCategory.ConnectionError, C2WebSocket.Commands.C2ErrorTable.Get(errorId).Category);
+            Assert.Contains("c2-no-such-host.invalid", record.ErrorDetails.Message);
+            Assert.False(string.IsNullOrEmpty(record.ErrorDetails.RecommendedAction));
+        }
+
+        [Fact]
+        public async Task Tcp_and_timeout_failures_name_the_step_and_the_uri()
+        {
             var port = FreePort();
             var tcp = new C2Session(new C2SessionOptions { Uri = new Uri("ws://127.0.0.1:" + port + "/ws"), ApiKey = Sim.Secure("k"), ConnectTimeout = TimeSpan.FromSeconds(10) });
             var e2 = await Assert.ThrowsAsync<C2ConnectException>(() => tcp.OpenAsync(CancellationToken.None));

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -25,6 +26,57 @@ namespace C2WebSocket.Commands
         protected override void StopProcessing() => _stopping.Cancel();
 
         protected override void EndProcessing() => WriteDiagnostics();
+
+        private bool? _verboseAsDebug;
+
+        /// <summary>
+        /// -Debug without -Verbose: for a compiled cmdlet PowerShell then sets the verbose preference to Inquire, so every
+        /// verbose line would stop and ask "Continue with this operation?" (and fail in a non-interactive pwsh). The
+        /// debug story includes the verbose one, so under -Debug alone those lines go to the debug stream instead.
+        /// </summary>
+        private bool VerboseAsDebug
+        {
+            get
+            {
+                if (_verboseAsDebug == null)
+                {
+                    var bound = MyInvocation.BoundParameters;
+                    var debug = bound.TryGetValue("Debug", out var d) && (d is SwitchParameter sw ? sw.IsPresent : d is bool b && b);
+                    _verboseAsDebug = debug && !bound.ContainsKey("Verbose");
+                }
+                return _verboseAsDebug.Value;
+            }
+        }
+
+        /// <summary>Writes a verbose line (to the debug stream under -Debug alone; see <see cref="VerboseAsDebug"/>).</summary>
+        protected new void WriteVerbose(string text)
+        {
+            if (VerboseAsDebug) WriteDebug(text);
+            else base.WriteVerbose(text);
+        }
+
+        /// <summary>
+        /// -Debug also turns a compiled cmdlet's warning preference into Inquire, so the first warning would stop and ask
+        /// (and be a terminating error in a non-interactive pwsh, ending a script that was only run with -Debug to see
+        /// more). Unless -WarningAction is given, warnings follow $WarningPreference as they do without -Debug. The
+        /// engine offers no public way to say so; if its runtime ever lacks the property, PowerShell's own rule stays.
+        /// </summary>
+        protected override void BeginProcessing()
+        {
+            var bound = MyInvocation.BoundParameters;
+            var debug = bound.TryGetValue("Debug", out var d) && (d is SwitchParameter sw ? sw.IsPresent : d is bool b && b);
+            if (!debug || bound.ContainsKey("WarningAction")) return;
+            try
+            {
+                var preference = LanguagePrimitives.TryConvertTo<ActionPreference>(SessionState.PSVariable.GetValue("WarningPreference"), out var p) ? p : ActionPreference.Continue;
+                var property = CommandRuntime?.GetType().GetProperty("WarningPreference", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
+                if (property != null && property.CanWrite && property.PropertyType == typeof(ActionPreference)) property.SetValue(CommandRuntime, preference, null);
+            }
+            catch (Exception ex) when (ex is TargetInvocationException || ex is MemberAccessException || ex is ArgumentException || ex is InvalidOperationException)
+            {
+                // PowerShell's own rule (ask before each warning) stays.
+            }
+        }
 
         protected void Touch(C2Session session)
         {

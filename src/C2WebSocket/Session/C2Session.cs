@@ -76,6 +76,9 @@ namespace C2WebSocket
         // ----- public surface -------------------------------------------------------------------------
 
         public int Id { get; }
+
+        /// <summary>How diagnostics name it: "Session 3", or "Test-C2Connection" for the connection test (which takes no id).</summary>
+        internal string Label => _options.IsProbe ? "Test-C2Connection" : "Session " + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         public Uri Uri => _options.Uri;
         public C2SessionState State { get { lock (_stateGate) return _state; } }
         public DateTimeOffset? ConnectedAt { get; internal set; }
@@ -262,7 +265,7 @@ namespace C2WebSocket
                 if (previous == C2SessionState.Disconnected || previous == C2SessionState.Failed) return; // final
                 _state = state;
             }
-            _diagnostics.Verbose("Session " + Id + ": " + previous + " -> " + state + ".");
+            _diagnostics.Verbose(Label + ": " + previous + " -> " + state + ".");
             var handler = StateChanged;
             if (handler == null) return;
             try { handler(this, new C2SessionStateChangedEventArgs(this, previous, state, reason, _options.TimeProvider.GetUtcNow())); }

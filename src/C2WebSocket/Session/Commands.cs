@@ -138,8 +138,11 @@ namespace C2WebSocket
         {
             var req = _book.Track(new PendingRequest(_book.NewRequestId(), key, ClientMessages.Unsubscribe, link, RequestPurpose.User));
             link.Connection?.Send(ClientMessages.Subscription(ClientMessages.Unsubscribe, key, req.Id, null, _resumeFormat, _clock.Now));
-            // C2 does not document the reply to an unsubscribe: never wait for it forever.
-            req.Timer = Schedule(timeout ?? _o.RequestTimeout, new Input(InputKind.RequestTimeout, arg: req));
+            // C2 does not document the reply to an unsubscribe: wait for it no longer than asked. Remove-C2Subscription
+            // -TimeoutSec 0 (Infinite) waits until the reply, Ctrl+C or the session's end; internal unsubscribes use the
+            // request timeout.
+            var due = timeout ?? _o.RequestTimeout;
+            if (due != System.Threading.Timeout.InfiniteTimeSpan) req.Timer = Schedule(due, new Input(InputKind.RequestTimeout, arg: req));
             return req;
         }
 

@@ -67,16 +67,26 @@ namespace C2WebSocket
     }
 
     /// <summary>
-    /// The bounded queue of diagnostics between background code and cmdlets. Verbose and debug lines go first when
-    /// nobody drains it for long; past twice the cap the oldest of any level go (counted), so a hostile server that
-    /// floods errors cannot grow memory.
+    /// The bounded queues of diagnostics between background code and cmdlets. Verbose and debug lines (the chatter: up
+    /// to 20 debug lines a second per session) have a queue of their own, so however long nobody drains them they never
+    /// push out a warning or an error: past the cap the oldest chatter goes. Warnings and errors go only past twice the
+    /// cap (counted in <see cref="Dropped"/>), so a hostile server that floods errors cannot grow memory. Drain returns
+    /// both in the order they were recorded.
     /// </summary>
     internal sealed class DiagnosticSink
     {
         private const int Cap = 5000;
-        private readonly ConcurrentQueue<C2Diagnostic> _queue = new ConcurrentQueue<C2Diagnostic>();
+        private readonly ConcurrentQueue<Entry> _important = new ConcurrentQueue<Entry>();
+        private readonly ConcurrentQueue<Entry> _chatter = new ConcurrentQueue<Entry>();
         private readonly TimeProvider _time;
-        private long _dropped;
+        private long _dropped, _sequence;
+
+        private readonly struct Entry
+        {
+            public Entry(long sequence, C2Diagnostic diagnostic) { Sequence = sequence; Diagnostic = diagnostic; }
+            public long Sequence { get; }
+            public C2Diagnostic Diagnostic { get; }
+        }
 
         public DiagnosticSink(TimeProvider time) { _time = time; }
 
@@ -88,10 +98,15 @@ namespace C2WebSocket
         public void Add(C2DiagnosticLevel level, C2DiagnosticCode code, string message, object? target = null, Exception? exception = null)
         {
             if (level == C2DiagnosticLevel.Error) LastError = message;
-            _queue.Enqueue(new C2Diagnostic(level, code, message, target, exception, _time.GetUtcNow()));
-            while (_queue.Count > Cap && _queue.TryPeek(out var head) && head.Level <= C2DiagnosticLevel.Verbose)
-                _queue.TryDequeue(out _);
-            while (_queue.Count > 2 * Cap && _queue.TryDequeue(out _))
+            var entry = new Entry(Interlocked.Increment(ref _sequence), new C2Diagnostic(level, code, message, target, exception, _time.GetUtcNow()));
+            if (level <= C2DiagnosticLevel.Verbose)
+            {
+                _chatter.Enqueue(entry);
+                while (_chatter.Count > Cap && _chatter.TryDequeue(out _)) { }
+                return;
+            }
+            _important.Enqueue(entry);
+            while (_important.Count > 2 * Cap && _important.TryDequeue(out _))
                 Interlocked.Increment(ref _dropped);
         }
 
@@ -100,7 +115,14 @@ namespace C2WebSocket
 
         public IEnumerable<C2Diagnostic> Drain()
         {
-            while (_queue.TryDequeue(out var d)) yield return d;
+            while (true)
+            {
+                var hasImportant = _important.TryPeek(out var important);
+                var hasChatter = _chatter.TryPeek(out var chatter);
+                if (!hasImportant && !hasChatter) yield break;
+                var fromImportant = hasImportant && (!hasChatter || important.Sequence < chatter.Sequence);
+                if (fromImportant ? _important.TryDequeue(out var taken) : _chatter.TryDequeue(out taken)) yield return taken.Diagnostic;
+            }
         }
     }
 }

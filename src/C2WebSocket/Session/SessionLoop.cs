@@ -91,7 +91,7 @@ namespace C2WebSocket
 
         public ServerClock Clock => _clock;
         public ResumeFromWireType ResumeFormat => _resumeFormat;
-        private string Sid => "Session " + _session.Id.ToString(CultureInfo.InvariantCulture);
+        private string Sid => _session.Label;
 
         public void Start() => _run = Task.Run(RunAsync);
 
@@ -290,8 +290,9 @@ namespace C2WebSocket
         private long _debugWindowStart;
         private int _debugInWindow;
 
-        /// <summary>Debug lines are the per-message story (heartbeats, acks, frames): at most 20 a second, the rest counted.</summary>
-        private void Debug(string text)
+        /// <summary>Debug lines are the per-message story (heartbeats, acks, frames, backoff): at most 20 a second, the rest
+        /// counted. True when a line may be written now; ask before building the text of a per-message line.</summary>
+        private bool DebugSlot()
         {
             var now = _time.GetTimestamp();
             if (_time.GetElapsedTime(_debugWindowStart, now) >= TimeSpan.FromSeconds(1))
@@ -300,7 +301,12 @@ namespace C2WebSocket
                 _debugWindowStart = now;
                 _debugInWindow = 0;
             }
-            if (++_debugInWindow <= 20) _diag.Debug(text);
+            return ++_debugInWindow <= 20;
+        }
+
+        private void Debug(string text)
+        {
+            if (DebugSlot()) _diag.Debug(text);
         }
     }
 }

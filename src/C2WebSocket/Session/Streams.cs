@@ -47,6 +47,8 @@ namespace C2WebSocket
             DeliverTo(entry, env, data);
         }
 
+        private static string SeqText(long? seq) => seq?.ToString(CultureInfo.InvariantCulture) ?? "(none)";
+
         private void DeliverTo(StreamEntry entry, in Envelope env, byte[] data)
         {
             var t = entry.Tracker;
@@ -55,6 +57,7 @@ namespace C2WebSocket
             {
                 case Verdict.Duplicate:
                     _c.Inc(ref _c.DuplicatesDropped);
+                    if (DebugSlot()) _diag.Debug(Sid + ": " + entry.Key + " seq_id " + SeqText(env.SeqId) + " dropped: a duplicate of a message already delivered.");
                     return;
                 case Verdict.SetAside:
                     return;
@@ -96,6 +99,7 @@ namespace C2WebSocket
             entry.Sub.LastSeqId = t.LastSeq;
             entry.Sub.Unverified = t.Unverified;
             _c.Inc(ref _c.MessagesQueued);
+            if (DebugSlot()) _diag.Debug(Sid + ": " + entry.Key + " seq_id " + SeqText(env.SeqId) + " queued (" + data.Length.ToString(CultureInfo.InvariantCulture) + " bytes).");
         }
 
         private C2StreamMessage NewMessage(string channel, long? strategy, in Envelope env, byte[] data, long epoch) =>

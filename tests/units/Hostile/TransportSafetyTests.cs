@@ -83,16 +83,26 @@ namespace C2WebSocket.Tests.Hostile
         }
 
         [Fact]
-        public void AllowUnencryptedAuthentication_lets_ws_through_to_the_network()
+        public async Task AllowUnencryptedAuthentication_lets_ws_through_to_the_network()
         {
-            using var sh = new PsShell();
-            // -WhatIf: the refusal comes before the connection, so a command that passes validation and stops at
-            // ShouldProcess proves the switch lets ws:// through, without sending anything off this machine.
-            var allowed = sh.Run("Connect-C2Socket -Uri ws://192.0.2.10:9/ws -ApiKey $args[0] -AllowUnencryptedAuthentication -NoProxy -WhatIf", Key);
-            Assert.Empty(allowed.AllErrors);
-            Assert.Empty(allowed.Output);
-            var refused = sh.Run("Connect-C2Socket -Uri ws://192.0.2.10:9/ws -ApiKey $args[0] -NoProxy -WhatIf", Key);
-            Assert.StartsWith("C2UnencryptedAuthentication,", Assert.Single(refused.AllErrors).FullyQualifiedErrorId);
+            // The attempt to a remote ws:// host goes through a "proxy" on loopback that accepts and never answers, so it
+            // is made (the switch let it through) without a packet leaving the machine.
+            var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+            silent.Start();
+            try
+            {
+                var accepted = silent.AcceptTcpClientAsync();
+                var proxy = "http://127.0.0.1:" + ((IPEndPoint)silent.LocalEndpoint).Port;
+                using var sh = new PsShell();
+                var r = sh.Run("Connect-C2Socket -Uri ws://192.0.2.10:9/ws -ApiKey $args[0] -TimeoutSec 1 -MaxReconnectAttempts 0 -AllowUnencryptedAuthentication -Proxy $args[1]", Key, proxy);
+                var rec = r.AllErrors.FirstOrDefault();
+                Assert.NotNull(rec);
+                Assert.DoesNotContain("C2UnencryptedAuthentication", rec!.FullyQualifiedErrorId);
+                Assert.Matches("^C2(ConnectTimeout|TcpFailed|ConnectFailed|ProxyFailed),", rec.FullyQualifiedErrorId);
+                Assert.DoesNotContain(Key, rec.Exception.ToString());
+                (await accepted.WaitAsync(TimeSpan.FromSeconds(10))).Dispose(); // the connection attempt reached the loopback proxy
+            }
+            finally { silent.Stop(); }
         }
 
         [Theory]
