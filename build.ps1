@@ -177,22 +177,58 @@ function Invoke-XunitTests {
     [pscustomobject]@{ Runner = 'xunit'; Passed = [int]$counters.passed; Failed = $failed; Skipped = [int]$counters.notExecuted }
 }
 
-function Invoke-PesterTests {
+function Start-PesterTests {
+    # Starts Pester in a child pwsh whose output goes to out/TestResults/pester.log (printed when it ends), so it can run
+    # while xunit runs: both suites mostly wait on sockets, timers and child processes, which 2 cores can overlap.
     $xml = [System.IO.Path]::Combine($resultsFolder, 'pester.xml')
     $summary = [System.IO.Path]::Combine($resultsFolder, 'pester-summary.json')
-    foreach ($f in $xml, $summary) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f } }
+    $log = [System.IO.Path]::Combine($resultsFolder, 'pester.log')
+    foreach ($f in $xml, $summary, $log) { if (Test-Path -LiteralPath $f) { Remove-Item -LiteralPath $f } }
     $paths = if ($TestPath) { @($TestPath -split ',' | Where-Object { $_ } | ForEach-Object { (Resolve-Path -LiteralPath $_.Trim()).Path }) } else { @([System.IO.Path]::Combine($root, 'tests')) }
     $runner = [System.IO.Path]::Combine($root, 'tools', 'Invoke-PesterSuite.ps1')
     $command = @(Get-PwshCommand) + @('-NoProfile', '-NonInteractive', '-File', $runner,
         '-PesterManifest', $script:PesterManifest, '-ResultPath', $xml, '-SummaryPath', $summary, '-Path', ($paths -join [System.IO.Path]::PathSeparator))
-    Write-Host "pwsh $runner $($paths -join ' ')" -ForegroundColor Cyan
+    Write-Host "pwsh $runner $($paths -join ' ')  (output: $log)" -ForegroundColor Cyan
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($command[0])
+    foreach ($a in $command | Select-Object -Skip 1) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.WorkingDirectory = $root
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
     # The tests start from a known environment: no key from the caller's environment.
-    $exit = Invoke-ChildProcess -Command $command -Environment @{ C2_BUILD_CONFIGURATION = $Configuration; C2_API_KEY = $null; C2_SIMULATOR_URI = $null }
-    if (-not (Test-Path -LiteralPath $summary)) {
+    $psi.Environment['C2_BUILD_CONFIGURATION'] = $Configuration
+    foreach ($k in 'C2_API_KEY', 'C2_SIMULATOR_URI') { $null = $psi.Environment.Remove($k) }
+    $p = [System.Diagnostics.Process]::Start($psi)
+    # Plain .NET copies (no script block runs off this thread): standard output to the log, standard error beside it.
+    $files = @([System.IO.File]::Create($log), [System.IO.File]::Create($log + '.err'))
+    $copy = @($p.StandardOutput.BaseStream.CopyToAsync($files[0]), $p.StandardError.BaseStream.CopyToAsync($files[1]))
+    [pscustomobject]@{ Process = $p; Copy = $copy; Files = $files; Log = $log; Summary = $summary }
+}
+
+function Complete-PesterTests {
+    param([Parameter(Mandatory)] $Run, [int] $TimeoutMinutes = 30)
+    $p = $Run.Process
+    try {
+        if (-not $p.WaitForExit([int][TimeSpan]::FromMinutes($TimeoutMinutes).TotalMilliseconds)) {
+            Write-Warning "Pester did not finish within $TimeoutMinutes minutes; stopping it."
+            $p.Kill($true)
+            $null = $p.WaitForExit(10000)
+        }
+        $null = [System.Threading.Tasks.Task]::WaitAll($Run.Copy, 10000)
+        $exit = if ($p.HasExited) { $p.ExitCode } else { -1 }
+    }
+    finally {
+        if (-not $p.HasExited) { $p.Kill($true) }
+        foreach ($f in $Run.Files) { $f.Dispose() }
+        $p.Dispose()
+    }
+    Get-Content -LiteralPath $Run.Log | Out-Host
+    Get-Content -LiteralPath ($Run.Log + '.err') | Out-Host
+    if (-not (Test-Path -LiteralPath $Run.Summary)) {
         Write-Warning "Pester wrote no summary (exit code $exit)."
         return [pscustomobject]@{ Runner = 'Pester'; Passed = 0; Failed = 1; Skipped = 0 }
     }
-    $s = Get-Content -LiteralPath $summary -Raw | ConvertFrom-Json
+    $s = Get-Content -LiteralPath $Run.Summary -Raw | ConvertFrom-Json
     $failed = [int]$s.Failed
     if ($exit -ne 0 -and $failed -eq 0) { $failed = 1 }
     [pscustomobject]@{ Runner = 'Pester'; Passed = [int]$s.Passed; Failed = $failed; Skipped = [int]$s.Skipped }
@@ -203,9 +239,11 @@ function Invoke-TestTask {
     $null = New-Item -ItemType Directory -Path $resultsFolder -Force
     $runXunit = $Filter -or -not $TestPath
     $runPester = $TestPath -or -not $Filter
+    # Both suites at once (Pester in a child pwsh, xunit in dotnet test); Pester's output is shown when it ends.
+    $pester = if ($runPester) { Start-PesterTests }
     $results = @(
         if ($runXunit) { Invoke-XunitTests }
-        if ($runPester) { Invoke-PesterTests }
+        if ($runPester) { Complete-PesterTests -Run $pester }
     )
     Write-Host ''
     foreach ($r in $results) { Write-Host ('{0,-7} {1} passed, {2} failed, {3} skipped' -f $r.Runner, $r.Passed, $r.Failed, $r.Skipped) }

@@ -119,7 +119,7 @@ Describe 'The table of signals and position updates' {
         $row | Should -Match ('^' + [regex]::Escape($expected) + '\s')
     }
 
-    It 'puts RawJson in no default view; Format-List * and the property still have it' {
+    It 'puts RawJson in no default view; naming it (the property, Format-List *, RawJson) still shows it' {
         $null = Add-C2Subscription -StrategyId 6008 -Channel strategy.signal, strategy.positions
         Publish-C2Raw 6008 '{"strategy_id":6008,"symbol":"ESZ6","marker":"visible-only-in-raw"}'
         Publish-C2Raw 6008 '{"strategy_id":6008,"symbol":"ESZ6","quantity":1}' -Channel strategy.positions
@@ -130,6 +130,6 @@ Describe 'The table of signals and position updates' {
             $text | Should -Not -Match '"symbol"'
         }
         $all[0].RawJson | Should -Match 'visible-only-in-raw'
-        $all[0] | Format-List * | Out-String -Width 250 | Should -Match 'RawJson\s*:'
+        $all[0] | Format-List *, RawJson | Out-String -Width 250 | Should -Match 'RawJson\s*:'
     }
 }
