@@ -37,6 +37,20 @@ Describe 'Disconnect-C2Socket' {
         $out.State | Should -Be 'Disconnected'
     }
 
+    It 'delivers nothing more after it: what was queued is discarded and the subscriptions show Closed' {
+        $s = Connect-C2TestSession $Sim
+        $null = $s | Add-C2Subscription -StrategyId 5030
+        $null = Publish-C2TestSignal $Sim 5030 -Count 3
+        Wait-C2Condition { $s.InboxCount -eq 3 } 'three signals queued' -TimeoutSec 20
+        $r = Invoke-C2Captured { $s | Disconnect-C2Socket -Verbose }
+        $r.Verbose -join "`n" | Should -Match '3 queued message\(s\) that no Receive-C2Signal had taken were discarded'
+        $s.InboxCount | Should -Be 0
+        (Get-C2Subscription -Session $s).State | Should -Be 'Closed'
+        $got = Invoke-C2Captured { Receive-C2Signal -Session $s -TimeoutSec 5 }
+        $got.Output | Should -BeNullOrEmpty
+        $got.Errors | Should -BeNullOrEmpty
+    }
+
     It '-WhatIf leaves the session open' {
         $s = Connect-C2TestSession $Sim
         $s | Disconnect-C2Socket -WhatIf

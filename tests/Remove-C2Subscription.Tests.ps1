@@ -53,6 +53,18 @@ Describe 'Remove-C2Subscription' {
         (Receive-C2Signal -Count 1 -TimeoutSec 20).tag | Should -Be 'kept'
     }
 
+    It 'discards what was queued for the removed strategy, says how many with -Verbose, and keeps the rest' {
+        $null = Add-C2Subscription -StrategyId 5020, 5021
+        $null = Publish-C2TestSignal $Sim 5020 -Count 3
+        $null = Publish-C2TestSignal $Sim 5021 -Count 2
+        Wait-C2Condition { $session.InboxCount -eq 5 } 'five signals queued' -TimeoutSec 20
+        $r = Invoke-C2Captured { Remove-C2Subscription -StrategyId 5020 -Verbose }
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Verbose -join "`n" | Should -Match '3 queued message\(s\) of it were discarded'
+        $session.InboxCount | Should -Be 2
+        (Receive-C2Signal -Count 2 -TimeoutSec 20).StrategyId | Should -Be 5021, 5021
+    }
+
     It '-WhatIf removes nothing' {
         $null = Add-C2Subscription -StrategyId 5009
         Get-C2Subscription | Remove-C2Subscription -WhatIf
