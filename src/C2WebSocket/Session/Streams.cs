@@ -81,13 +81,12 @@ namespace C2WebSocket
                     Resubscribe(entry, RequestPurpose.Backfill);
                     return;
             }
-            if (!_inbox.HasRoom(entry.Key))
+            var message = NewMessage(entry.Key.Channel, entry.Key.StrategyId, env, data, t.Epoch);
+            if (!_inbox.TryAdd(entry.Key, message))
             {
                 OnInboxFull(entry, env);
                 return;
             }
-            var message = NewMessage(entry.Key.Channel, entry.Key.StrategyId, env, data, t.Epoch);
-            _inbox.Add(entry.Key, message);
             var seqOne = t.Commit(env.SeqId, env.IdHash, ts, skipped: false);
             if (entry.OpenLoss != null) { entry.OpenLoss.BeforeSeqId = env.SeqId; entry.OpenLoss = null; }
             entry.LastDelivered = message;
