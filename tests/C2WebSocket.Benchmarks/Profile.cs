@@ -56,6 +56,20 @@ internal static class Profile
     {
         var which = args[1];
         var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20;
+        if (which == "loop")
+        {
+            await using var lsim = await Env.StartSimAsync();
+            using var bare0 = await BareClient.ConnectAsync(lsim);
+            string? raw0 = null;
+            var got0 = new TaskCompletionSource();
+            _ = Task.Run(() => bare0.RunAsync((root, type, _) => { if (type == "strategy.signal") { raw0 = root.GetRawText(); got0.TrySetResult(); return false; } return true; }, default));
+            await bare0.SubscribeAsync(1);
+            await Task.Delay(200);
+            lsim.PublishSignal(1);
+            await got0.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            for (var r = 0; r < rounds; r++) await LoopAsync(lsim, raw0!);
+            return 0;
+        }
         if (which == "replay1000")
         {
             await using var rsim = await Env.StartSimAsync();
@@ -163,7 +177,8 @@ internal static class Profile
         for (var i = 0; i < frames.Length; i++)
             frames[i] = Encoding.UTF8.GetBytes(idRx.Replace(seqRx.Replace(sample, "\"seq_id\":" + (i + 2), 1), "\"id\":\"msg_" + i.ToString("x28") + "\"", 1));
         using var session = await Env.OpenSessionAsync(sim, o => o.InboxCapacity = N * 2);
-        await session.SubscribeAsync("strategy.signal", 1, null, TimeSpan.FromSeconds(10), System.Threading.CancellationToken.None);
+        // A resume point: the stream is not "watched since now", so the sample's older timestamp is not filtered.
+        await session.SubscribeAsync("strategy.signal", 1, 1, TimeSpan.FromSeconds(10), System.Threading.CancellationToken.None);
         var loopUs = double.MaxValue; var readUs = double.MaxValue;
         long loopAlloc = 0, readAlloc = 0;
         for (var r = 0; r < Rounds; r++)
@@ -171,7 +186,12 @@ internal static class Profile
             var a0 = GC.GetAllocatedBytesForCurrentThread();
             var t = Stopwatch.GetTimestamp();
             for (var i = 0; i < N; i++) await session.Loop.InjectFrameAsync(frames[r * N + i], false);
-            while (session.InboxCount < N) await Task.Yield();
+            var waited = Stopwatch.StartNew();
+            while (session.InboxCount < N)
+            {
+                if (waited.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("the loop queued " + session.InboxCount + " of " + N + " injected frames");
+                await Task.Yield();
+            }
             var us = Stat.TicksToUs(Stopwatch.GetTimestamp() - t) / N;
             var a1 = GC.GetAllocatedBytesForCurrentThread();
             using (var reader = new C2WebSocket.InboxReader(new[] { session }))
@@ -194,7 +214,10 @@ internal static class Profile
     private static void Compare(int n, params (string What, Action Run)[] stages)
     {
         const int Batches = 15;
-        foreach (var st in stages) for (var i = 0; i < n / 4; i++) st.Run(); // warm-up / tiering
+        // Warm-up until tiered JIT has settled (tier 0, instrumented, tier 1 take a second or two of calls).
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed < TimeSpan.FromSeconds(3))
+            foreach (var st in stages) for (var i = 0; i < 200; i++) st.Run();
         var us = new List<double>[stages.Length];
         var alloc = new double[stages.Length];
         for (var k = 0; k < stages.Length; k++) us[k] = new List<double>();

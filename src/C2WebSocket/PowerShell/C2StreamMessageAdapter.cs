@@ -65,7 +65,7 @@ namespace C2WebSocket
             {
                 case PropertyInfo p: return p.GetValue(message, null);
                 case string _: return PayloadProjection.ToPSObject(message.Fields);
-                default: return PayloadProjection.ToPowerShell(message.Fields.Values[(int)adaptedProperty.Tag]);
+                default: return PayloadProjection.ToPowerShell(message.Fields.Value((int)adaptedProperty.Tag));
             }
         }
 
@@ -87,7 +87,7 @@ namespace C2WebSocket
         {
             if (!fields.IsObject) return null;
             var pso = new PSObject();
-            for (var i = 0; i < fields.Count; i++) pso.Properties.Add(new PSNoteProperty(fields.Names[i], ToPowerShell(fields.Values[i])));
+            for (var i = 0; i < fields.Count; i++) pso.Properties.Add(new PSNoteProperty(fields.Names[i], ToPowerShell(fields.Value(i))));
             return pso;
         }
 
