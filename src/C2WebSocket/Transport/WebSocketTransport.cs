@@ -34,7 +34,9 @@ namespace C2WebSocket.Transport
         private static readonly PropertyInfo? CollectDetailsProp = typeof(ClientWebSocketOptions).GetProperty("CollectHttpResponseDetails");
         private static readonly PropertyInfo? StatusProp = typeof(ClientWebSocket).GetProperty("HttpStatusCode");
         private static readonly PropertyInfo? HeadersProp = typeof(ClientWebSocket).GetProperty("HttpResponseHeaders");
-        private static readonly Regex StatusInMessage = new Regex(@"'(\d{3})'", RegexOptions.CultureInvariant);
+        // Only read on .NET Framework, after a refused upgrade: built then, not by every process's first connect.
+        private static Regex? _statusInMessage;
+        private static Regex StatusInMessage => _statusInMessage ??= new Regex(@"'(\d{3})'", RegexOptions.CultureInvariant);
 
         private readonly ClientWebSocket _ws;
         // Messages to send, in order. Whoever finds no send in progress sends them itself (see Send).
