@@ -148,7 +148,7 @@ internal static class IdleCase
         return new Window(cpu / wall * 100, cpu, wall, heap0, heap1, ws0, ws1);
     }
 
-    private static Process StartChild(params string[] args)
+    internal static Process StartChild(params string[] args)
     {
         var self = Environment.ProcessPath ?? throw new InvalidOperationException("no process path");
         var psi = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

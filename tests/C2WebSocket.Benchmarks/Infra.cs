@@ -99,6 +99,7 @@ internal static class Env
     {
         var iss = InitialSessionState.CreateDefault2();
         iss.Commands.Add(new SessionStateCmdletEntry("Measure-BenchArrival", typeof(MeasureBenchArrivalCommand), null));
+        iss.Commands.Add(new SessionStateCmdletEntry("Write-BenchObject", typeof(WriteBenchObjectCommand), null));
         var rs = RunspaceFactory.CreateRunspace(iss);
         rs.Open();
         if (importModule) Invoke(rs, "Import-Module -Name $args[0] -ErrorAction Stop", Repo.ModuleManifest);
@@ -137,6 +138,20 @@ public sealed class MeasureBenchArrivalCommand : PSCmdlet
         var now = Stopwatch.GetTimestamp();
         if (InputObject?.Properties["t0"]?.Value is long t0)
             lock (LatenciesUs) LatenciesUs.Add(Stat.TicksToUs(now - t0));
+    }
+}
+
+/// <summary>The engine's floor for a compiled cmdlet that writes objects one by one (what Receive-C2Signal does
+/// with the objects it takes): WriteObject of each item of an array, nothing else.</summary>
+[Cmdlet("Write", "BenchObject")]
+public sealed class WriteBenchObjectCommand : PSCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    public object[] InputArray { get; set; } = Array.Empty<object>();
+
+    protected override void EndProcessing()
+    {
+        foreach (var o in InputArray) WriteObject(o);
     }
 }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Management.Automation;
 using System.Text;
@@ -27,18 +28,216 @@ internal static class Profile
         var bytes = Encoding.UTF8.GetBytes(raw!);
         Console.WriteLine($"message: {bytes.Length} bytes");
 
-        const int N = 20000;
         var env = EnvelopeReader.Decode(bytes, bytes.Length);
-        Time("JsonDocument.Parse (bare loop's work)", N, () => { using var d = System.Text.Json.JsonDocument.Parse(bytes); });
-        Time("EnvelopeReader.Decode (UTF-8 check + one reader pass, strategy found)", N, () => EnvelopeReader.Decode(bytes, bytes.Length));
-        Time("byte copy + C2Signal (what the receive path keeps)", N, () =>
-        {
-            var copy = new byte[bytes.Length];
-            Buffer.BlockCopy(bytes, 0, copy, 0, bytes.Length);
-            _ = new C2Signal(1, 1, env, copy, DateTimeOffset.UtcNow, 0);
-        });
-        Time("PayloadFields.Decode (pipeline side, on first property access)", N, () => PayloadFields.Decode(bytes, env.PayloadStart, env.PayloadLength));
+        var strict = new UTF8Encoding(false, true);
+        // Stages run interleaved batch by batch (the machine is shared: a slow second hits all of them alike);
+        // medians of the batches, and each stage's cost relative to the bare loop's parse.
+        Compare(20000,
+            ("JsonDocument.Parse (all the bare loop does)", () => { using var d = System.Text.Json.JsonDocument.Parse(bytes); }),
+            ("strict UTF-8 check alone", () => strict.GetCharCount(bytes, 0, bytes.Length)),
+            ("Utf8JsonReader, Read() of every token (the floor of one pass)", () => { var rd = new System.Text.Json.Utf8JsonReader(bytes); while (rd.Read()) { } }),
+            ("EnvelopeReader.Decode (UTF-8 check + one reader pass)", () => EnvelopeReader.Decode(bytes, bytes.Length)),
+            ("byte copy + C2Signal (what the receive path keeps)", () =>
+            {
+                var copy = new byte[bytes.Length];
+                Buffer.BlockCopy(bytes, 0, copy, 0, bytes.Length);
+                _ = new C2Signal(1, 1, env, copy, DateTimeOffset.UtcNow, 0);
+            }),
+            ("PayloadFields.Decode (pipeline side, first property read)", () => PayloadFields.Decode(bytes, env.PayloadStart, env.PayloadLength)));
+        await LoopAsync(sim, raw!);
         return 0;
+    }
+
+    /// <summary>
+    /// `--profile session|bare [rounds]`: one client alone, bursts of 20,000 signals, for an outside sampler
+    /// (perf with DOTNET_PerfMapEnabled=1, dotnet-trace) to see where the CPU goes; prints each round's rate.
+    /// </summary>
+    public static async Task<int> LoadAsync(string[] args)
+    {
+        var which = args[1];
+        var rounds = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 20;
+        if (which == "loop")
+        {
+            await using var lsim = await Env.StartSimAsync();
+            using var bare0 = await BareClient.ConnectAsync(lsim);
+            string? raw0 = null;
+            var got0 = new TaskCompletionSource();
+            _ = Task.Run(() => bare0.RunAsync((root, type, _) => { if (type == "strategy.signal") { raw0 = root.GetRawText(); got0.TrySetResult(); return false; } return true; }, default));
+            await bare0.SubscribeAsync(1);
+            await Task.Delay(200);
+            lsim.PublishSignal(1);
+            await got0.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            for (var r = 0; r < rounds; r++) await LoopAsync(lsim, raw0!);
+            return 0;
+        }
+        if (which == "replay1000")
+        {
+            await using var rsim = await Env.StartSimAsync();
+            for (var r = 0; r < rounds; r++) rsim.PublishSignals(100 + r, 1_001);
+            using var rs = Env.OpenRunspace();
+            Env.Invoke(rs, "$s = Connect-C2Socket -Uri $args[0] -ApiKey $args[1]", rsim.Uri, rsim.DemoApiKey);
+            for (var r = 0; r < rounds; r++)
+            {
+                var o = Env.Invoke(rs, "$sw = [Diagnostics.Stopwatch]::StartNew(); $null = Add-C2Subscription -StrategyId $args[0] -ResumeFrom 1; $a = $sw.Elapsed.TotalMilliseconds; $q = $s.InboxCount; " +
+                    "$null = Receive-C2Signal -Count 1 ; $b = $sw.Elapsed.TotalMilliseconds; $null = Receive-C2Signal -Count 999; $c = $sw.Elapsed.TotalMilliseconds; $q2 = $s.MessagesQueued; " +
+                    "'subscribed {0:0.0} ms (inbox {1}), first object {2:0.0} ms, last {3:0.0} ms' -f $a, $q, $b, $c; Remove-C2Subscription -StrategyId $args[0]", 100 + r);
+                Console.WriteLine(o[0]);
+            }
+            return 0;
+        }
+        if (which == "replay")
+        {
+            // Where a catch-up's time goes: the session filling its inbox, then the pipeline draining it.
+            await using var rsim = await Env.StartSimAsync();
+            for (var r = 0; r < rounds; r++) rsim.PublishSignals(100 + r, 10_001);
+            using var rs = Env.OpenRunspace();
+            Env.Invoke(rs, "$s = Connect-C2Socket -Uri $args[0] -ApiKey $args[1] -InboxCapacity 20000", rsim.Uri, rsim.DemoApiKey);
+            for (var r = 0; r < rounds; r++)
+            {
+                var o = Env.Invoke(rs, "$sw = [Diagnostics.Stopwatch]::StartNew(); $null = Add-C2Subscription -StrategyId $args[0] -ResumeFrom 1; $a = $sw.Elapsed.TotalMilliseconds; " +
+                    "while ($s.InboxCount -lt 10000) { [Threading.Thread]::Sleep(1) }; $b = $sw.Elapsed.TotalMilliseconds; $sw.Restart(); " +
+                    (r % 3 == 0 ? "Receive-C2Signal -Count 10000 | Out-Null" : r % 3 == 1 ? "$null = Receive-C2Signal -Count 10000" : "$objs = Receive-C2Signal -Count 10000") +
+                    "; $c = $sw.Elapsed.TotalMilliseconds; $sw.Restart(); " +
+                    "if ($objs) { Write-BenchObject $objs | Out-Null }; $d = $sw.Elapsed.TotalMilliseconds; $sw.Restart(); " +
+                    "if ($objs) { Write-BenchObject ([object[]]::new(10000)).ForEach({ 'x' }) | Out-Null }; $e = $sw.Elapsed.TotalMilliseconds; " +
+                    "'subscribe {0:0.0} ms, inbox filled {1:0} ms, pipeline drained {2:0} ms ({3:0.0} us/object); floor Write-BenchObject $objs | Out-Null {4:0} ms, strings {5:0} ms' -f $a, $b, $c, ($c / 10), $d, $e; Remove-C2Subscription -StrategyId $args[0]", 100 + r);
+                Console.WriteLine((r % 3 == 0 ? "Receive | Out-Null: " : r % 3 == 1 ? "$null = Receive: " : "$objs = Receive: ") + o[0]);
+            }
+            return 0;
+        }
+        if (which == "decode" || which == "parse")
+        {
+            var sample = Encoding.UTF8.GetBytes("{\"msg_type\":\"strategy.signal\",\"id\":\"msg_5f0c2b8e9d4a4b7c8e1f2a3b4c5d\",\"seq_id\":12,\"timestamp\":\"2026-11-30T10:00:00Z\",\"v\":4,\"payload\":{\"strategy_id\":1,\"signal_id\":100001,\"symbol\":\"ESZ6\",\"symbol_type\":\"future\",\"side\":\"buy\",\"action\":\"open\",\"quantity\":2,\"order_type\":\"limit\",\"limit_price\":5012.25,\"stop_price\":null,\"tif\":\"day\",\"posted_at\":\"2026-11-30T10:00:00Z\",\"note\":\"padding padding padding\"}}");
+            var sw = Stopwatch.StartNew();
+            long k = 0;
+            while (sw.Elapsed < TimeSpan.FromSeconds(rounds))
+            {
+                for (var i = 0; i < 10000; i++)
+                {
+                    if (which == "decode") EnvelopeReader.Decode(sample, sample.Length);
+                    else { using var d = System.Text.Json.JsonDocument.Parse(sample); }
+                }
+                k += 10000;
+            }
+            Console.WriteLine($"{which}: {sw.Elapsed.TotalMilliseconds * 1000 / k:0.000} us/msg");
+            return 0;
+        }
+        const int N = 20_000;
+        await using var sim = await Env.StartSimAsync();
+        if (which == "session")
+        {
+            using var session = await Env.OpenSessionAsync(sim, o => o.InboxCapacity = N * 2);
+            await session.SubscribeAsync("strategy.signal", 1, null, TimeSpan.FromSeconds(10), System.Threading.CancellationToken.None);
+            for (var r = 0; r < rounds; r++)
+            {
+                var drainedTcs = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var th = new System.Threading.Thread(() => drainedTcs.SetResult(SessionThroughputCase.Drain(session, N))) { Name = "drain" };
+                th.Start();
+                var drained = drainedTcs.Task;
+                sim.PausePublishing();
+                sim.PublishSignals(1, N);
+                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                sim.ResumePublishing();
+                var rate = await drained;
+                var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds * 1000 / N;
+                // The loop's own rate: first signal taken (the reader waits, so about when it arrived) to the last frame the loop handled.
+                var loopRate = SessionThroughputCase.RateOf(N, Stat.TicksToMs(session._lastFrameTicks - SessionThroughputCase.LastDrainFirst) / 1000.0);
+                Console.WriteLine($"round {r + 1}: session {rate:N0}/s (loop {loopRate:N0}/s), process CPU {cpu:0.00} us/msg");
+            }
+            return 0;
+        }
+        using var bare = await BareClient.ConnectAsync(sim);
+        var counter = new BareCounter();
+        var loop = Task.Run(() => bare.RunAsync((_, type, now) => { if (type == "strategy.signal") counter.Hit(now); return true; }, default));
+        await bare.SubscribeAsync(1);
+        await Task.Delay(200);
+        for (var r = 0; r < rounds; r++)
+        {
+            var done = counter.Arm(N);
+            sim.PausePublishing();
+            sim.PublishSignals(1, N);
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            sim.ResumePublishing();
+            var rate = SessionThroughputCase.RateOf(N, await done);
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds * 1000 / N;
+            Console.WriteLine($"round {r + 1}: bare {rate:N0}/s, process CPU {cpu:0.00} us/msg");
+        }
+        return 0;
+    }
+
+    /// <summary>The session loop's whole path for one frame (decode, tracker, inbox), no socket: frames are injected
+    /// as if the connection had received them; then the reader's side (take + MarkProcessed) alone.</summary>
+    private static async Task LoopAsync(C2WebSocket.Simulator.C2Simulator sim, string sample)
+    {
+        const int N = 20_000;
+        const int Rounds = 6;
+        var frames = new byte[Rounds * N][];
+        var seqRx = new System.Text.RegularExpressions.Regex("\"seq_id\":\\d+");
+        var idRx = new System.Text.RegularExpressions.Regex("\"id\":\"msg_[0-9a-f]+\"");
+        for (var i = 0; i < frames.Length; i++)
+            frames[i] = Encoding.UTF8.GetBytes(idRx.Replace(seqRx.Replace(sample, "\"seq_id\":" + (i + 2), 1), "\"id\":\"msg_" + i.ToString("x28") + "\"", 1));
+        using var session = await Env.OpenSessionAsync(sim, o => o.InboxCapacity = N * 2);
+        // A resume point: the stream is not "watched since now", so the sample's older timestamp is not filtered.
+        await session.SubscribeAsync("strategy.signal", 1, 1, TimeSpan.FromSeconds(10), System.Threading.CancellationToken.None);
+        var loopUs = double.MaxValue; var readUs = double.MaxValue;
+        long loopAlloc = 0, readAlloc = 0;
+        for (var r = 0; r < Rounds; r++)
+        {
+            var a0 = GC.GetAllocatedBytesForCurrentThread();
+            var t = Stopwatch.GetTimestamp();
+            for (var i = 0; i < N; i++) await session.Loop.InjectFrameAsync(frames[r * N + i], false);
+            var waited = Stopwatch.StartNew();
+            while (session.InboxCount < N)
+            {
+                if (waited.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("the loop queued " + session.InboxCount + " of " + N + " injected frames");
+                await Task.Yield();
+            }
+            var us = Stat.TicksToUs(Stopwatch.GetTimestamp() - t) / N;
+            var a1 = GC.GetAllocatedBytesForCurrentThread();
+            using (var reader = new C2WebSocket.InboxReader(new[] { session }))
+            {
+                var t2 = Stopwatch.GetTimestamp();
+                for (var i = 0; i < N; i++)
+                {
+                    if (!reader.TryTake(null, out var s, out var taken)) throw new InvalidOperationException("inbox empty at " + i);
+                    if (taken.Item is C2WebSocket.C2StreamMessage m) s!.MarkProcessed(m);
+                }
+                var rus = Stat.TicksToUs(Stopwatch.GetTimestamp() - t2) / N;
+                if (r > 0) { readUs = Math.Min(readUs, rus); readAlloc = (GC.GetAllocatedBytesForCurrentThread() - a1) / N; }
+            }
+            if (r > 0) { loopUs = Math.Min(loopUs, us); loopAlloc = (a1 - a0) / N; }
+        }
+        Console.WriteLine($"{"session loop, whole path per frame (injected, no socket)",-64} {loopUs,8:0.00} us/msg {loopAlloc,8:N0} B/msg  ({1e6 / loopUs:N0}/s)");
+        Console.WriteLine($"{"reader: take + MarkProcessed",-64} {readUs,8:0.00} us/msg {readAlloc,8:N0} B/msg  ({1e6 / readUs:N0}/s)");
+    }
+
+    private static void Compare(int n, params (string What, Action Run)[] stages)
+    {
+        const int Batches = 15;
+        // Warm-up until tiered JIT has settled (tier 0, instrumented, tier 1 take a second or two of calls).
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed < TimeSpan.FromSeconds(3))
+            foreach (var st in stages) for (var i = 0; i < 200; i++) st.Run();
+        var us = new List<double>[stages.Length];
+        var alloc = new double[stages.Length];
+        for (var k = 0; k < stages.Length; k++) us[k] = new List<double>();
+        for (var b = 0; b < Batches; b++)
+        {
+            for (var k = 0; k < stages.Length; k++)
+            {
+                var a0 = GC.GetAllocatedBytesForCurrentThread();
+                var t = Stopwatch.GetTimestamp();
+                for (var i = 0; i < n / Batches; i++) stages[k].Run();
+                us[k].Add(Stat.TicksToUs(Stopwatch.GetTimestamp() - t) / (n / Batches));
+                alloc[k] = (GC.GetAllocatedBytesForCurrentThread() - a0) / (double)(n / Batches);
+            }
+        }
+        var first = Stat.Median(us[0]);
+        for (var k = 0; k < stages.Length; k++)
+        {
+            var m = Stat.Median(us[k]);
+            Console.WriteLine($"| {stages[k].What} | {m:0.000} | {m / first:0.00}x | {alloc[k]:N0} |");
+        }
     }
 
     private static void Time(string what, int n, Action a)

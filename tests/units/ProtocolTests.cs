@@ -187,6 +187,20 @@ namespace C2WebSocket.Tests
         }
 
         [Theory]
+        [InlineData("plain-id")]
+        [InlineData("quote\" back\\slash <tag> & 'apos' +plus")]
+        [InlineData("control\u0001\t\n\u007f end")]
+        [InlineData("ünïcödé € 😀")]
+        public void Request_ids_round_trip_through_a_json_parser(string requestId)
+        {
+            // The client messages are written by hand: whatever a user puts in a request id must come back intact.
+            var bytes = ClientMessages.Subscription("subscribe", new StreamKey("strategy.signal", 1), requestId, null, ResumeFromWireType.Number, DateTimeOffset.UnixEpoch);
+            using var doc = System.Text.Json.JsonDocument.Parse(bytes);
+            Assert.Equal(requestId, doc.RootElement.GetProperty("request_id").GetString());
+            Assert.Equal("subscribe", doc.RootElement.GetProperty("payload").GetProperty("action").GetString());
+        }
+
+        [Theory]
         [InlineData("strategy.signal:12345678", "strategy.signal", 12345678L)]
         [InlineData("strategy.positions:7", "strategy.positions", 7L)]
         [InlineData("strategy.signal:?", "strategy.signal", null)]

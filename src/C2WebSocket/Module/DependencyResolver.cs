@@ -112,7 +112,6 @@ namespace C2WebSocket.Module
     public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
         private static readonly object Gate = new object();
-        private static Dictionary<string, (string Path, Version Version)>? _available;
         private static int _imports;
 
         internal static string DependencyFolder =>
@@ -127,9 +126,38 @@ namespace C2WebSocket.Module
             lock (Gate)
             {
                 if (_imports++ > 0) return;
-                _available ??= DependencyResolution.Scan(DependencyFolder);
+                // No scan here: reading the version of every file in dependencies/ cost ~10 ms of each import; the
+                // handler reads only the file a failed resolve names (see Available).
                 AppDomain.CurrentDomain.AssemblyResolve += OnAssemblyResolve;
             }
+        }
+
+        private static readonly Dictionary<string, (string Path, Version Version)?> Probed = new Dictionary<string, (string Path, Version Version)?>(StringComparer.OrdinalIgnoreCase);
+        private static string[]? _files;
+
+        /// <summary>What dependencies/ offers for one simple name: the file of that name (any letter case), its version
+        /// read once; nothing for a name it does not have (runtimes ask for resource assemblies and the like).</summary>
+        private static IReadOnlyDictionary<string, (string Path, Version Version)> Available(string name)
+        {
+            var result = new Dictionary<string, (string Path, Version Version)>(StringComparer.OrdinalIgnoreCase);
+            lock (Gate)
+            {
+                if (!Probed.TryGetValue(name, out var entry))
+                {
+                    entry = null;
+                    _files ??= Directory.Exists(DependencyFolder) ? Directory.GetFiles(DependencyFolder, "*.dll") : Array.Empty<string>();
+                    foreach (var path in _files)
+                    {
+                        if (!string.Equals(Path.GetFileNameWithoutExtension(path), name, StringComparison.OrdinalIgnoreCase)) continue;
+                        try { entry = (path, AssemblyName.GetAssemblyName(path).Version ?? new Version(0, 0, 0, 0)); }
+                        catch (Exception ex) when (ex is BadImageFormatException || ex is IOException || ex is UnauthorizedAccessException) { /* never resolve to it */ }
+                        break;
+                    }
+                    Probed[name] = entry;
+                }
+                if (entry is (string, Version) found) result[name] = found;
+            }
+            return result;
         }
 
         public void OnRemove(PSModuleInfo psModuleInfo)
@@ -148,9 +176,10 @@ namespace C2WebSocket.Module
         {
             try
             {
-                var available = _available;
-                if (available == null || available.Count == 0) return null;
                 var requested = new AssemblyName(args.Name);
+                if (requested.Name == null) return null;
+                var available = Available(requested.Name);
+                if (available.Count == 0) return null;
                 var loaded = AppDomain.CurrentDomain.GetAssemblies();
                 var names = new List<AssemblyName>(loaded.Length);
                 foreach (var a in loaded)

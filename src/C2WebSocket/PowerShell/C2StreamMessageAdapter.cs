@@ -109,7 +109,7 @@ namespace C2WebSocket
                 return Projected(message, e.TimeSlot, value);
             }
             var index = (int)adaptedProperty.Tag;
-            var raw = message.Fields.Values[index];
+            var raw = message.Fields.Value(index);
             return PayloadProjection.IsPlain(raw) ? raw : Projected(message, FirstFieldSlot + index, raw!);
         }
 
@@ -119,7 +119,7 @@ namespace C2WebSocket
         public override string GetPropertyTypeName(PSAdaptedProperty adaptedProperty)
         {
             if (adaptedProperty.Tag is EnvelopeField e) return e.TypeName;
-            var value = ((C2StreamMessage)adaptedProperty.BaseObject).Fields.Values[(int)adaptedProperty.Tag];
+            var value = ((C2StreamMessage)adaptedProperty.BaseObject).Fields.Value((int)adaptedProperty.Tag);
             switch (value)
             {
                 case null: return "System.Object";
@@ -158,7 +158,7 @@ namespace C2WebSocket
             var pso = new PSObject();
             for (var i = 0; i < fields.Count; i++)
             {
-                var raw = fields.Values[i];
+                var raw = fields.Value(i);
                 var value = IsPlain(raw) ? raw : C2StreamMessageAdapter.Projected(message, C2StreamMessageAdapter.FirstFieldSlot + i, raw!);
                 pso.Properties.Add(new PSNoteProperty(fields.Names[i], value));
             }
@@ -183,7 +183,7 @@ namespace C2WebSocket
         {
             if (!fields.IsObject) return null;
             var pso = new PSObject();
-            for (var i = 0; i < fields.Count; i++) pso.Properties.Add(new PSNoteProperty(fields.Names[i], ToPowerShell(fields.Values[i])));
+            for (var i = 0; i < fields.Count; i++) pso.Properties.Add(new PSNoteProperty(fields.Names[i], ToPowerShell(fields.Value(i))));
             return ToStringMember.WithJson(pso);
         }
     }

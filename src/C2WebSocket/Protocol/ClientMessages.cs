@@ -1,7 +1,6 @@
 using System;
 using System.Globalization;
-using System.IO;
-using System.Text.Json;
+using System.Text;
 
 namespace C2WebSocket.Protocol
 {
@@ -22,44 +21,49 @@ namespace C2WebSocket.Protocol
         public static string FormatTimestamp(DateTimeOffset utc) =>
             utc.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-        public static byte[] HeartbeatAck(DateTimeOffset serverNow) => Write(w =>
-        {
-            w.WriteString("msg_type", MessageTypes.HeartbeatAck);
-            w.WriteString("timestamp", FormatTimestamp(serverNow));
-        });
+        // Written by hand rather than with Utf8JsonWriter: these are the only messages a client sends, their shape is
+        // fixed, and the writer's first use (with System.Text.Encodings.Web behind it) cost every process's first
+        // subscribe several milliseconds of loading and JIT. Strings are escaped as the writer's default encoder does.
+        public static byte[] HeartbeatAck(DateTimeOffset serverNow) =>
+            Encoding.UTF8.GetBytes("{\"msg_type\":\"" + MessageTypes.HeartbeatAck + "\",\"timestamp\":\"" + FormatTimestamp(serverNow) + "\"}");
 
         /// <summary>A subscription.request; <paramref name="resumeFrom"/> is written only for a subscribe to strategy.signal and when positive.</summary>
-        public static byte[] Subscription(string action, StreamKey stream, string? requestId, long? resumeFrom, ResumeFromWireType resumeType, DateTimeOffset serverNow) => Write(w =>
+        public static byte[] Subscription(string action, StreamKey stream, string? requestId, long? resumeFrom, ResumeFromWireType resumeType, DateTimeOffset serverNow)
         {
             if (!stream.StrategyId.HasValue) throw new ArgumentException("A subscription names a strategy.", nameof(stream));
-            w.WriteString("msg_type", MessageTypes.SubscriptionRequest);
-            if (requestId != null) w.WriteString("request_id", requestId);
-            w.WriteString("timestamp", FormatTimestamp(serverNow));
-            w.WritePropertyName("payload");
-            w.WriteStartObject();
-            w.WriteString("action", action);
-            w.WriteString("channel", stream.Channel);
-            w.WriteNumber("strategy_id", stream.StrategyId.Value);
+            var sb = new StringBuilder(200);
+            sb.Append("{\"msg_type\":");
+            AppendString(sb, MessageTypes.SubscriptionRequest);
+            if (requestId != null) { sb.Append(",\"request_id\":"); AppendString(sb, requestId); }
+            sb.Append(",\"timestamp\":");
+            AppendString(sb, FormatTimestamp(serverNow));
+            sb.Append(",\"payload\":{\"action\":");
+            AppendString(sb, action);
+            sb.Append(",\"channel\":");
+            AppendString(sb, stream.Channel);
+            sb.Append(",\"strategy_id\":").Append(stream.StrategyId.Value.ToString(CultureInfo.InvariantCulture));
             if (action == Subscribe && stream.IsSignal && resumeFrom is long r && r > 0)
             {
-                if (resumeType == ResumeFromWireType.Number) w.WriteNumber("resume_from", r);
-                else w.WriteString("resume_from", r.ToString(CultureInfo.InvariantCulture));
+                var text = r.ToString(CultureInfo.InvariantCulture);
+                sb.Append(",\"resume_from\":");
+                if (resumeType == ResumeFromWireType.Number) sb.Append(text);
+                else sb.Append('"').Append(text).Append('"');
             }
-            w.WriteEndObject();
-        });
+            sb.Append("}}");
+            return Encoding.UTF8.GetBytes(sb.ToString());
+        }
 
-        private static byte[] Write(Action<Utf8JsonWriter> body)
+        /// <summary>A JSON string: printable ASCII as is, everything else (and " \ &lt; &gt; &amp; ' +) as \uXXXX, like
+        /// System.Text.Json's default encoder.</summary>
+        internal static void AppendString(StringBuilder sb, string value)
         {
-            using (var stream = new MemoryStream(256))
+            sb.Append('"');
+            foreach (var c in value)
             {
-                using (var w = new Utf8JsonWriter(stream))
-                {
-                    w.WriteStartObject();
-                    body(w);
-                    w.WriteEndObject();
-                }
-                return stream.ToArray();
+                if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '\'' && c != '+') sb.Append(c);
+                else sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
             }
+            sb.Append('"');
         }
     }
 }

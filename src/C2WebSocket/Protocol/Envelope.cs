@@ -158,42 +158,42 @@ namespace C2WebSocket.Protocol
             var sawType = false;
             while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
             {
-                if (r.ValueTextEquals("msg_type"))
+                if (r.ValueTextEquals("msg_type"u8))
                 {
                     r.Read();
                     if (r.TokenType == JsonTokenType.String) env.Kind = Classify(ref r, out env.UnknownType);
                     else WrongType(ref r, ref env, "msg_type");
                     sawType = true;
                 }
-                else if (r.ValueTextEquals("id"))
+                else if (r.ValueTextEquals("id"u8))
                 {
                     r.Read();
                     if (r.TokenType == JsonTokenType.String) { env.Id = Token(ref r); env.IdHash = Hash(r.ValueSpan); }
                     else if (r.TokenType == JsonTokenType.Null) { env.Id = default; env.IdHash = 0; }
                     else WrongType(ref r, ref env, "id");
                 }
-                else if (r.ValueTextEquals("seq_id"))
+                else if (r.ValueTextEquals("seq_id"u8))
                 {
                     r.Read();
                     if (r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var seq)) env.SeqId = seq;
                     else if (r.TokenType == JsonTokenType.Null) env.SeqId = null;
                     else WrongType(ref r, ref env, "seq_id");
                 }
-                else if (r.ValueTextEquals("timestamp"))
+                else if (r.ValueTextEquals("timestamp"u8))
                 {
                     r.Read();
                     if (r.TokenType == JsonTokenType.String) env.Timestamp = Token(ref r);
                     else if (r.TokenType == JsonTokenType.Null) env.Timestamp = default;
                     else WrongType(ref r, ref env, "timestamp");
                 }
-                else if (r.ValueTextEquals("request_id"))
+                else if (r.ValueTextEquals("request_id"u8))
                 {
                     r.Read();
                     // Echoed by the server; tolerated when odd (a non-string simply correlates with nothing).
                     env.RequestId = r.TokenType == JsonTokenType.String ? Truncate(r.GetString(), 200) : null;
                     if (r.TokenType == JsonTokenType.StartObject || r.TokenType == JsonTokenType.StartArray) r.Skip();
                 }
-                else if (r.ValueTextEquals("v"))
+                else if (r.ValueTextEquals("v"u8))
                 {
                     r.Read();
                     // The overview's table types v as a string, every example shows a number (reference §13.2): both.
@@ -201,7 +201,7 @@ namespace C2WebSocket.Protocol
                     else if (r.TokenType == JsonTokenType.String && int.TryParse(r.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var vs)) env.Version = vs;
                     else if (r.TokenType == JsonTokenType.StartObject || r.TokenType == JsonTokenType.StartArray) r.Skip();
                 }
-                else if (r.ValueTextEquals("payload"))
+                else if (r.ValueTextEquals("payload"u8))
                 {
                     r.Read();
                     ReadPayload(ref r, ref env);
@@ -211,7 +211,7 @@ namespace C2WebSocket.Protocol
                     r.Read();
                     if (ReadStrategyId(ref r) is long id) { env.StrategyId = id; env.StrategySource = StrategySource.Envelope; }
                 }
-                else if (r.ValueTextEquals("channel") || r.ValueTextEquals("stream"))
+                else if (r.ValueTextEquals("channel"u8) || r.ValueTextEquals("stream"u8))
                 {
                     r.Read();
                     if (r.TokenType == JsonTokenType.String && env.StrategySource != StrategySource.Envelope &&
@@ -300,14 +300,15 @@ namespace C2WebSocket.Protocol
         private static MessageKind Classify(ref Utf8JsonReader r, out string? unknownType)
         {
             unknownType = null;
-            if (r.ValueTextEquals(MessageTypes.StrategySignal)) return MessageKind.Signal;
-            if (r.ValueTextEquals(MessageTypes.Heartbeat)) return MessageKind.Heartbeat;
-            if (r.ValueTextEquals(MessageTypes.StrategyPositions)) return MessageKind.Positions;
-            if (r.ValueTextEquals(MessageTypes.SubscriptionAck)) return MessageKind.Ack;
-            if (r.ValueTextEquals(MessageTypes.Error)) return MessageKind.Error;
-            if (r.ValueTextEquals(MessageTypes.Gap)) return MessageKind.Gap;
-            if (r.ValueTextEquals(MessageTypes.ConnectionConnected)) return MessageKind.Connected;
-            if (r.ValueTextEquals(MessageTypes.ConnectionDisconnected)) return MessageKind.Disconnected;
+            // UTF-8 literals: comparing with a string would transcode it on every call (the hot path of every message).
+            if (r.ValueTextEquals("strategy.signal"u8)) return MessageKind.Signal;
+            if (r.ValueTextEquals("heartbeat"u8)) return MessageKind.Heartbeat;
+            if (r.ValueTextEquals("strategy.positions"u8)) return MessageKind.Positions;
+            if (r.ValueTextEquals("subscription.ack"u8)) return MessageKind.Ack;
+            if (r.ValueTextEquals("error"u8)) return MessageKind.Error;
+            if (r.ValueTextEquals("gap"u8)) return MessageKind.Gap;
+            if (r.ValueTextEquals("connection.connected"u8)) return MessageKind.Connected;
+            if (r.ValueTextEquals("connection.disconnected"u8)) return MessageKind.Disconnected;
             unknownType = Truncate(r.GetString(), 64);
             return MessageKind.Unknown;
         }

@@ -85,6 +85,8 @@ namespace C2WebSocket
                     Resubscribe(entry, RequestPurpose.Backfill);
                     return;
             }
+            // Room first (only the loop adds, so it cannot disappear before the add), then the bookkeeping the message
+            // closes, then the message: a reader that takes it sees the ranges it ends with their upper bound.
             if (!_inbox.HasRoom(entry.Key))
             {
                 OnInboxFull(entry, env);

@@ -34,11 +34,16 @@ namespace C2WebSocket.Transport
         private static readonly PropertyInfo? CollectDetailsProp = typeof(ClientWebSocketOptions).GetProperty("CollectHttpResponseDetails");
         private static readonly PropertyInfo? StatusProp = typeof(ClientWebSocket).GetProperty("HttpStatusCode");
         private static readonly PropertyInfo? HeadersProp = typeof(ClientWebSocket).GetProperty("HttpResponseHeaders");
-        private static readonly Regex StatusInMessage = new Regex(@"'(\d{3})'", RegexOptions.CultureInvariant);
+        // Only read on .NET Framework, after a refused upgrade: built then, not by every process's first connect.
+        private static Regex? _statusInMessage;
+        private static Regex StatusInMessage => _statusInMessage ??= new Regex(@"'(\d{3})'", RegexOptions.CultureInvariant);
 
         private readonly ClientWebSocket _ws;
-        private readonly System.Threading.Channels.Channel<byte[]> _outbox = System.Threading.Channels.Channel.CreateUnbounded<byte[]>(
-            new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        // Messages to send, in order. Whoever finds no send in progress sends them itself (see Send).
+        private readonly System.Collections.Concurrent.ConcurrentQueue<byte[]> _outbox = new System.Collections.Concurrent.ConcurrentQueue<byte[]>();
+        private int _sending;
+        // Set by CloseAsync/Dispose: no new messages; what is already queued is still sent (before the close frame).
+        private volatile bool _outboxClosed;
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly int _maxMessageBytes;
         // Never larger than the cap: a message that does not fit is refused, whatever the cap (even below 16 KB).
@@ -55,7 +60,6 @@ namespace C2WebSocket.Transport
             Uri = uri;
             _maxMessageBytes = maxMessageBytes;
             _buffer = new byte[Math.Max(1, Math.Min(16 * 1024, maxMessageBytes))];
-            _ = Task.Run(SendPumpAsync);
         }
 
         /// <summary>The receive buffer's size now (tests: it never grows past the cap).</summary>
@@ -268,17 +272,30 @@ namespace C2WebSocket.Transport
             }
         }
 
-        public void Send(byte[] utf8) => _outbox.Writer.TryWrite(utf8);
+        /// <summary>
+        /// Queues a message and, when no send is in progress, sends it on the calling thread: a send that the socket
+        /// takes at once (the usual case) costs no thread hop (the loop's heartbeat acks and subscribe requests go out
+        /// before the next frame is read). A send the socket cannot take at once continues on the thread pool, which
+        /// then sends whatever was queued meanwhile, in order; the caller never waits.
+        /// </summary>
+        public void Send(byte[] utf8)
+        {
+            if (_outboxClosed) return;
+            _outbox.Enqueue(utf8);
+            if (Interlocked.CompareExchange(ref _sending, 1, 0) == 0) _ = DrainOutboxAsync();
+        }
 
-        private async Task SendPumpAsync()
+        private async Task DrainOutboxAsync()
         {
             try
             {
-                var reader = _outbox.Reader;
-                while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+                while (true)
                 {
-                    while (reader.TryRead(out var bytes))
+                    while (_outbox.TryDequeue(out var bytes))
                         await _ws.SendAsync(new ArraySegment<byte>(bytes), WebSocketMessageType.Text, true, _stop.Token).ConfigureAwait(false);
+                    Volatile.Write(ref _sending, 0);
+                    // A message queued after the last TryDequeue but before the flag was cleared would be stranded: look again.
+                    if (_outbox.IsEmpty || Interlocked.CompareExchange(ref _sending, 1, 0) != 0) return;
                 }
             }
             catch (Exception)
@@ -291,7 +308,7 @@ namespace C2WebSocket.Transport
         /// <summary>Normal closure (1000), bounded in time; falls back to abort.</summary>
         public async Task CloseAsync(TimeSpan timeout)
         {
-            _outbox.Writer.TryComplete();
+            _outboxClosed = true;
             try
             {
                 if (_ws.State == WebSocketState.Open || _ws.State == WebSocketState.CloseReceived)
@@ -314,7 +331,7 @@ namespace C2WebSocket.Transport
         public void Dispose()
         {
             Abort();
-            _outbox.Writer.TryComplete();
+            _outboxClosed = true;
             try { _stop.Cancel(); } catch (ObjectDisposedException) { }
             _ws.Dispose();
         }
