@@ -53,17 +53,6 @@ namespace C2WebSocket.Protocol
             return Encoding.UTF8.GetBytes(sb.ToString());
         }
 
-        /// <summary>A JSON string: printable ASCII as is, everything else (and " \ &lt; &gt; &amp; ' +) as \uXXXX, like
-        /// System.Text.Json's default encoder.</summary>
-        internal static void AppendString(StringBuilder sb, string value)
-        {
-            sb.Append('"');
-            foreach (var c in value)
-            {
-                if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' && c != '\'' && c != '+') sb.Append(c);
-                else sb.Append("\\u").Append(((int)c).ToString("X4", CultureInfo.InvariantCulture));
-            }
-            sb.Append('"');
-        }
+        private static void AppendString(StringBuilder sb, string value) => JsonText.AppendString(sb, value, asciiOnly: true);
     }
 }
