@@ -58,6 +58,8 @@ internal static class MemoryCase
         using var session = new C2Session(o);
         await session.OpenAsync(CancellationToken.None);
         await session.SubscribeAsync("strategy.signal", sid, null, TimeSpan.FromSeconds(10), CancellationToken.None);
+        // Not synchronisation (the subscribe above waited for its ack): a quiet moment so the background JIT and the
+        // connection's buffers settle before the heap is measured, here and after the inbox is full.
         await Task.Delay(200);
         var before = GC.GetTotalMemory(true);
         Console.WriteLine("READY");

@@ -21,8 +21,7 @@ internal static class Profile
         string? raw = null;
         var got = new TaskCompletionSource();
         var loop = Task.Run(() => bare.RunAsync((root, type, _) => { if (type == "strategy.signal") { raw = root.GetRawText(); got.TrySetResult(); return false; } return true; }, default));
-        await bare.SubscribeAsync(1);
-        await Task.Delay(200);
+        await SubscribeBareAsync(sim, bare);
         sim.PublishSignal(1);
         await got.Task.WaitAsync(TimeSpan.FromSeconds(10));
         var bytes = Encoding.UTF8.GetBytes(raw!);
@@ -63,8 +62,7 @@ internal static class Profile
             string? raw0 = null;
             var got0 = new TaskCompletionSource();
             _ = Task.Run(() => bare0.RunAsync((root, type, _) => { if (type == "strategy.signal") { raw0 = root.GetRawText(); got0.TrySetResult(); return false; } return true; }, default));
-            await bare0.SubscribeAsync(1);
-            await Task.Delay(200);
+            await SubscribeBareAsync(lsim, bare0);
             lsim.PublishSignal(1);
             await got0.Task.WaitAsync(TimeSpan.FromSeconds(10));
             for (var r = 0; r < rounds; r++) await LoopAsync(lsim, raw0!);
@@ -149,8 +147,7 @@ internal static class Profile
         using var bare = await BareClient.ConnectAsync(sim);
         var counter = new BareCounter();
         var loop = Task.Run(() => bare.RunAsync((_, type, now) => { if (type == "strategy.signal") counter.Hit(now); return true; }, default));
-        await bare.SubscribeAsync(1);
-        await Task.Delay(200);
+        await SubscribeBareAsync(sim, bare);
         for (var r = 0; r < rounds; r++)
         {
             var done = counter.Arm(N);
@@ -167,6 +164,15 @@ internal static class Profile
 
     /// <summary>The session loop's whole path for one frame (decode, tracker, inbox), no socket: frames are injected
     /// as if the connection had received them; then the reader's side (take + MarkProcessed) alone.</summary>
+    /// <summary>Subscribes the bare client to strategy 1 and waits until the simulator has registered it (its
+    /// subscribe count moves after the subscriber is added), so a signal published next reaches it.</summary>
+    private static async Task SubscribeBareAsync(C2WebSocket.Simulator.C2Simulator sim, BareClient bare)
+    {
+        var before = sim.Stats.Subscribes;
+        await bare.SubscribeAsync(1);
+        await sim.WaitForAsync(s => s.Stats.Subscribes > before, TimeSpan.FromSeconds(10));
+    }
+
     private static async Task LoopAsync(C2WebSocket.Simulator.C2Simulator sim, string sample)
     {
         const int N = 20_000;
