@@ -162,7 +162,9 @@ function Invoke-XunitTests {
     $trx = [System.IO.Path]::Combine($resultsFolder, 'xunit.trx')
     if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx }
     $arguments = @('test', [System.IO.Path]::Combine($root, 'tests', 'units', 'C2WebSocket.Tests.csproj'), '-c', $Configuration, '--no-build', '-nologo',
-        '--logger', 'trx;LogFileName=xunit.trx', '--results-directory', $resultsFolder)
+        '--logger', 'trx;LogFileName=xunit.trx', '--results-directory', $resultsFolder,
+        # A test that hangs fails the run after 5 minutes (each test takes seconds at most) instead of stalling CI.
+        '--blame-hang-timeout', '5m', '--blame-hang-dump-type', 'none')
     if ($Filter) { $arguments += @('--filter', $Filter) }
     Write-Host "dotnet $($arguments -join ' ')" -ForegroundColor Cyan
     & dotnet @arguments | Out-Host
@@ -206,7 +208,7 @@ function Start-PesterTests {
 }
 
 function Complete-PesterTests {
-    param([Parameter(Mandatory)] $Run, [int] $TimeoutMinutes = 30)
+    param([Parameter(Mandatory)] $Run, [int] $TimeoutMinutes = 15)
     $p = $Run.Process
     try {
         if (-not $p.WaitForExit([int][TimeSpan]::FromMinutes($TimeoutMinutes).TotalMilliseconds)) {

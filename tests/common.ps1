@@ -26,6 +26,12 @@ $script:C2ForbiddenStrategy = 666
 
 Import-Module -Name ([System.IO.Path]::Combine($C2RepoRoot, 'tools', 'C2Simulator.psm1')) -ErrorAction Stop
 
+# Hang guard: every Receive-C2Signal a test runs without its own -TimeoutSec stops after 10 s. The tests' receives end
+# in milliseconds by -Count, -IdleTimeoutSec or the session's end; if one of those breaks (say -Count is ignored), the
+# test gets the wrong objects and fails in 10 s instead of hanging the suite. Tests that pass -TimeoutSec keep theirs.
+# build.ps1 also stops a Pester run that passes 15 minutes (a normal run takes about 2), so a hang fails the command.
+$global:PSDefaultParameterValues['Receive-C2Signal:TimeoutSec'] = 10
+
 function Get-C2PwshCommand {
     <# How to start this same PowerShell as a child process: 'dotnet pwsh.dll' under the dotnet tool, else the pwsh executable. #>
     $process = [System.Environment]::ProcessPath
