@@ -177,6 +177,28 @@ Describe 'Invoke-C2CatchUp.ps1: run N+1 gets every signal published since run N 
         Get-CsvSignals 'fresh' | Should -Be '31351:2', '31351:3'
     }
 
+    It 'a strategy whose sequence restarts between runs: run 3 finds its position gone, warns, delivers the new signals and reports seq_id 1 (exit 2)' {
+        $null = Publish-C2TestSignal $Sim 31353 -Count 2
+        (Invoke-CatchUp 'restart' '31353').ExitCode | Should -Be 0
+        $null = Publish-C2TestSignal $Sim 31353 -Count 3           # seq 3..5
+        (Invoke-CatchUp 'restart' '31353').ExitCode | Should -Be 0
+        Get-CsvSignals 'restart' | Should -Be '31353:3', '31353:4', '31353:5'
+
+        # The strategy's sequence starts again at 1 and publishes 3 signals: "after seq_id 5" replays nothing at all.
+        $null = Invoke-C2Control $Sim 'streams/restart' -Query @{ strategy_id = 31353 }
+        Publish-C2TestSignal $Sim 31353 -Count 3 | Should -Be 1, 2, 3
+        $r3 = Invoke-CatchUp 'restart' '31353'
+        $r3.Stdout -replace '\s+', ' ' | Should -Match 'fetch seq_id 5, the last one delivered, again, but nothing came back'
+        $r3.Stderr -replace '\s+', ' ' | Should -Match 'sequence for strategy.signal:31353 restarted'
+        $r3.ExitCode | Should -Be 2
+        Get-CsvSignals 'restart' | Should -Be '31353:3', '31353:4', '31353:5', '31353:2', '31353:3'
+
+        $r4 = Invoke-CatchUp 'restart' '31353'
+        $r4.Stderr | Should -BeNullOrEmpty
+        $r4.ExitCode | Should -Be 0
+        Get-CsvSignals 'restart' | Should -HaveCount 5
+    }
+
     It 'a fresh strategy that stays quiet: run 2 cannot confirm that no seq_id 1 was published, so it warns and exits 2' {
         (Invoke-CatchUp 'quiet' '31352').ExitCode | Should -Be 0
         $r2 = Invoke-CatchUp 'quiet' '31352'

@@ -121,15 +121,21 @@ namespace C2WebSocket.Commands
                 }
                 var now = DateTime.UtcNow;
                 if (deadline.HasValue && now >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
-                if (IdleTimeoutSec > 0 && now >= lastItem.AddSeconds(IdleTimeoutSec)) { endReason = "nothing arrived for -IdleTimeoutSec " + IdleTimeoutSec.ToString(CultureInfo.InvariantCulture); break; }
+                // Idle does not end a read while a resume waits for the proof that the server still holds its position
+                // (C2SessionOptions.WitnessTimeout bounds that): an empty replay may be a restarted sequence to backfill.
+                var idle = IdleTimeoutSec > 0 && now >= lastItem.AddSeconds(IdleTimeoutSec);
+                if (idle && !Verifying(accepts)) { endReason = "nothing arrived for -IdleTimeoutSec " + IdleTimeoutSec.ToString(CultureInfo.InvariantCulture); break; }
                 // A bounded slice keeps diagnostics flowing while idle.
                 var wait = TimeSpan.FromMilliseconds(500);
                 if (deadline.HasValue && deadline.Value - now < wait) wait = deadline.Value - now;
-                if (IdleTimeoutSec > 0 && lastItem.AddSeconds(IdleTimeoutSec) - now < wait) wait = lastItem.AddSeconds(IdleTimeoutSec) - now;
+                if (IdleTimeoutSec > 0 && !idle && lastItem.AddSeconds(IdleTimeoutSec) - now < wait) wait = lastItem.AddSeconds(IdleTimeoutSec) - now;
                 reader.Wait(accepts, wait, StopToken);
             }
             WriteVerbose("Receive-C2Signal: " + written.ToString(CultureInfo.InvariantCulture) + " object(s) written; " + endReason + ".");
         }
+
+        private bool Verifying(Func<StreamKey, bool>? accepts) =>
+            _sessions.Any(s => s.Subscriptions.Any(x => x.Verifying && (accepts == null || accepts(x.Key))));
 
         /// <summary>Writes one item. Returns true for a message written to the pipeline.</summary>
         private bool Deliver(C2Session session, InboxTake taken)

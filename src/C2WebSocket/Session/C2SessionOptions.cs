@@ -20,6 +20,10 @@ namespace C2WebSocket
         /// <summary>Waiting for a subscription.ack.</summary>
         public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+        /// <summary>After the ack of a resume, how long the last message delivered may take to come back as the replay's
+        /// first message before the session concludes the server's sequence no longer holds it (and backfills).</summary>
+        public TimeSpan WitnessTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
         /// <summary>
         /// No message at all for this long means the connection is dead (half-open TCP, frozen server): the
         /// server heartbeats every 30 s and drops us 10 s after a missed ack, so 30 + 10 + 5 s of margin.

@@ -45,6 +45,9 @@ namespace C2WebSocket
         /// no signal has arrived yet and its very first one (seq_id 1) could not be replayed by the protocol.</summary>
         public bool Unverified { get; internal set; }
         public string? LastError { get; internal set; }
+        /// <summary>A resume is waiting for the last message delivered to come back (proof that the server's sequence still
+        /// holds the position); Receive-C2Signal -IdleTimeoutSec does not end a read while it waits.</summary>
+        internal bool Verifying { get; set; }
 
         internal StreamKey Key { get; }
         /// <summary>Subscribed, or being subscribed: the session delivers (or will deliver) its messages.</summary>

@@ -152,7 +152,8 @@ namespace C2WebSocket
             var link = entry.Link;
             if (link.State != LinkState.Ready || link.Connection == null) return; // sent when the connection is ready
             if (entry.InFlight != null) _book.Forget(entry.InFlight);
-            var resume = entry.Tracker.PlanResumeFrom();
+            // A resume after a reconnect or from a checkpoint asks for the last message delivered again, as a witness.
+            var resume = entry.Tracker.PlanResumeFrom(verify: purpose == RequestPurpose.User || purpose == RequestPurpose.Resubscribe);
             var req = _book.Track(new PendingRequest(_book.NewRequestId(), entry.Key, ClientMessages.Subscribe, link, purpose)
             {
                 ResumeFrom = resume,
@@ -161,6 +162,7 @@ namespace C2WebSocket
             });
             entry.InFlight = req;
             entry.Tracker.OnSubscribeSent(resume);
+            entry.Sub.Verifying = entry.Tracker.WitnessSeq.HasValue;
             entry.Sub.ResumeFrom = resume;
             if (entry.EverAcked) entry.Sub.Resubscribes++;
             if (entry.Sub.State == C2SubscriptionState.Active && purpose != RequestPurpose.Page) entry.Sub.State = C2SubscriptionState.Pending;

@@ -133,6 +133,11 @@ namespace C2WebSocket
             // the local estimate of the server's clock, less its uncertainty.
             entry.Tracker.OnAck(ackTime ?? _clock.Now - StreamTracker.Tolerance);
             entry.Sub.Unverified = entry.Tracker.Unverified;
+            if (entry.Tracker.WitnessSeq.HasValue)
+            {
+                entry.Witness = req;
+                Schedule(_o.WitnessTimeout, new Input(InputKind.WitnessDue, arg: req));
+            }
             if (req.ResumeFrom.HasValue) link.LastReplayAcked = entry.Key;
             if (_checkpoint != null && entry.Key.IsSignal && !entry.Tracker.LastSeq.HasValue && entry.Tracker.Since is DateTimeOffset since)
                 _checkpoint.Watch(entry.Key, since);

@@ -83,6 +83,7 @@ namespace C2WebSocket
         Unsubscribe,
         Close,
         Room,
+        WitnessDue,
     }
 
     /// <summary>One thing the session loop must handle: a frame, a connection event, a timer or a user command.</summary>

@@ -221,6 +221,7 @@ namespace C2WebSocket
                     case InputKind.Subscribe: OnSubscribe((SubscribeCommand)input.Arg!); break;
                     case InputKind.Unsubscribe: OnUnsubscribe((UnsubscribeCommand)input.Arg!); break;
                     case InputKind.Room: OnRoom((StreamKey)input.Arg!); break;
+                    case InputKind.WitnessDue: OnWitnessDue((PendingRequest)input.Arg!); break;
                 }
             }
             catch (Exception ex) when (input.Kind == InputKind.Frame)

@@ -62,7 +62,7 @@ namespace C2WebSocket
         public DateTimeOffset? LastTimestamp { get; private set; }
         /// <summary>While set, messages older than this (minus <see cref="Tolerance"/>) are skipped: the stream is watched since then.</summary>
         public DateTimeOffset? Since { get; private set; }
-        /// <summary>The resume point came from the user (-ResumeFrom), not from what the session delivered.</summary>
+        /// <summary>The resume point came from outside this session (-ResumeFrom or a checkpoint), not from what it delivered.</summary>
         public bool ExplicitPoint { get; private set; }
         /// <summary>A subscribe is in flight; data waits for its ack (the replay after the ack brings it).</summary>
         public bool AwaitingAck { get; private set; }
@@ -74,8 +74,23 @@ namespace C2WebSocket
         public bool Suspended { get; private set; }
         public long SetAsideCount { get; private set; }
         public bool AnomalyWarned { get; set; }
+        /// <summary>The current sequence is a restarted one, fetched from its start (not a first watch).</summary>
+        public bool Restarted { get; private set; }
         /// <summary>True while a backfill from the start has not yet delivered or skipped anything (seq_id 1 cannot be confirmed).</summary>
         public bool Unverified => _backfillFirstPending;
+        /// <summary>The last message delivered, asked for again by a resume (resume_from one below it) to prove that the
+        /// server's sequence still holds it: null once it came back, or when the resume has no witness.</summary>
+        public long? WitnessSeq { get; private set; }
+        /// <summary>The server time of the witness: the same message comes back with the same time.</summary>
+        public DateTimeOffset? WitnessAt { get; private set; }
+        /// <summary>A witness that failed to come back before a backfill started: if it arrives in the backfill after all
+        /// (the server was only slow), it is the message already delivered and is skipped, not delivered again.</summary>
+        private long? _staleWitnessSeq;
+        private DateTimeOffset? _staleWitnessAt;
+        /// <summary>The id and server time of the message that set <see cref="LastSeq"/> (either may be unknown).</summary>
+        private ulong _lastSeqId;
+        private DateTimeOffset? _lastSeqAt;
+        private ulong _witnessId;
         /// <summary>A reported range whose upper bound becomes known with the next queued message.</summary>
         public C2DeliveryGap? OpenGap { get; set; }
 
@@ -85,18 +100,28 @@ namespace C2WebSocket
             LastSeq = seq > 0 ? seq : null;
             Epoch = epoch;
             LastTimestamp = at;
+            _lastSeqAt = at;
+            _lastSeqId = 0;
             Since = LastSeq.HasValue ? null : watchingSince;
             ExplicitPoint = explicitPoint && LastSeq.HasValue;
         }
 
         /// <summary>resume_from for the next subscribe: the position; else 1 (replay the whole stream, keep what is newer
-        /// than the watch time); else none (live). strategy.positions is never replayed.</summary>
-        public long? PlanResumeFrom()
+        /// than the watch time); else none (live). strategy.positions is never replayed. With <paramref name="verify"/>
+        /// (a resume after a reconnect or from a checkpoint), one below the position: the replay then starts with the last
+        /// message delivered, which proves the server's sequence still holds it (<see cref="WitnessSeq"/>). Without that
+        /// proof a sequence that restarted below the position would replay nothing, and its new signals up to the
+        /// position would be lost without a trace. Needs the last message's time (to recognise it) and a position of 2
+        /// or more (resume_from 0 means live only).</summary>
+        public long? PlanResumeFrom(bool verify = false)
         {
             if (!Key.IsSignal || !Key.StrategyId.HasValue) return null;
-            if (LastSeq.HasValue) return LastSeq;
+            if (LastSeq is long last) return verify && CanVerify ? last - 1 : last;
             return Since.HasValue ? 1 : (long?)null;
         }
+
+        /// <summary>A bare -ResumeFrom has neither the id nor the time of its message: nothing to recognise it by.</summary>
+        private bool CanVerify => LastSeq >= 2 && (_lastSeqId != 0 || _lastSeqAt.HasValue);
 
         public void OnSubscribeSent(long? resumeFrom)
         {
@@ -105,7 +130,17 @@ namespace C2WebSocket
             ReplayOpen = false;
             if (Suspended) { Suspended = false; }
             _backfillFirstPending = resumeFrom == 1 && !LastSeq.HasValue && Since.HasValue;
+            var witness = LastSeq is long last && resumeFrom == last - 1 && CanVerify;
+            WitnessSeq = witness ? LastSeq : null;
+            WitnessAt = witness ? _lastSeqAt : null;
+            _witnessId = witness ? _lastSeqId : 0;
         }
+
+        /// <summary>No witness can be told apart (the connection's messages do not say whose they are): stop waiting for it.</summary>
+        public void DropWitness() { WitnessSeq = null; WitnessAt = null; }
+
+        /// <summary>The time of each message is needed to classify it (a watch time filters, or a witness is awaited).</summary>
+        public bool NeedsTime => Since.HasValue || WitnessSeq.HasValue || _staleWitnessSeq.HasValue;
 
         /// <summary>The subscribe was acknowledged; <paramref name="watchStart"/> (the ack's server timestamp) starts the
         /// watch of a stream with no position: what the server stamps later is what this subscription is owed.</summary>
@@ -129,6 +164,15 @@ namespace C2WebSocket
         {
             if (Suspended) { SetAsideCount++; return Verdict.SetAside; }
             if (AwaitingAck) return Verdict.Refetch;
+            if (WitnessSeq is long w && seq is long ws)
+            {
+                // The first message of a verified resume: the last one delivered (same seq_id, same id or time) proves
+                // the position; anything else means the server's sequence no longer holds it (it restarted below it).
+                WitnessSeq = null;
+                if (ws == w && (idHash != 0 && idHash == _witnessId || SameMillisecond(timestamp, WitnessAt))) return Verdict.Duplicate;
+                if (ws >= w) return Verdict.AnomalyBackfill;
+            }
+            if (seq.HasValue && _staleWitnessSeq == seq && SameMillisecond(timestamp, _staleWitnessAt)) return Verdict.Duplicate;
             if (idHash != 0 && _ids.Contains(idHash)) return Verdict.Duplicate;
             if (!(seq is long s)) return Verdict.Deliver;
             if (LastSeq is long last && s <= last)
@@ -160,12 +204,16 @@ namespace C2WebSocket
             }
             if (seq is long s)
             {
-                if (!LastSeq.HasValue || s > LastSeq.Value) LastSeq = s;
+                if (!LastSeq.HasValue || s > LastSeq.Value) { LastSeq = s; _lastSeqId = idHash; _lastSeqAt = timestamp; ExplicitPoint = false; }
                 if (!skipped && OpenGap != null) { OpenGap.BeforeSeqId = s; OpenGap.To = timestamp; OpenGap = null; }
             }
             if (timestamp.HasValue) LastTimestamp = timestamp;
             return seqOneUnreplayable;
         }
+
+        /// <summary>Checkpoints keep times to the millisecond.</summary>
+        private static bool SameMillisecond(DateTimeOffset? a, DateTimeOffset? b) =>
+            a.HasValue && b.HasValue && a.Value.UtcTicks / TimeSpan.TicksPerMillisecond == b.Value.UtcTicks / TimeSpan.TicksPerMillisecond;
 
         /// <summary>seq_id went back (seq 1, or a stream that cannot be backfilled): a new sequence starts at this message.</summary>
         public void Rebase()
@@ -177,11 +225,16 @@ namespace C2WebSocket
             Since = null;
         }
 
-        /// <summary>seq_id went back above 1: start a new sequence and fetch it from its start, keeping what is newer than <paramref name="since"/>.</summary>
+        /// <summary>seq_id went back above 1, or a resume's witness did not come back: start a new sequence and fetch it
+        /// from its start, keeping what is newer than <paramref name="since"/>.</summary>
         public void BeginBackfill(DateTimeOffset since)
         {
+            if (WitnessSeq.HasValue) { _staleWitnessSeq = WitnessSeq; _staleWitnessAt = WitnessAt; }
+            WitnessSeq = null;
+            WitnessAt = null;
             Rebase();
             Since = since;
+            Restarted = true;
         }
 
         /// <summary>The user asked for a replay from <paramref name="seq"/> (-ResumeFrom on an existing subscription).</summary>
@@ -189,6 +242,8 @@ namespace C2WebSocket
         {
             Epoch++;
             LastSeq = seq;
+            _lastSeqId = 0;
+            _lastSeqAt = null;
             Since = null;
             ExplicitPoint = true;
             _ids.Clear();

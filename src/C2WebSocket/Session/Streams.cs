@@ -52,8 +52,20 @@ namespace C2WebSocket
         private void DeliverTo(StreamEntry entry, in Envelope env, byte[] data)
         {
             var t = entry.Tracker;
-            var ts = t.Since.HasValue ? env.ParseTimestamp(data) : null;
-            switch (t.Classify(env.SeqId, env.IdHash, ts, knowsLastTime: entry.LastDelivered != null))
+            var ts = t.NeedsTime ? env.ParseTimestamp(data) : null;
+            var witness = t.WitnessSeq;
+            var verdict = t.Classify(env.SeqId, env.IdHash, ts, knowsLastTime: entry.LastDelivered != null);
+            if (witness.HasValue && !t.WitnessSeq.HasValue)
+            {
+                entry.Sub.Verifying = false;
+                if (verdict == Verdict.AnomalyBackfill)
+                {
+                    WarnUnconfirmed(entry, witness.Value, "its replay started with seq_id " + SeqText(env.SeqId) + " instead");
+                    StartBackfill(entry);
+                    return;
+                }
+            }
+            switch (verdict)
             {
                 case Verdict.Duplicate:
                     _c.Inc(ref _c.DuplicatesDropped);
@@ -77,12 +89,7 @@ namespace C2WebSocket
                     break;
                 case Verdict.AnomalyBackfill:
                     WarnAnomaly(entry, env.SeqId!.Value, backfill: true);
-                    // Server timestamps need no tolerance against each other; the local clock estimate does.
-                    var since = entry.LastDelivered?.Timestamp ?? t.LastTimestamp ?? entry.Sub.SubscribedAt ?? _clock.Now - StreamTracker.Tolerance;
-                    if (since > _clock.Now) since = _clock.Now - StreamTracker.Tolerance; // a timestamp from the future must not hide what comes next
-                    t.BeginBackfill(since);
-                    entry.LastDelivered = null;
-                    Resubscribe(entry, RequestPurpose.Backfill);
+                    StartBackfill(entry);
                     return;
             }
             // Room first (only the loop adds, so it cannot disappear before the add), then the bookkeeping the message
@@ -122,6 +129,46 @@ namespace C2WebSocket
         private static string SourceText(StrategySource s) =>
             s == StrategySource.Payload ? "a payload field" : s == StrategySource.Envelope ? "an envelope field" : "the stream name";
 
+        /// <summary>Re-bases the stream and fetches its new sequence from the start, keeping what is newer than the last message delivered.</summary>
+        private void StartBackfill(StreamEntry entry)
+        {
+            var t = entry.Tracker;
+            // Server timestamps need no tolerance against each other; the local clock estimate does.
+            var since = entry.LastDelivered?.Timestamp ?? t.LastTimestamp ?? entry.Sub.SubscribedAt ?? _clock.Now - StreamTracker.Tolerance;
+            if (since > _clock.Now) since = _clock.Now - StreamTracker.Tolerance; // a timestamp from the future must not hide what comes next
+            t.BeginBackfill(since);
+            entry.Sub.Verifying = false;
+            entry.LastDelivered = null;
+            Resubscribe(entry, RequestPurpose.Backfill);
+        }
+
+        /// <summary>The witness of an acknowledged resume did not come back in time: the replay was empty.</summary>
+        private void OnWitnessDue(PendingRequest req)
+        {
+            var entry = _book.Find(req.Key);
+            if (entry == null || !entry.IsLive || entry.Witness != req || entry.Tracker.AwaitingAck || !(entry.Tracker.WitnessSeq is long w)) return;
+            entry.Sub.Verifying = false;
+            if (entry.Link.Ambiguous.Contains(entry.Key.Channel))
+            {
+                // Shared with other strategies whose messages do not name them: its witness could not be recognised.
+                entry.Tracker.DropWitness();
+                return;
+            }
+            WarnUnconfirmed(entry, w, "nothing came back within " + _o.WitnessTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s");
+            StartBackfill(entry);
+        }
+
+        private void WarnUnconfirmed(StreamEntry entry, long witness, string what)
+        {
+            _c.Inc(ref _c.SequenceAnomalies);
+            var text = Sid + ": " + entry.Key + " was resumed with resume_from " + (witness - 1).ToString(CultureInfo.InvariantCulture) + " to fetch seq_id " +
+                       witness.ToString(CultureInfo.InvariantCulture) + ", the last one delivered, again, but " + what + ": the server's sequence for it restarted " +
+                       "below that point (or no longer holds it). The session re-based the stream and is fetching the new sequence from its start, keeping the signals newer than the last one delivered.";
+            var level = entry.Tracker.AnomalyWarned ? C2DiagnosticLevel.Verbose : C2DiagnosticLevel.Warning;
+            entry.Tracker.AnomalyWarned = true;
+            _diag.Add(level, C2DiagnosticCode.SequenceAnomaly, text, entry.Sub);
+        }
+
         private void WarnAnomaly(StreamEntry entry, long seq, bool backfill)
         {
             _c.Inc(ref _c.SequenceAnomalies);
@@ -147,10 +194,14 @@ namespace C2WebSocket
                 _diag.Verbose(Sid + ": " + entry.Key + " was replayed from its start; its seq_id 1 is the one delivered earlier with an empty StrategyId, while its connection was shared.");
                 return;
             }
+            var seq = first.SeqId?.ToString(CultureInfo.InvariantCulture);
             var gap = new C2DeliveryGap(_session.Id, C2DeliveryProblem.NotReplayable, entry.Key.Channel, entry.Key.StrategyId, null,
-                "The stream " + entry.Key + " had no resume point, so it was replayed from its start (resume_from 1) and its first signal here is seq_id " +
-                first.SeqId?.ToString(CultureInfo.InvariantCulture) + ", which is newer than the moment the stream was watched. A signal with seq_id 1 cannot be replayed " +
-                "by the protocol (resume_from 0 means live only); if the strategy published one in that window it is missing: check it with the C2 REST API.")
+                (entry.Tracker.Restarted
+                    ? "The server's sequence for " + entry.Key + " restarted, so the new sequence was replayed from its start (resume_from 1); its first signal here is seq_id " + seq +
+                      ", which is newer than the last one delivered before the restart."
+                    : "The stream " + entry.Key + " had no resume point, so it was replayed from its start (resume_from 1) and its first signal here is seq_id " + seq +
+                      ", which is newer than the moment the stream was watched.") +
+                " A signal with seq_id 1 cannot be replayed by the protocol (resume_from 0 means live only); if the strategy published one in that window it is missing: check it with the C2 REST API.")
             { BeforeSeqId = 2, To = first.Timestamp };
             _inbox.AddNotice(entry.Key, gap);
         }
@@ -288,8 +339,9 @@ namespace C2WebSocket
             if (stuck.Count > 0) link.Ambiguous.Add(channel);
             _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Unattributed,
                 Sid + ": the server sends " + channel + " messages that do not name their strategy, and strategies " + string.Join(", ", strategies) +
-                " shared " + link + ". " + (moved.Count > 0 ? "Strategies " + string.Join(", ", moved) + " now have connections of their own and are fetched again from their resume points, so each message is attributed by its connection. " : "") +
-                (stuck.Count > 0 ? "The key's 10 connections are in use, so strategies " + string.Join(", ", stuck) + " stay shared with " + keep + ": their messages are delivered with an empty StrategyId, deduplicated by message id, and cannot be resumed per strategy. Close other sessions of this key, or use fewer strategies per key." : ""));
+                " shared " + link + ". " + (moved.Count == 1 ? "Strategy " + moved[0] + " now has a connection of its own and is fetched again from its resume point, so each message is attributed by its connection. "
+                    : moved.Count > 1 ? "Strategies " + string.Join(", ", moved) + " now have connections of their own and are fetched again from their resume points, so each message is attributed by its connection. " : "") +
+                (stuck.Count > 0 ? "The key's 10 connections are in use, so " + (stuck.Count == 1 ? "strategy " + stuck[0] + " stays" : "strategies " + string.Join(", ", stuck) + " stay") + " shared with " + keep + ": their messages are delivered with an empty StrategyId, deduplicated by message id, and cannot be resumed per strategy. Close other sessions of this key, or use fewer strategies per key." : ""));
             PublishSubscriptions();
             UpdateState();
         }

@@ -80,6 +80,8 @@ namespace C2WebSocket
         public StreamKey Key => Sub.Key;
         public Link Link { get; private set; }
         public PendingRequest? InFlight { get; set; }
+        /// <summary>The acknowledged resume whose witness (<see cref="StreamTracker.WitnessSeq"/>) is awaited.</summary>
+        public PendingRequest? Witness { get; set; }
         public List<SubscribeWaiter> Waiters { get; } = new List<SubscribeWaiter>();
         /// <summary>Acknowledged at least once (a later subscribe is a resubscribe).</summary>
         public bool EverAcked { get; set; }

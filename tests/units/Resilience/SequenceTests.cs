@@ -77,6 +77,92 @@ namespace C2WebSocket.Tests
         }
 
         [Fact]
+        public async Task A_sequence_that_restarted_during_an_outage_and_grew_past_the_resume_point_is_backfilled()
+        {
+            await using var sim = await Sim.StartFastAsync();
+            using var s = await Sim.OpenAsync(sim);
+            await Sim.SubscribeAsync(s, 66);
+            sim.PublishSignals(66, 5);
+            await TakeAsync(s, 5);
+            sim.RejectNextHandshakes(2, 503);
+            sim.DropAllConnections();
+            await Sim.UntilAsync(s, () => s.State == C2SessionState.Reconnecting, "the outage");
+            sim.RestartStream(Signal, 66);
+            sim.PublishSignals(66, 8);                     // seq 1..8 of the new sequence: past our position 5, new ids
+            await Sim.UntilAsync(s, () => s.State == C2SessionState.Connected, "the reconnect");
+            var got = new List<long>();
+            var gaps = new List<C2DeliveryGap>();
+            while (got.Count < 7)
+            {
+                var item = await Sim.NextItemAsync(s);
+                if (item.Gap != null) { gaps.Add(item.Gap); continue; }
+                got.Add(item.Message!.SeqId!.Value);
+            }
+            // Resuming "after 5" alone would replay 6..8 and lose 2..5 of the new sequence without a trace; the resume
+            // asks for 5 again, sees a different message there, and fetches the new sequence from its start.
+            Assert.Equal(new long[] { 2, 3, 4, 5, 6, 7, 8 }, got);
+            Assert.Equal(C2DeliveryProblem.NotReplayable, Assert.Single(gaps).Problem);
+            var warning = Assert.Single(s.DrainDiagnostics(), d => d.Level == C2DiagnosticLevel.Warning);
+            Assert.Equal(C2DiagnosticCode.SequenceAnomaly, warning.Code);
+            Assert.Contains("its replay started with seq_id 5 instead", warning.Message);
+            sim.PublishSignal(66);
+            Assert.Equal(9, (await Sim.NextAsync(s)).SeqId);
+        }
+
+        [Fact]
+        public async Task A_checkpoint_resume_proves_its_position_and_backfills_a_sequence_that_restarted_below_it()
+        {
+            var dir = System.IO.Directory.CreateTempSubdirectory("c2witness");
+            var path = System.IO.Path.Combine(dir.FullName, "c2.checkpoint.json");
+            try
+            {
+                await using var sim = await Sim.StartFastAsync();
+                void Options(C2SessionOptions o) { o.CheckpointPath = path; o.WitnessTimeout = TimeSpan.FromMilliseconds(300); }
+                using (var first = await Sim.OpenAsync(sim, Options))
+                {
+                    await Sim.SubscribeAsync(first, 67);
+                    sim.PublishSignals(67, 5);
+                    foreach (var m in await TakeAsync(first, 5)) first.MarkProcessed(m);
+                }
+
+                // Run 2, nothing new: the last signal comes back as the witness, is dropped, and nothing is said.
+                using (var second = await Sim.OpenAsync(sim, Options))
+                {
+                    var sub = await Sim.SubscribeAsync(second, 67);
+                    Assert.Equal(4, sub.ResumeFrom);
+                    await Sim.UntilAsync(second, () => second.DuplicatesDropped == 1, "the witness seq_id 5 came back");
+                    Assert.False(sub.Verifying);
+                    Assert.DoesNotContain(second.DrainDiagnostics(), d => d.Level >= C2DiagnosticLevel.Warning);
+                    await Assert.ThrowsAsync<TimeoutException>(() => Sim.NextItemAsync(second, TimeSpan.FromMilliseconds(600)));
+                }
+
+                // Between runs the strategy's sequence restarts and publishes 3 signals: resuming "after 5" replays nothing.
+                sim.RestartStream(Signal, 67);
+                sim.PublishSignals(67, 3);
+                using var third = await Sim.OpenAsync(sim, Options);
+                await Sim.SubscribeAsync(third, 67);
+                var got = new List<long>();
+                var gaps = new List<C2DeliveryGap>();
+                while (got.Count < 2)
+                {
+                    var item = await Sim.NextItemAsync(third);
+                    if (item.Gap != null) { gaps.Add(item.Gap); continue; }
+                    got.Add(item.Message!.SeqId!.Value);
+                }
+                Assert.Equal(new long[] { 2, 3 }, got);
+                var gap = Assert.Single(gaps);
+                Assert.Equal(C2DeliveryProblem.NotReplayable, gap.Problem);
+                Assert.Contains("restarted", gap.Message);
+                var warning = Assert.Single(third.DrainDiagnostics(), d => d.Level == C2DiagnosticLevel.Warning);
+                Assert.Contains("nothing came back within 0.3 s", warning.Message);
+            }
+            finally
+            {
+                try { dir.Delete(recursive: true); } catch (System.IO.IOException) { }
+            }
+        }
+
+        [Fact]
         public async Task A_resume_point_beyond_the_server_warns_with_both_numbers_and_delivers()
         {
             await using var sim = await Sim.StartFastAsync();

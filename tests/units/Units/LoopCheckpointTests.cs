@@ -75,9 +75,14 @@ namespace C2WebSocket.Tests.Units
             await using var second = await Harness.OpenAsync(o => o.CheckpointPath = path);
             var task = second.Session.SubscribeAsync("strategy.signal", 42, null, System.Threading.Timeout.InfiniteTimeSpan, System.Threading.CancellationToken.None);
             var request = await second.SentAsync();
-            Assert.Equal("3", request.ResumeFrom.GetString());
+            Assert.Equal("2", request.ResumeFrom.GetString());       // seq_id 3 again, as the witness of the position
             second.Conn.SendAck(request);
             await task.WaitAsync(Units.Wait);
+            second.Conn.SendSignal(42, 3);                            // the same message (same time): the position holds
+            second.Conn.SendSignal(42, 4);
+            Assert.Equal(4, (await Sim.NextAsync(second.Session, Units.Wait)).SeqId);
+            Assert.Equal(1, second.Session.DuplicatesDropped);
+            Assert.Equal(0, second.CountDiagnostics(C2DiagnosticCode.SequenceAnomaly));
         }
         [Fact]
         public async Task The_resume_from_type_the_server_takes_is_remembered_in_the_checkpoint_for_the_next_session()
@@ -104,7 +109,7 @@ namespace C2WebSocket.Tests.Units
             var task = second.Session.SubscribeAsync("strategy.signal", 42, null, System.Threading.Timeout.InfiniteTimeSpan, System.Threading.CancellationToken.None);
             var request = await second.SentAsync();
             Assert.Equal(JsonValueKind.Number, request.ResumeFrom.ValueKind);
-            Assert.Equal(2, request.ResumeFrom.GetInt64());
+            Assert.Equal(1, request.ResumeFrom.GetInt64());
             second.Conn.SendAck(request);
             await task.WaitAsync(Units.Wait);
         }

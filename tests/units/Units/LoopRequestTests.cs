@@ -62,10 +62,10 @@ namespace C2WebSocket.Tests.Units
 
             var conn = await h.DropAndReconnectAsync();
             var resubscribe = await h.SentAsync(conn);
-            Assert.Equal("3", resubscribe.ResumeFrom.GetString());
+            Assert.Equal("2", resubscribe.ResumeFrom.GetString());   // one below the last: seq_id 3 comes back as the witness
             h.Clock.Step(TimeSpan.FromSeconds(10));
             var again = await h.SentAsync(conn);
-            Assert.Equal("3", again.ResumeFrom.GetString());
+            Assert.Equal("2", again.ResumeFrom.GetString());
             h.Clock.Step(TimeSpan.FromSeconds(10));
             await h.UntilAsync(() => sub.State == C2SubscriptionState.Failed, "the resubscribe is given up");
 
@@ -109,7 +109,7 @@ namespace C2WebSocket.Tests.Units
         }
 
         [Fact]
-        public async Task Resubscribe_after_reconnect_resumes_from_the_last_queued_seq_id_as_a_JSON_string_by_default()
+        public async Task Resubscribe_after_reconnect_resumes_from_one_below_the_last_queued_seq_id_as_a_JSON_string_by_default()
         {
             await using var h = await Harness.OpenAsync();
             var sub = await h.SubscribeAckedAsync(42);
@@ -120,7 +120,7 @@ namespace C2WebSocket.Tests.Units
             var requests = new[] { await h.SentAsync(conn), await h.SentAsync(conn) };
             var signal = Assert.Single(requests, r => r.Payload.GetProperty("channel").GetString() == Channels.Signal);
             Assert.Equal(JsonValueKind.String, signal.ResumeFrom.ValueKind);
-            Assert.Equal("5", signal.ResumeFrom.GetString());
+            Assert.Equal("4", signal.ResumeFrom.GetString());              // seq_id 5 again: the witness of the position
             var pos = Assert.Single(requests, r => r.Payload.GetProperty("channel").GetString() == Channels.Positions);
             Assert.Equal(JsonValueKind.Undefined, pos.ResumeFrom.ValueKind); // positions are never replayed
             Assert.Equal(C2SessionState.Reconnecting, h.Session.State);    // until the resubscribes are answered
@@ -139,20 +139,21 @@ namespace C2WebSocket.Tests.Units
 
             var conn = await h.DropAndReconnectAsync();
             var asString = await h.SentAsync(conn);
-            Assert.Equal("5", asString.ResumeFrom.GetString());
+            Assert.Equal("4", asString.ResumeFrom.GetString());
             conn.SendError("INVALID_PARAMETER", "ResumeFrom", "resume_from must be a number"); // no request_id: matched to the resubscribe
             var asNumber = await h.SentAsync(conn);                                  // no time passes: at once
             Assert.Equal(JsonValueKind.Number, asNumber.ResumeFrom.ValueKind);
-            Assert.Equal(5, asNumber.ResumeFrom.GetInt64());
+            Assert.Equal(4, asNumber.ResumeFrom.GetInt64());
             Assert.Equal(ResumeFromWireType.Number, h.Session.ResumeFromFormat);
             conn.SendAck(asNumber);
             await h.UntilAsync(() => sub.State == C2SubscriptionState.Active, "the resubscribe is acknowledged");
+            conn.SendSignal(42, 5);                                                 // the replay: the witness first
             await DeliverAsync(h, sub, 6, 6);
 
             var third = await h.DropAndReconnectAsync();
             var next = await h.SentAsync(third);
             Assert.Equal(JsonValueKind.Number, next.ResumeFrom.ValueKind);
-            Assert.Equal(6, next.ResumeFrom.GetInt64());
+            Assert.Equal(5, next.ResumeFrom.GetInt64());
             third.SendAck(next);
             await h.UntilAsync(() => h.Session.State == C2SessionState.Connected, "connected");
             Assert.Equal(0, h.CountDiagnostics(C2DiagnosticCode.ResubscribeFailed));

@@ -39,6 +39,65 @@ namespace C2WebSocket.Tests.Units
         }
 
         [Fact]
+        public void A_verified_resume_asks_for_the_last_message_again_and_judges_the_server_by_it()
+        {
+            var t = Delivered(1, 5);
+            Assert.Equal(5, t.PlanResumeFrom());                  // a replay page continues after the position
+            t.OnSubscribeSent(t.PlanResumeFrom(verify: true));    // a reconnect asks for seq_id 5 again
+            Assert.Equal(4, t.RequestedFrom);
+            Assert.Equal(5, t.WitnessSeq);
+            t.OnAck(T0);
+            Assert.Equal(Verdict.Duplicate, t.Classify(5, Id(5), null)); // the same message: the position holds
+            Assert.Null(t.WitnessSeq);
+            Assert.Equal(Verdict.Deliver, t.Classify(6, Id(6), null));
+
+            var restarted = Delivered(1, 5);
+            restarted.OnSubscribeSent(restarted.PlanResumeFrom(verify: true));
+            restarted.OnAck(T0);
+            Assert.Equal(Verdict.AnomalyBackfill, restarted.Classify(5, Id(905), T0.AddHours(1))); // another message at seq_id 5
+
+            var skipped = Delivered(1, 5);
+            skipped.OnSubscribeSent(skipped.PlanResumeFrom(verify: true));
+            skipped.OnAck(T0);
+            Assert.Equal(Verdict.AnomalyBackfill, skipped.Classify(7, Id(907), T0.AddHours(1)));   // seq_id 5 is not there
+        }
+
+        [Fact]
+        public void A_checkpoint_position_is_recognised_by_its_time_and_a_bare_ResumeFrom_is_not_verified()
+        {
+            var t = new StreamTracker(Signal);
+            t.Start(5, 0, T0.AddSeconds(5.0004), null, explicitPoint: true);   // checkpoints keep milliseconds
+            t.OnSubscribeSent(t.PlanResumeFrom(verify: true));
+            Assert.Equal(4, t.RequestedFrom);
+            t.OnAck(T0);
+            Assert.True(t.NeedsTime);
+            Assert.Equal(Verdict.Duplicate, t.Classify(5, Id(5), T0.AddSeconds(5)));
+
+            var bare = new StreamTracker(Signal);
+            bare.Start(5, 0, null, null, explicitPoint: true);                 // -ResumeFrom 5: nothing to recognise it by
+            bare.OnSubscribeSent(bare.PlanResumeFrom(verify: true));
+            Assert.Equal(5, bare.RequestedFrom);
+            Assert.Null(bare.WitnessSeq);
+        }
+
+        [Fact]
+        public void A_witness_that_arrives_after_its_backfill_started_is_not_delivered_twice()
+        {
+            var t = new StreamTracker(Signal);
+            t.Start(5, 0, T0.AddSeconds(5), null, explicitPoint: true);
+            t.OnSubscribeSent(t.PlanResumeFrom(verify: true));
+            t.OnAck(T0);
+            t.BeginBackfill(T0.AddSeconds(5));                                  // the witness timed out
+            t.OnSubscribeSent(t.PlanResumeFrom());
+            Assert.Equal(1, t.RequestedFrom);
+            t.OnAck(T0);
+            Assert.Equal(Verdict.Skip, t.Classify(4, Id(4), T0.AddSeconds(4)));            // older than the last delivered
+            t.Commit(4, Id(4), T0.AddSeconds(4), skipped: true);
+            Assert.Equal(Verdict.Duplicate, t.Classify(5, Id(5), T0.AddSeconds(5)));       // the old sequence after all: seq_id 5 again
+            Assert.Equal(Verdict.Deliver, t.Classify(6, Id(6), T0.AddSeconds(6)));
+        }
+
+        [Fact]
         public void The_id_window_forgets_the_oldest_ids()
         {
             var t = Delivered(1, StreamTracker.IdWindow + 1);
