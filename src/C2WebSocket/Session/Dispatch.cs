@@ -141,10 +141,11 @@ namespace C2WebSocket
             if (req.ResumeFrom.HasValue) link.LastReplayAcked = entry.Key;
             if (_checkpoint != null && entry.Key.IsSignal && !entry.Tracker.LastSeq.HasValue && entry.Tracker.Since is DateTimeOffset since)
                 _checkpoint.Watch(entry.Key, since);
+            // Said before the waiters resume: Add-C2Subscription writes the session's diagnostics as soon as it has its answer.
+            if (first || req.Purpose != RequestPurpose.Page) _diag.Verbose(Sid + ": subscribed to " + entry.Key + (req.ResumeFrom.HasValue ? " (resume_from " + req.ResumeFrom.Value.ToString(CultureInfo.InvariantCulture) + ")" : "") + ".");
             foreach (var w in entry.Waiters) { w.Timer?.Dispose(); w.Done.TrySetResult(entry.Sub); }
             entry.Waiters.Clear();
             if (req.Purpose == RequestPurpose.Resubscribe) link.ResubscribesOutstanding--;
-            if (first || req.Purpose != RequestPurpose.Page) _diag.Verbose(Sid + ": subscribed to " + entry.Key + (req.ResumeFrom.HasValue ? " (resume_from " + req.ResumeFrom.Value.ToString(CultureInfo.InvariantCulture) + ")" : "") + ".");
             PublishSubscriptions();
             UpdateState();
         }
