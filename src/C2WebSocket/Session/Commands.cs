@@ -152,8 +152,10 @@ namespace C2WebSocket
             var link = entry.Link;
             if (link.State != LinkState.Ready || link.Connection == null) return; // sent when the connection is ready
             if (entry.InFlight != null) _book.Forget(entry.InFlight);
-            // A resume after a reconnect or from a checkpoint asks for the last message delivered again, as a witness.
-            var resume = entry.Tracker.PlanResumeFrom(verify: purpose == RequestPurpose.User || purpose == RequestPurpose.Resubscribe);
+            // A resume after a reconnect or from a checkpoint asks for the last message delivered again, as a witness; so
+            // does any subscribe sent again before that witness came back (a split of the connection, a retry).
+            var verify = purpose == RequestPurpose.User || purpose == RequestPurpose.Resubscribe || entry.Tracker.WitnessSeq.HasValue;
+            var resume = entry.Tracker.PlanResumeFrom(verify);
             var req = _book.Track(new PendingRequest(_book.NewRequestId(), entry.Key, ClientMessages.Subscribe, link, purpose)
             {
                 ResumeFrom = resume,

@@ -147,6 +147,28 @@ namespace C2WebSocket.Tests.Conformance
                     var got = await ReceiveAsync(s2, 6);
                     Check(row, "in the next session", Since(published, beforeRestart), got, unnamed, firstFlow: false);
                     Assert.DoesNotContain(s2.DrainDiagnostics(), d => d.Level == C2DiagnosticLevel.Error);
+                    await s2.CloseAsync(TimeSpan.FromSeconds(5));
+                }
+
+                // Flow 6: between sessions A's sequence restarts (a backend restart) with fewer signals than A's checkpoint
+                // position, so "everything after the position" is empty. The next session finds the position gone, fetches
+                // A's new sequence from its start, and reports only its seq_id 1, which the protocol cannot replay.
+                sim.RestartStream("strategy.signal", ConformanceMatrix.A);
+                var restarted = new Dictionary<long, List<long>> { [ConformanceMatrix.A] = new List<long>(), [ConformanceMatrix.B] = new List<long>() };
+                for (var i = 0; i < 3; i++) restarted[ConformanceMatrix.A].Add(sim.PublishSignal(ConformanceMatrix.A));
+                for (var i = 0; i < 2; i++) restarted[ConformanceMatrix.B].Add(sim.PublishSignal(ConformanceMatrix.B));
+                Assert.Equal(new long[] { 1, 2, 3 }, restarted[ConformanceMatrix.A]);
+                restarted[ConformanceMatrix.A].RemoveAt(0);
+                using (var s3 = await Sim.OpenAsync(sim, o => { o.CheckpointPath = checkpoint; o.CheckpointFlushInterval = TimeSpan.Zero; o.WitnessTimeout = TimeSpan.FromMilliseconds(500); }))
+                {
+                    await Task.WhenAll(Sim.SubscribeAsync(s3, ConformanceMatrix.A), Sim.SubscribeAsync(s3, ConformanceMatrix.B));
+                    var got = await ReceiveAsync(s3, 4);
+                    var loss = Assert.Single(got.Losses);
+                    Assert.Equal(C2DeliveryProblem.NotReplayable, loss.Problem);
+                    Assert.Equal(ConformanceMatrix.A, loss.StrategyId);
+                    got.Losses.Clear();
+                    Check(row, "after a restart between sessions", restarted, got, unnamed, firstFlow: false);
+                    Assert.Single(s3.DrainDiagnostics(), d => d.Code == C2DiagnosticCode.SequenceAnomaly && d.Level == C2DiagnosticLevel.Warning);
                 }
             }
             finally
