@@ -30,7 +30,10 @@ Import-Module -Name ([System.IO.Path]::Combine($C2RepoRoot, 'tools', 'C2Simulato
 # in milliseconds by -Count, -IdleTimeoutSec or the session's end; if one of those breaks (say -Count is ignored), the
 # test gets the wrong objects and fails in 10 s instead of hanging the suite. Tests that pass -TimeoutSec keep theirs.
 # build.ps1 also stops a Pester run that passes 15 minutes (a normal run takes about 2), so a hang fails the command.
-$global:PSDefaultParameterValues['Receive-C2Signal:TimeoutSec'] = 10
+# Scoped to the test file that dot-sources this (a copy of the caller's defaults), so nothing stays behind in a pwsh
+# session that ran Invoke-Pester ./tests.
+$PSDefaultParameterValues = if ($global:PSDefaultParameterValues) { $global:PSDefaultParameterValues.Clone() } else { @{} }
+$PSDefaultParameterValues['Receive-C2Signal:TimeoutSec'] = 10
 
 function Get-C2PwshCommand {
     <# How to start this same PowerShell as a child process: 'dotnet pwsh.dll' under the dotnet tool, else the pwsh executable. #>
