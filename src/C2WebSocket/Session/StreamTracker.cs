@@ -22,6 +22,26 @@ namespace C2WebSocket
         /// <summary>seq_id went back above 1: the messages of the new sequence before it may be missing; drop it and
         /// backfill the new sequence from its start (<see cref="StreamTracker.BeginBackfill"/>).</summary>
         AnomalyBackfill,
+        /// <summary>A verified resume's replay did not start with its witness: the server no longer holds the position.
+        /// Drop it and backfill as for <see cref="AnomalyBackfill"/>.</summary>
+        Unconfirmed,
+    }
+
+    /// <summary>One message as a resume recognises it again: its seq_id, and its id hash or server time (either may be unknown).</summary>
+    internal readonly struct MessageMark
+    {
+        public MessageMark(long seq, ulong idHash, DateTimeOffset? at) { Seq = seq; IdHash = idHash; At = at; }
+        public long Seq { get; }
+        public ulong IdHash { get; }
+        public DateTimeOffset? At { get; }
+        /// <summary>Anything to recognise it by (a bare -ResumeFrom has neither).</summary>
+        public bool Recognisable => IdHash != 0 || At.HasValue;
+
+        /// <summary>The same message again: same seq_id, and the same id, or the same time to the millisecond (checkpoints
+        /// keep milliseconds).</summary>
+        public bool Is(long seq, ulong idHash, DateTimeOffset? at) =>
+            seq == Seq && (idHash != 0 && idHash == IdHash ||
+                           at.HasValue && At.HasValue && at.Value.UtcTicks / TimeSpan.TicksPerMillisecond == At.Value.UtcTicks / TimeSpan.TicksPerMillisecond);
     }
 
     internal enum GapVerdict
@@ -78,19 +98,15 @@ namespace C2WebSocket
         public bool Restarted { get; private set; }
         /// <summary>True while a backfill from the start has not yet delivered or skipped anything (seq_id 1 cannot be confirmed).</summary>
         public bool Unverified => _backfillFirstPending;
-        /// <summary>The last message delivered, asked for again by a resume (resume_from one below it) to prove that the
-        /// server's sequence still holds it: null once it came back, or when the resume has no witness.</summary>
-        public long? WitnessSeq { get; private set; }
-        /// <summary>The server time of the witness: the same message comes back with the same time.</summary>
-        public DateTimeOffset? WitnessAt { get; private set; }
+        /// <summary>The seq_id of the last message delivered, asked for again by a resume (resume_from one below it) to
+        /// prove that the server's sequence still holds it: null once it came back, or when the resume has no witness.</summary>
+        public long? WitnessSeq => _witness?.Seq;
+        private MessageMark? _witness;
         /// <summary>A witness that failed to come back before a backfill started: if it arrives in the backfill after all
-        /// (the server was only slow), it is the message already delivered and is skipped, not delivered again.</summary>
-        private long? _staleWitnessSeq;
-        private DateTimeOffset? _staleWitnessAt;
-        /// <summary>The id and server time of the message that set <see cref="LastSeq"/> (either may be unknown).</summary>
-        private ulong _lastSeqId;
-        private DateTimeOffset? _lastSeqAt;
-        private ulong _witnessId;
+        /// (the server was only slow), it is the message already delivered and is dropped, not delivered again.</summary>
+        private MessageMark? _staleWitness;
+        /// <summary>The message that set <see cref="LastSeq"/>, as far as it is known (null after a bare -ResumeFrom).</summary>
+        private MessageMark? _last;
         /// <summary>A reported range whose upper bound becomes known with the next queued message.</summary>
         public C2DeliveryGap? OpenGap { get; set; }
 
@@ -100,8 +116,7 @@ namespace C2WebSocket
             LastSeq = seq > 0 ? seq : null;
             Epoch = epoch;
             LastTimestamp = at;
-            _lastSeqAt = at;
-            _lastSeqId = 0;
+            _last = LastSeq is long last ? new MessageMark(last, 0, at) : (MessageMark?)null;
             Since = LastSeq.HasValue ? null : watchingSince;
             ExplicitPoint = explicitPoint && LastSeq.HasValue;
         }
@@ -120,8 +135,7 @@ namespace C2WebSocket
             return Since.HasValue ? 1 : (long?)null;
         }
 
-        /// <summary>A bare -ResumeFrom has neither the id nor the time of its message: nothing to recognise it by.</summary>
-        private bool CanVerify => LastSeq >= 2 && (_lastSeqId != 0 || _lastSeqAt.HasValue);
+        private bool CanVerify => LastSeq >= 2 && _last is MessageMark m && m.Seq == LastSeq && m.Recognisable;
 
         public void OnSubscribeSent(long? resumeFrom)
         {
@@ -130,17 +144,14 @@ namespace C2WebSocket
             ReplayOpen = false;
             if (Suspended) { Suspended = false; }
             _backfillFirstPending = resumeFrom == 1 && !LastSeq.HasValue && Since.HasValue;
-            var witness = LastSeq is long last && resumeFrom == last - 1 && CanVerify;
-            WitnessSeq = witness ? LastSeq : null;
-            WitnessAt = witness ? _lastSeqAt : null;
-            _witnessId = witness ? _lastSeqId : 0;
+            _witness = LastSeq is long last && resumeFrom == last - 1 && CanVerify ? _last : null;
         }
 
         /// <summary>No witness can be told apart (the connection's messages do not say whose they are): stop waiting for it.</summary>
-        public void DropWitness() { WitnessSeq = null; WitnessAt = null; }
+        public void DropWitness() => _witness = null;
 
         /// <summary>The time of each message is needed to classify it (a watch time filters, or a witness is awaited).</summary>
-        public bool NeedsTime => Since.HasValue || WitnessSeq.HasValue || _staleWitnessSeq.HasValue;
+        public bool NeedsTime => Since.HasValue || _witness.HasValue || _staleWitness.HasValue;
 
         /// <summary>The subscribe was acknowledged; <paramref name="watchStart"/> (the ack's server timestamp) starts the
         /// watch of a stream with no position: what the server stamps later is what this subscription is owed.</summary>
@@ -164,15 +175,15 @@ namespace C2WebSocket
         {
             if (Suspended) { SetAsideCount++; return Verdict.SetAside; }
             if (AwaitingAck) return Verdict.Refetch;
-            if (WitnessSeq is long w && seq is long ws)
+            if (_witness is MessageMark w && seq is long ws)
             {
-                // The first message of a verified resume: the last one delivered (same seq_id, same id or time) proves
-                // the position; anything else means the server's sequence no longer holds it (it restarted below it).
-                WitnessSeq = null;
-                if (ws == w && (idHash != 0 && idHash == _witnessId || SameMillisecond(timestamp, WitnessAt))) return Verdict.Duplicate;
-                if (ws >= w) return Verdict.AnomalyBackfill;
+                // The first message of a verified resume: the last one delivered proves the position; anything else at
+                // or above it means the server's sequence no longer holds it (it restarted below it).
+                _witness = null;
+                if (w.Is(ws, idHash, timestamp)) return Verdict.Duplicate;
+                if (ws >= w.Seq) return Verdict.Unconfirmed;
             }
-            if (seq.HasValue && _staleWitnessSeq == seq && SameMillisecond(timestamp, _staleWitnessAt)) return Verdict.Duplicate;
+            if (seq is long ss && _staleWitness is MessageMark stale && stale.Is(ss, idHash, timestamp)) return Verdict.Duplicate;
             if (idHash != 0 && _ids.Contains(idHash)) return Verdict.Duplicate;
             if (!(seq is long s)) return Verdict.Deliver;
             if (LastSeq is long last && s <= last)
@@ -204,16 +215,12 @@ namespace C2WebSocket
             }
             if (seq is long s)
             {
-                if (!LastSeq.HasValue || s > LastSeq.Value) { LastSeq = s; _lastSeqId = idHash; _lastSeqAt = timestamp; ExplicitPoint = false; }
+                if (!LastSeq.HasValue || s > LastSeq.Value) { LastSeq = s; _last = new MessageMark(s, idHash, timestamp); ExplicitPoint = false; }
                 if (!skipped && OpenGap != null) { OpenGap.BeforeSeqId = s; OpenGap.To = timestamp; OpenGap = null; }
             }
             if (timestamp.HasValue) LastTimestamp = timestamp;
             return seqOneUnreplayable;
         }
-
-        /// <summary>Checkpoints keep times to the millisecond.</summary>
-        private static bool SameMillisecond(DateTimeOffset? a, DateTimeOffset? b) =>
-            a.HasValue && b.HasValue && a.Value.UtcTicks / TimeSpan.TicksPerMillisecond == b.Value.UtcTicks / TimeSpan.TicksPerMillisecond;
 
         /// <summary>seq_id went back (seq 1, or a stream that cannot be backfilled): a new sequence starts at this message.</summary>
         public void Rebase()
@@ -229,9 +236,8 @@ namespace C2WebSocket
         /// from its start, keeping what is newer than <paramref name="since"/>.</summary>
         public void BeginBackfill(DateTimeOffset since)
         {
-            if (WitnessSeq.HasValue) { _staleWitnessSeq = WitnessSeq; _staleWitnessAt = WitnessAt; }
-            WitnessSeq = null;
-            WitnessAt = null;
+            if (_witness.HasValue) _staleWitness = _witness;
+            _witness = null;
             Rebase();
             Since = since;
             Restarted = true;
@@ -242,8 +248,7 @@ namespace C2WebSocket
         {
             Epoch++;
             LastSeq = seq;
-            _lastSeqId = 0;
-            _lastSeqAt = null;
+            _last = null;
             Since = null;
             ExplicitPoint = true;
             _ids.Clear();

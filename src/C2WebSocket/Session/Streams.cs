@@ -53,18 +53,8 @@ namespace C2WebSocket
         {
             var t = entry.Tracker;
             var ts = t.NeedsTime ? env.ParseTimestamp(data) : null;
-            var witness = t.WitnessSeq;
             var verdict = t.Classify(env.SeqId, env.IdHash, ts, knowsLastTime: entry.LastDelivered != null);
-            if (witness.HasValue && !t.WitnessSeq.HasValue)
-            {
-                entry.Sub.Verifying = false;
-                if (verdict == Verdict.AnomalyBackfill)
-                {
-                    WarnUnconfirmed(entry, witness.Value, "its replay started with seq_id " + SeqText(env.SeqId) + " instead");
-                    StartBackfill(entry);
-                    return;
-                }
-            }
+            if (entry.Sub.Verifying && !t.WitnessSeq.HasValue) entry.Sub.Verifying = false; // the witness was judged
             switch (verdict)
             {
                 case Verdict.Duplicate:
@@ -89,6 +79,10 @@ namespace C2WebSocket
                     break;
                 case Verdict.AnomalyBackfill:
                     WarnAnomaly(entry, env.SeqId!.Value, backfill: true);
+                    StartBackfill(entry);
+                    return;
+                case Verdict.Unconfirmed:
+                    WarnUnconfirmed(entry, "its replay started with seq_id " + SeqText(env.SeqId) + " instead");
                     StartBackfill(entry);
                     return;
             }
@@ -137,7 +131,6 @@ namespace C2WebSocket
             var since = entry.LastDelivered?.Timestamp ?? t.LastTimestamp ?? entry.Sub.SubscribedAt ?? _clock.Now - StreamTracker.Tolerance;
             if (since > _clock.Now) since = _clock.Now - StreamTracker.Tolerance; // a timestamp from the future must not hide what comes next
             t.BeginBackfill(since);
-            entry.Sub.Verifying = false;
             entry.LastDelivered = null;
             Resubscribe(entry, RequestPurpose.Backfill);
         }
@@ -146,7 +139,7 @@ namespace C2WebSocket
         private void OnWitnessDue(PendingRequest req)
         {
             var entry = _book.Find(req.Key);
-            if (entry == null || !entry.IsLive || entry.Witness != req || entry.Tracker.AwaitingAck || !(entry.Tracker.WitnessSeq is long w)) return;
+            if (entry == null || !entry.IsLive || entry.Witness != req || entry.Tracker.AwaitingAck || !entry.Tracker.WitnessSeq.HasValue) return;
             entry.Sub.Verifying = false;
             if (entry.Link.Ambiguous.Contains(entry.Key.Channel))
             {
@@ -154,16 +147,23 @@ namespace C2WebSocket
                 entry.Tracker.DropWitness();
                 return;
             }
-            WarnUnconfirmed(entry, w, "nothing came back within " + _o.WitnessTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s");
+            WarnUnconfirmed(entry, "nothing came back within " + _o.WitnessTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s");
             StartBackfill(entry);
         }
 
-        private void WarnUnconfirmed(StreamEntry entry, long witness, string what)
+        /// <summary>The witness of a verified resume (the stream's position, not moved since) did not come back.</summary>
+        private void WarnUnconfirmed(StreamEntry entry, string what)
+        {
+            var witness = entry.Tracker.LastSeq ?? 0;
+            ReportAnomaly(entry, Sid + ": " + entry.Key + " was resumed with resume_from " + (witness - 1).ToString(CultureInfo.InvariantCulture) + " to fetch seq_id " +
+                                 witness.ToString(CultureInfo.InvariantCulture) + ", the last one delivered, again, but " + what + ": the server's sequence for it restarted " +
+                                 "below that point (or no longer holds it). The session re-based the stream and is fetching the new sequence from its start, keeping the signals newer than the last one delivered.");
+        }
+
+        /// <summary>Counts a sequence anomaly and says it: a warning the first time for a stream, verbose after that.</summary>
+        private void ReportAnomaly(StreamEntry entry, string text)
         {
             _c.Inc(ref _c.SequenceAnomalies);
-            var text = Sid + ": " + entry.Key + " was resumed with resume_from " + (witness - 1).ToString(CultureInfo.InvariantCulture) + " to fetch seq_id " +
-                       witness.ToString(CultureInfo.InvariantCulture) + ", the last one delivered, again, but " + what + ": the server's sequence for it restarted " +
-                       "below that point (or no longer holds it). The session re-based the stream and is fetching the new sequence from its start, keeping the signals newer than the last one delivered.";
             var level = entry.Tracker.AnomalyWarned ? C2DiagnosticLevel.Verbose : C2DiagnosticLevel.Warning;
             entry.Tracker.AnomalyWarned = true;
             _diag.Add(level, C2DiagnosticCode.SequenceAnomaly, text, entry.Sub);
@@ -171,7 +171,6 @@ namespace C2WebSocket
 
         private void WarnAnomaly(StreamEntry entry, long seq, bool backfill)
         {
-            _c.Inc(ref _c.SequenceAnomalies);
             var t = entry.Tracker;
             var expected = t.LastSeq?.ToString(CultureInfo.InvariantCulture) ?? "?";
             var cause = t.ExplicitPoint
@@ -180,11 +179,8 @@ namespace C2WebSocket
             var action = backfill
                 ? "The session re-based the stream and is fetching the new sequence from its start, keeping the signals newer than the last one delivered."
                 : "The session re-based the stream and delivers from seq_id " + seq.ToString(CultureInfo.InvariantCulture) + " on.";
-            var text = Sid + ": " + entry.Key + " went back from seq_id " + expected + " to " + seq.ToString(CultureInfo.InvariantCulture) +
-                       " with a message id not seen before: " + cause + ". " + action;
-            if (entry.Tracker.AnomalyWarned) { _diag.Add(C2DiagnosticLevel.Verbose, C2DiagnosticCode.SequenceAnomaly, text, entry.Sub); return; }
-            entry.Tracker.AnomalyWarned = true;
-            _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.SequenceAnomaly, text, entry.Sub);
+            ReportAnomaly(entry, Sid + ": " + entry.Key + " went back from seq_id " + expected + " to " + seq.ToString(CultureInfo.InvariantCulture) +
+                                 " with a message id not seen before: " + cause + ". " + action);
         }
 
         private void ReportSeqOne(StreamEntry entry, C2StreamMessage first)

@@ -21,6 +21,36 @@ namespace C2WebSocket.Tests
             return list;
         }
 
+        /// <summary>Takes messages until <paramref name="n"/> arrived (marking each processed), and the gaps reported among them.</summary>
+        private static async Task<(List<long> Seqs, List<C2DeliveryGap> Gaps)> TakeWithGapsAsync(C2Session s, int n)
+        {
+            var seqs = new List<long>();
+            var gaps = new List<C2DeliveryGap>();
+            while (seqs.Count < n)
+            {
+                var item = await Sim.NextItemAsync(s);
+                if (item.Gap != null) { gaps.Add(item.Gap); continue; }
+                seqs.Add(item.Message!.SeqId!.Value);
+                s.MarkProcessed(item.Message);
+            }
+            return (seqs, gaps);
+        }
+
+        /// <summary>Strategy <paramref name="id"/> delivers seq 1..5; then, while the session is away (an outage of two
+        /// refused reconnects), the backend restarts its sequence and publishes <paramref name="publishedAway"/> signals.</summary>
+        private static async Task RestartDuringOutageAsync(C2Simulator sim, C2Session s, long id, int publishedAway)
+        {
+            await Sim.SubscribeAsync(s, id);
+            sim.PublishSignals(id, 5);
+            await TakeAsync(s, 5);
+            sim.RejectNextHandshakes(2, 503);
+            sim.DropAllConnections();
+            await Sim.UntilAsync(s, () => s.State == C2SessionState.Reconnecting, "the outage");
+            sim.RestartStream(Signal, id);                 // the backend restarts: seq_id starts again at 1
+            sim.PublishSignals(id, publishedAway);         // new message ids
+            await Sim.UntilAsync(s, () => s.State == C2SessionState.Connected, "the reconnect");
+        }
+
         [Fact]
         public async Task A_sequence_that_restarts_mid_session_delivers_every_new_signal_and_warns_once()
         {
@@ -49,25 +79,9 @@ namespace C2WebSocket.Tests
         {
             await using var sim = await Sim.StartFastAsync();
             using var s = await Sim.OpenAsync(sim);
-            await Sim.SubscribeAsync(s, 62);
-            sim.PublishSignals(62, 5);
-            await TakeAsync(s, 5);
-            sim.RejectNextHandshakes(2, 503);
-            sim.DropAllConnections();
-            await Sim.UntilAsync(s, () => s.State == C2SessionState.Reconnecting, "the outage");
-            sim.RestartStream(Signal, 62);                 // the backend restarts: seq_id starts again at 1
-            sim.PublishSignals(62, 3);                     // seq 1..3 of the new sequence, published while we are away
-            await Sim.UntilAsync(s, () => s.State == C2SessionState.Connected, "the reconnect");
+            await RestartDuringOutageAsync(sim, s, 62, publishedAway: 3); // seq 1..3 of the new sequence
             sim.PublishSignals(62, 2);                     // seq 4..5, live: below our resume point 5, new message ids
-            var got = new List<long>();
-            var gaps = new List<C2DeliveryGap>();
-            while (got.Count < 4)
-            {
-                var item = await Sim.NextItemAsync(s);
-                if (item.Gap != null) { gaps.Add(item.Gap); continue; }
-                got.Add(item.Message!.SeqId!.Value);
-                s.MarkProcessed(item.Message);
-            }
+            var (got, gaps) = await TakeWithGapsAsync(s, 4);
             Assert.Equal(new long[] { 2, 3, 4, 5 }, got);   // seq 1 cannot be replayed by the protocol...
             var gap = Assert.Single(gaps);                  // ...and is reported, with its exact range, not dropped silently
             Assert.Equal(C2DeliveryProblem.NotReplayable, gap.Problem);
@@ -81,23 +95,8 @@ namespace C2WebSocket.Tests
         {
             await using var sim = await Sim.StartFastAsync();
             using var s = await Sim.OpenAsync(sim);
-            await Sim.SubscribeAsync(s, 66);
-            sim.PublishSignals(66, 5);
-            await TakeAsync(s, 5);
-            sim.RejectNextHandshakes(2, 503);
-            sim.DropAllConnections();
-            await Sim.UntilAsync(s, () => s.State == C2SessionState.Reconnecting, "the outage");
-            sim.RestartStream(Signal, 66);
-            sim.PublishSignals(66, 8);                     // seq 1..8 of the new sequence: past our position 5, new ids
-            await Sim.UntilAsync(s, () => s.State == C2SessionState.Connected, "the reconnect");
-            var got = new List<long>();
-            var gaps = new List<C2DeliveryGap>();
-            while (got.Count < 7)
-            {
-                var item = await Sim.NextItemAsync(s);
-                if (item.Gap != null) { gaps.Add(item.Gap); continue; }
-                got.Add(item.Message!.SeqId!.Value);
-            }
+            await RestartDuringOutageAsync(sim, s, 66, publishedAway: 8); // seq 1..8 of the new sequence: past our position 5
+            var (got, gaps) = await TakeWithGapsAsync(s, 7);
             // Resuming "after 5" alone would replay 6..8 and lose 2..5 of the new sequence without a trace; the resume
             // asks for 5 again, sees a different message there, and fetches the new sequence from its start.
             Assert.Equal(new long[] { 2, 3, 4, 5, 6, 7, 8 }, got);
@@ -141,14 +140,7 @@ namespace C2WebSocket.Tests
                 sim.PublishSignals(67, 3);
                 using var third = await Sim.OpenAsync(sim, Options);
                 await Sim.SubscribeAsync(third, 67);
-                var got = new List<long>();
-                var gaps = new List<C2DeliveryGap>();
-                while (got.Count < 2)
-                {
-                    var item = await Sim.NextItemAsync(third);
-                    if (item.Gap != null) { gaps.Add(item.Gap); continue; }
-                    got.Add(item.Message!.SeqId!.Value);
-                }
+                var (got, gaps) = await TakeWithGapsAsync(third, 2);
                 Assert.Equal(new long[] { 2, 3 }, got);
                 var gap = Assert.Single(gaps);
                 Assert.Equal(C2DeliveryProblem.NotReplayable, gap.Problem);

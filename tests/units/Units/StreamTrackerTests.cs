@@ -54,12 +54,12 @@ namespace C2WebSocket.Tests.Units
             var restarted = Delivered(1, 5);
             restarted.OnSubscribeSent(restarted.PlanResumeFrom(verify: true));
             restarted.OnAck(T0);
-            Assert.Equal(Verdict.AnomalyBackfill, restarted.Classify(5, Id(905), T0.AddHours(1))); // another message at seq_id 5
+            Assert.Equal(Verdict.Unconfirmed, restarted.Classify(5, Id(905), T0.AddHours(1))); // another message at seq_id 5
 
             var skipped = Delivered(1, 5);
             skipped.OnSubscribeSent(skipped.PlanResumeFrom(verify: true));
             skipped.OnAck(T0);
-            Assert.Equal(Verdict.AnomalyBackfill, skipped.Classify(7, Id(907), T0.AddHours(1)));   // seq_id 5 is not there
+            Assert.Equal(Verdict.Unconfirmed, skipped.Classify(7, Id(907), T0.AddHours(1)));   // seq_id 5 is not there
         }
 
         [Fact]
