@@ -32,6 +32,7 @@ namespace C2WebSocket.Commands
 
         [Parameter]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
+        [StrategyIdTransformation]
         [ValidateRange(1, long.MaxValue)]
         public long[]? StrategyId { get; set; }
 
