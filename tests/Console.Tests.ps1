@@ -107,7 +107,7 @@ Receive-C2Signal -TimeoutSec 30
         $quiet.All | Should -Not -Match 'VERBOSE:'
         $r = Invoke-C2Pwsh '$null = Connect-C2Socket -Uri $env:C2_SIMULATOR_URI -Verbose; Disconnect-C2Socket -Verbose'
         $r.ExitCode | Should -Be 0
-        $r.All | Should -Match 'VERBOSE: Session 1: connecting to ws://127\.0\.0\.1'
+        $r.All | Should -Match 'VERBOSE: Connect-C2Socket: connecting to ws://127\.0\.0\.1'
         $r.All | Should -Match 'VERBOSE: Session 1: Connecting -> Connected'
         $r.All | Should -Match 'VERBOSE: Session 1: closing \(status 1000\)'
     }
@@ -122,7 +122,7 @@ Disconnect-C2Socket -Debug
         $r.ExitCode | Should -Be 0
         $r.All | Should -Not -Match 'NonInteractive mode'
         $r.All | Should -Not -Match 'Continue with this operation'
-        $r.All | Should -Match 'DEBUG: Session 1: connecting to'
+        $r.All | Should -Match 'DEBUG: Connect-C2Socket: connecting to'
         $r.All | Should -Match 'DEBUG: Session 1: subscribe of strategy\.signal:8102 acknowledged'
         $r.Stdout | Should -Match 'done'
     }

@@ -133,7 +133,7 @@ Describe 'Disconnect-C2Socket' {
     It 'refuses <Script> with <ErrorId>' -ForEach @(
         @{ Script = 'Disconnect-C2Socket -Session $null'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('Session') }
         @{ Script = '$null = Connect-C2TestSession $Sim; Disconnect-C2Socket -All -Session (Get-C2Session -Default)'; ErrorId = 'AmbiguousParameterSet'; Mentions = @() }
-        @{ Script = 'Disconnect-C2Socket -Session ''not a session'''; ErrorId = 'CannotConvertArgumentNoMessage'; Mentions = @('Session') }
+        @{ Script = 'Disconnect-C2Socket -Session ''not a session'''; ErrorId = 'ParameterArgumentTransformationError'; Mentions = @('Session', 'not a session', 'Get-C2Session') }
     ) {
         $r = Invoke-C2Captured ([scriptblock]::Create($Script))
         $r.Errors[0].FullyQualifiedErrorId.Split(',')[0] | Should -Be $ErrorId

@@ -136,10 +136,11 @@ namespace C2WebSocket.Commands
     /// </summary>
     public abstract class C2SessionCmdletBase : C2CmdletBase
     {
-        /// <summary>The session to use; default: the runspace's default session (the last one Connect-C2Socket opened).
-        /// Cmdlets whose first positional argument is the session override it to add Position = 0.</summary>
+        /// <summary>The session to use, or its id; default: the runspace's default session (the last one Connect-C2Socket
+        /// opened). Cmdlets whose first positional argument is the session override it to add Position = 0.</summary>
         [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(SessionCompleter))]
+        [SessionTransformation]
         [ValidateNotNull]
         public virtual C2Session? Session { get; set; }
 
@@ -158,9 +159,8 @@ namespace C2WebSocket.Commands
             var open = SessionRegistry.All(CurrentRunspace);
             var message = open.Count == 0
                 ? "There is no C2 session in this runspace. Run Connect-C2Socket first, or pass one with -Session."
-                : "There is no default C2 session in this runspace (the last one opened was disconnected). Open sessions: " +
-                  string.Join(", ", open.Select(s => s.Id.ToString(CultureInfo.InvariantCulture))) +
-                  ". Pass one with -Session, for example -Session (Get-C2Session -Id " + open[0].Id.ToString(CultureInfo.InvariantCulture) + ").";
+                : "There is no default C2 session in this runspace (the last one opened was disconnected). " + SessionRegistry.OpenIdsText(CurrentRunspace) +
+                  ". Pass one with -Session, for example -Session " + open[0].Id.ToString(CultureInfo.InvariantCulture) + ".";
             return C2ErrorTable.Record("C2NoSession", new InvalidOperationException(message), null, message);
         }
     }

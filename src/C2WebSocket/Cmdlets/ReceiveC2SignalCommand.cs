@@ -23,6 +23,7 @@ namespace C2WebSocket.Commands
     {
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(SessionCompleter))]
+        [SessionTransformation]
         [ValidateNotNull]
         public override C2Session? Session { get => base.Session; set => base.Session = value; }
 

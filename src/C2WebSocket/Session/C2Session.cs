@@ -64,7 +64,6 @@ namespace C2WebSocket
         internal C2Session(C2SessionOptions options)
         {
             _options = options;
-            Id = options.IsProbe ? 0 : Interlocked.Increment(ref s_nextId);
             _diagnostics = new DiagnosticSink(options.TimeProvider);
             if (!string.IsNullOrEmpty(options.CheckpointPath)) _checkpoint = new CheckpointStore(options.CheckpointPath!);
             Inbox = new Inbox(options.InboxCapacity, key => _loop!.Post(new Input(InputKind.Room, arg: key)));
@@ -75,10 +74,13 @@ namespace C2WebSocket
 
         // ----- public surface -------------------------------------------------------------------------
 
-        public int Id { get; }
+        /// <summary>Given when the session opens (0 until then): a connect that fails, and Test-C2Connection, take none.</summary>
+        public int Id => Volatile.Read(ref _id);
+        private int _id;
 
-        /// <summary>How diagnostics name it: "Session 3", or "Test-C2Connection" for the connection test (which takes no id).</summary>
-        internal string Label => _options.IsProbe ? "Test-C2Connection" : "Session " + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        /// <summary>How diagnostics name it: "Session 3"; before it opened "Connect-C2Socket", and "Test-C2Connection" for the
+        /// connection test (which takes no id).</summary>
+        internal string Label => _options.IsProbe ? "Test-C2Connection" : Id == 0 ? "Connect-C2Socket" : "Session " + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         public Uri Uri => _options.Uri;
         public C2SessionState State { get { lock (_stateGate) return _state; } }
         public DateTimeOffset? ConnectedAt { get; internal set; }
@@ -263,6 +265,9 @@ namespace C2WebSocket
                 previous = _state;
                 if (previous == state) return;
                 if (previous == C2SessionState.Disconnected || previous == C2SessionState.Failed) return; // final
+                // The session opened: it takes the next id now (request ids and everything said from here on carry it).
+                if (previous == C2SessionState.Connecting && state == C2SessionState.Connected && _id == 0 && !_options.IsProbe)
+                    Volatile.Write(ref _id, Interlocked.Increment(ref s_nextId));
                 _state = state;
             }
             _diagnostics.Verbose(Label + ": " + previous + " -> " + state + ".");

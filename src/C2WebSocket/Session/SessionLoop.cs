@@ -83,7 +83,8 @@ namespace C2WebSocket
             _checkpoint = checkpoint;
             _c = counters;
             _keyFingerprint = keyFingerprint;
-            _book = new SubscriptionBook("ps" + session.Id.ToString(CultureInfo.InvariantCulture) + "-");
+            // Request ids start with the session's id, given when the session opens (before any request is sent).
+            _book = new SubscriptionBook(() => "ps" + session.Id.ToString(CultureInfo.InvariantCulture) + "-");
             _clock = new ServerClock(_time);
             _backoff = new Backoff(options.ReconnectInterval, options.MaxReconnectInterval, options.ThrottledReconnectInterval, options.JitterSeed);
             _resumeFormat = !options.ResumeFromTypeFixed && checkpoint?.ResumeFormat is ResumeFromWireType remembered ? remembered : options.ResumeFromType;
