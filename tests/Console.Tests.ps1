@@ -88,16 +88,23 @@ catch { Write-Error -ErrorRecord $_; exit 4 }
         $r.Stderr | Should -Match 'refused the API key \(HTTP 401\)'
     }
 
-    It 'prints a warning (a session that may not reconnect loses its connection)' {
+    It 'prints a warning (a session that may not reconnect loses its connection), and a read of it prints C2SessionEnded and goes on' {
         $r = Invoke-C2Pwsh @'
-$null = Connect-C2Socket -Uri $env:C2_SIMULATOR_URI -MaxReconnectAttempts 0 | Add-C2Subscription -StrategyId 8101
+$s = Connect-C2Socket -Uri $env:C2_SIMULATOR_URI -MaxReconnectAttempts 0
+$null = $s | Add-C2Subscription -StrategyId 8101
 $null = Invoke-RestMethod -Method Post -Uri ($env:C2_CONTROL_URI + 'control/faults/drop') -NoProxy
+$deadline = [DateTime]::UtcNow.AddSeconds(20)
+while ($s.State -ne 'Disconnected' -and [DateTime]::UtcNow -lt $deadline) { [System.Threading.Thread]::Sleep(20) }
+$null = Get-C2Subscription
 Receive-C2Signal -TimeoutSec 30
 'done'
 '@
         $r.ExitCode | Should -Be 0
         $r.All | Should -Match 'WARNING: Session 1 lost its connection'
         $r.All | Should -Match 'reconnecting is turned off'
+        $r.Stderr | Should -Match 'Receive-C2Signal'
+        $r.Stderr | Should -Match 'Session 1 ended \(Disconnected\)'
+        $r.Stderr | Should -Match 'Recommendation: Connect again with Connect-C2Socket'
         $r.Stdout | Should -Match 'done'
     }
 

@@ -146,6 +146,20 @@ Describe 'The API key stays secret' {
         $Scan.Leaks | Should -BeNullOrEmpty
     }
 
+    It 'a session that ends (the key refused on a reconnect), its C2SessionEnded and EndReason, and sessions by id write no key' {
+        $s = Connect-C2Socket -ApiKey $C2CanaryKey -Uri $Sim.Uri -MaxReconnectAttempts 3 -ReconnectIntervalSec 0.05
+        $null = $s | Add-C2Subscription -StrategyId 80
+        $null = Invoke-Step 'session-by-id' { Get-C2Subscription -Session $s.Id -Verbose -Debug; Get-C2Subscription -Session 987654 -Verbose -Debug }
+        Invoke-C2TestFault $Sim reject -Query @{ count = 1; status = 401 }
+        Invoke-C2TestFault $Sim drop
+        Wait-C2Condition { $s.State -eq 'Failed' } 'the key refused on the reconnect'
+        $r = Invoke-Step 'session-ended' { Receive-C2Signal -Session $s -TimeoutSec 5 -Verbose -Debug }
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2SessionEnded,*'
+        $r.Errors[0].Exception.InnerException | Should -Not -BeNullOrEmpty -Because 'the refused key is the stored failure'
+        $null = Invoke-Step 'ended-session' { $s; $s.EndReason; Get-C2Session -Id $s.Id | Format-List | Out-String; Disconnect-C2Socket $s -Verbose -Debug }
+        $Scan.Leaks | Should -BeNullOrEmpty
+    }
+
     It 'the checkpoint file and everything else written to disk hold no key' {
         $files = @(Get-ChildItem -LiteralPath $Folder -Recurse -File)
         $files.Name | Should -Contain 'checkpoint.json'
@@ -157,7 +171,7 @@ Describe 'The API key stays secret' {
     }
 
     It 'really looked: every step ran and hundreds of texts were searched' {
-        $Scan.Steps | Should -BeGreaterOrEqual 18
+        $Scan.Steps | Should -BeGreaterOrEqual 21
         $Scan.Checked | Should -BeGreaterThan 500
     }
 }

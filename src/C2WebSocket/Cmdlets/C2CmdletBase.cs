@@ -90,14 +90,24 @@ namespace C2WebSocket.Commands
             {
                 foreach (var d in s.DrainDiagnostics())
                 {
-                    switch (d.Level)
-                    {
-                        case C2DiagnosticLevel.Debug: WriteDebug(d.Message); break;
-                        case C2DiagnosticLevel.Verbose: WriteVerbose(d.Message); break;
-                        case C2DiagnosticLevel.Warning: WriteWarning(d.Message); break;
-                        default: WriteError(ToRecord(d)); break;
-                    }
+                    if (!Withhold(s, d)) WriteDiagnostic(d);
                 }
+            }
+        }
+
+        /// <summary>A cmdlet that says something itself in place of a diagnostic keeps it back (Receive-C2Signal: the end of a
+        /// session, said by its C2SessionEnded).</summary>
+        protected virtual bool Withhold(C2Session session, C2Diagnostic diagnostic) => false;
+
+        /// <summary>Writes one diagnostic on the stream that fits. Pipeline thread only.</summary>
+        protected void WriteDiagnostic(C2Diagnostic d)
+        {
+            switch (d.Level)
+            {
+                case C2DiagnosticLevel.Debug: WriteDebug(d.Message); break;
+                case C2DiagnosticLevel.Verbose: WriteVerbose(d.Message); break;
+                case C2DiagnosticLevel.Warning: WriteWarning(d.Message); break;
+                default: WriteError(ToRecord(d)); break;
             }
         }
 

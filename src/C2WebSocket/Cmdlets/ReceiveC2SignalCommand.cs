@@ -80,31 +80,42 @@ namespace C2WebSocket.Commands
         {
             if (_sessions.Count == 0) _sessions.Add(ResolveSession());
             foreach (var s in _sessions) Touch(s);
+            _ends = new SessionEnds(_sessions);
             var filter = BuildFilter();
             if (filter == null) return;
 
+            ErrorRecord? ended;
             using (var reader = new InboxReader(_sessions))
             {
-                try { Stream(filter.Accepts, reader); }
+                try { ended = Stream(filter.Accepts, reader); }
                 finally
                 {
                     foreach (var s in _sessions) s.FlushCheckpoint();
                     if (!StopToken.IsCancellationRequested)
                     {
                         WriteDiagnostics();
+                        foreach (var d in _ends.Unsaid()) WriteDiagnostic(d);
                         WarnUnverified(filter);
                     }
                 }
             }
+            // The session ended (not by the user during the read): after everything it had queued, said once, terminating.
+            if (ended != null) ThrowTerminatingError(ended);
         }
 
-        private void Stream(Func<StreamKey, bool>? accepts, InboxReader reader)
+        private SessionEnds _ends = null!;
+
+        protected override bool Withhold(C2Session session, C2Diagnostic diagnostic) => _ends != null && _ends.Withhold(session, diagnostic);
+
+        /// <summary>Writes until a stop condition; returns the C2SessionEnded to throw when the sessions ended.</summary>
+        private ErrorRecord? Stream(Func<StreamKey, bool>? accepts, InboxReader reader)
         {
             var started = DateTime.UtcNow;
             DateTime? deadline = TimeoutSec > 0 ? started.AddSeconds(TimeoutSec) : (DateTime?)null;
             var lastItem = started;
             var written = 0;
             string? endReason = null;
+            ErrorRecord? ended = null;
             while (endReason == null)
             {
                 WriteDiagnostics();
@@ -115,12 +126,8 @@ namespace C2WebSocket.Commands
                     continue;
                 }
                 if (StopToken.IsCancellationRequested) { endReason = "stopped"; break; }
-                if (reader.AllEnded(accepts))
-                {
-                    var s0 = _sessions[0];
-                    endReason = "session " + s0.Id.ToString(CultureInfo.InvariantCulture) + " ended (" + s0.State + ")";
-                    break;
-                }
+                ended = _ends.Report(s => s.Inbox.Peekable(accepts), WriteError, WriteVerbose);
+                if (_ends.AllReported) { endReason = _ends.Summary(); break; }
                 var now = DateTime.UtcNow;
                 if (deadline.HasValue && now >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
                 // Idle does not end a read while a resume waits for the proof that the server still holds its position
@@ -134,6 +141,7 @@ namespace C2WebSocket.Commands
                 reader.Wait(accepts, wait, StopToken);
             }
             WriteVerbose("Receive-C2Signal: " + written.ToString(CultureInfo.InvariantCulture) + " object(s) written; " + endReason + ".");
+            return ended;
         }
 
         private bool Verifying(Func<StreamKey, bool>? accepts) =>
@@ -190,7 +198,9 @@ namespace C2WebSocket.Commands
                 strategies = new HashSet<long>();
                 foreach (var id in StrategyId.Distinct())
                 {
-                    var subscribed = _sessions.Any(s => s.Subscriptions.Any(sub => sub.StrategyId == id && (channels == null || channels.Contains(sub.Channel)) && sub.IsLive));
+                    // An ended session's subscriptions are Closed: what it queued is still read (then C2SessionEnded).
+                    var subscribed = _sessions.Any(s => s.Subscriptions.Any(sub => sub.StrategyId == id && (channels == null || channels.Contains(sub.Channel)) &&
+                                                                                (sub.IsLive || (!s.IsOpen && sub.State == C2SubscriptionState.Closed))));
                     if (subscribed) { strategies.Add(id); continue; }
                     WriteError(Error("C2NotSubscribed", new ItemNotFoundException("Not subscribed."), id,
                         "Parameter -StrategyId: " + string.Join(", ", _sessions.Select(s => "session " + s.Id.ToString(CultureInfo.InvariantCulture))) + " does not subscribe to strategy " +

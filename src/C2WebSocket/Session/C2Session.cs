@@ -60,6 +60,10 @@ namespace C2WebSocket
         private C2SessionState _state = C2SessionState.Connecting;
         private long _lastFlushTicks;
         private int _closed;
+        private string? _endReason;
+        private DateTimeOffset? _endedAt;
+        private bool _closeRequested, _endedByUser;
+        private Exception? _endCause;
 
         internal C2Session(C2SessionOptions options)
         {
@@ -96,6 +100,10 @@ namespace C2WebSocket
         }
         internal long _lastFrameTicks;
         public string? LastError { get => _lastError ?? _diagnostics.LastError; internal set => _lastError = value; }
+        /// <summary>Why the session ended (Disconnected or Failed); null while it is open.</summary>
+        public string? EndReason { get { lock (_stateGate) return _endReason; } }
+        /// <summary>When it ended (local clock, UTC); null while it is open.</summary>
+        public DateTimeOffset? EndedAt { get { lock (_stateGate) return _endedAt; } }
         private string? _lastError;
         /// <summary>The protocol version the server reports in "v" (a number or a string of digits).</summary>
         public int? ServerVersion { get; internal set; }
@@ -147,6 +155,11 @@ namespace C2WebSocket
         internal SessionLoop Loop => _loop;
         internal long HandlingFailures => SessionCounters.Read(ref _counters.HandlingFailures);
         internal bool IsOpen { get { var s = State; return s != C2SessionState.Disconnected && s != C2SessionState.Failed; } }
+        /// <summary>It ended because the user closed it (Disconnect-C2Socket, or its runspace closing).</summary>
+        internal bool EndedByUser { get { lock (_stateGate) return _endedByUser; } }
+        /// <summary>The failure that ended it, when there was one (a refused key, an internal error); stored by the loop,
+        /// rethrown inside the reader's C2SessionEnded on the pipeline thread.</summary>
+        internal Exception? EndCause { get { lock (_stateGate) return _endCause; } }
 
         /// <summary>Opens the first connection and waits for connection.connected. Throws <see cref="Transport.C2ConnectException"/>.</summary>
         internal async Task OpenAsync(CancellationToken cancel)
@@ -168,7 +181,7 @@ namespace C2WebSocket
         {
             if (strategyId <= 0) throw new ArgumentOutOfRangeException(nameof(strategyId), strategyId, "StrategyId must be a positive integer.");
             if (!Channels.IsValid(channel)) throw new ArgumentException("Channel must be one of: " + string.Join(", ", Channels.All) + ".", nameof(channel));
-            if (!IsOpen) throw new InvalidOperationException("Session " + Id + " is " + State + "; connect again with Connect-C2Socket.");
+            if (!IsOpen) throw new InvalidOperationException("Session " + Id + " is " + State + " (" + EndReason + "); connect again with Connect-C2Socket.");
             var cmd = new SubscribeCommand(new StreamKey(channel, strategyId), resumeFrom, timeout);
             _loop.Post(new Input(InputKind.Subscribe, arg: cmd));
             return WithCancel(cmd.Done, cancel);
@@ -186,6 +199,7 @@ namespace C2WebSocket
         /// Returns how many queued messages were discarded. Idempotent.</summary>
         internal async Task<int> CloseAsync(TimeSpan timeout)
         {
+            lock (_stateGate) _closeRequested = true;
             FlushCheckpoint();
             var cmd = new CloseCommand(timeout);
             _loop.Post(new Input(InputKind.Close, arg: cmd));
@@ -269,6 +283,15 @@ namespace C2WebSocket
                 if (previous == C2SessionState.Connecting && state == C2SessionState.Connected && _id == 0 && !_options.IsProbe)
                     Volatile.Write(ref _id, Interlocked.Increment(ref s_nextId));
                 _state = state;
+                if (state == C2SessionState.Disconnected || state == C2SessionState.Failed)
+                {
+                    _endedAt = _options.TimeProvider.GetUtcNow();
+                    _endedByUser = _closeRequested;
+                    _endReason = state == C2SessionState.Disconnected && !_closeRequested
+                        ? "lost its connection (" + reason + ") and reconnecting is turned off (-MaxReconnectAttempts 0)"
+                        : reason;
+                    _endCause = _diagnostics.LastEnding?.Exception;
+                }
             }
             _diagnostics.Verbose(Label + ": " + previous + " -> " + state + ".");
             var handler = StateChanged;
