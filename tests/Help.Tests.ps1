@@ -80,6 +80,19 @@ Describe 'about_C2WebSocket' {
         $connect | Should -Match 'message id'
     }
 
+    It 'documents the StateChanged event (what it carries, which thread, when -Action blocks run) and -IncludeStateChange' {
+        $about = Get-Help about_C2WebSocket | Out-String
+        $connect = Get-Help Connect-C2Socket -Full | Out-String
+        foreach ($text in $about, $connect) {
+            foreach ($expected in 'StateChanged', 'Register-ObjectEvent', 'PreviousState', 'Reason', 'pipeline thread', 'IncludeStateChange') {
+                $text | Should -Match ([regex]::Escape($expected)) -Because "the help should say '$expected' about the event"
+            }
+        }
+        $receive = Get-Help Receive-C2Signal -Full
+        ($receive.parameters.parameter | Where-Object name -eq 'IncludeStateChange') | Should -Not -BeNullOrEmpty
+        @($receive.returnValues.returnValue.type.name) | Should -Contain 'C2WebSocket.C2StateChange'
+    }
+
     It 'is listed by Get-Help about_C2*' {
         (Get-Help about_C2* | Select-Object -ExpandProperty Name) | Should -Contain 'about_C2WebSocket'
     }

@@ -11,7 +11,7 @@ BeforeDiscovery {
 
     # The blocks that cannot run here, and why. Everything else must run without an error.
     $NotRunnable = [ordered]@{
-        'Connect-C2Socket.md / Example 4: Connect through a corporate proxy' = 'needs a corporate proxy: proxy.example.com would be resolved and contacted, and tests send nothing beyond loopback'
+        'Connect-C2Socket.md / Example 5: Connect through a corporate proxy' = 'needs a corporate proxy: proxy.example.com would be resolved and contacted, and tests send nothing beyond loopback'
         'about_C2WebSocket.md / Scheduled tasks #2'                          = 'New-ScheduledTaskAction and Register-ScheduledTask (ScheduledTasks module) exist only on Windows'
         'README.md / The same pipeline in pwsh'                              = 'starts a simulator in the foreground until Ctrl+C; the test simulator plays its part for the next block'
         'README.md / Tests'                                                  = 'runs the test suite itself'

@@ -140,6 +140,9 @@ Describe 'The API key stays secret' {
         Invoke-C2TestFault $Sim drop
         Wait-C2Condition { $session.Reconnects -ge 1 -and $session.State -eq 'Connected' } 'the reconnect after the drop'
         $null = Invoke-Step 'after-reconnect' { Get-C2Session | Format-List * | Out-String; Receive-C2Signal -TimeoutSec 1 -Verbose -Debug }
+        $changes = Invoke-Step 'state-changes' { Receive-C2Signal -IncludeStateChange -TimeoutSec 1 -Verbose -Debug }
+        @($changes.Output | Where-Object { $_ -is [C2WebSocket.C2StateChange] }).Count | Should -BeGreaterOrEqual 2
+        foreach ($c in $changes.Output) { Test-Text 'state-change line' ($c | Out-String); Test-Text 'state-change table' ($c | Format-Table -Force | Out-String) }
         $null = Invoke-Step 'remove' { Get-C2Subscription -StrategyId 78 | Remove-C2Subscription -PassThru -Verbose -Debug; Remove-C2Subscription -StrategyId 424242 -Verbose -Debug }
         $null = Invoke-Step 'disconnect' { Disconnect-C2Socket -All -Verbose -Debug; $session; Get-C2Session }
         Test-Object 'session' $session
@@ -171,7 +174,7 @@ Describe 'The API key stays secret' {
     }
 
     It 'really looked: every step ran and hundreds of texts were searched' {
-        $Scan.Steps | Should -BeGreaterOrEqual 21
+        $Scan.Steps | Should -BeGreaterOrEqual 22
         $Scan.Checked | Should -BeGreaterThan 500
     }
 }

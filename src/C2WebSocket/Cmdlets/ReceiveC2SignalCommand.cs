@@ -18,7 +18,7 @@ namespace C2WebSocket.Commands
     /// error) goes back to the front of its stream for the next Receive-C2Signal.
     /// </remarks>
     [Cmdlet(VerbsCommunications.Receive, "C2Signal")]
-    [OutputType(typeof(C2Signal), typeof(C2PositionUpdate))]
+    [OutputType(typeof(C2Signal), typeof(C2PositionUpdate), typeof(C2StateChange))]
     public sealed class ReceiveC2SignalCommand : C2SessionCmdletBase
     {
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -57,6 +57,10 @@ namespace C2WebSocket.Commands
         [ValidateRange(0.0, 31536000.0)]
         public double IdleTimeoutSec { get; set; }
 
+        /// <summary>Also write the sessions' state changes (C2StateChange), in order with the messages.</summary>
+        [Parameter]
+        public SwitchParameter IncludeStateChange { get; set; }
+
         private readonly List<C2Session> _sessions = new List<C2Session>();
         private readonly HashSet<StreamKey> _pipedStreams = new HashSet<StreamKey>();
 
@@ -85,7 +89,7 @@ namespace C2WebSocket.Commands
             if (filter == null) return;
 
             ErrorRecord? ended;
-            using (var reader = new InboxReader(_sessions))
+            using (var reader = new InboxReader(_sessions) { States = IncludeStateChange })
             {
                 try { ended = Stream(filter.Accepts, reader); }
                 finally
@@ -120,13 +124,15 @@ namespace C2WebSocket.Commands
             {
                 WriteDiagnostics();
                 if (Count > 0 && written >= Count) { endReason = "received " + written.ToString(CultureInfo.InvariantCulture) + " (-Count)"; break; }
-                if (reader.TryTake(accepts, out var session, out var taken))
+                if (reader.TryTake(accepts, IncludeStateChange, out var session, out var taken, out var change))
                 {
-                    if (Deliver(session!, taken)) { written++; lastItem = DateTime.UtcNow; }
+                    // A state change is written where it happened among the messages; it counts for neither -Count nor -IdleTimeoutSec.
+                    if (change != null) WriteObject(change);
+                    else if (Deliver(session!, taken)) { written++; lastItem = DateTime.UtcNow; }
                     continue;
                 }
                 if (StopToken.IsCancellationRequested) { endReason = "stopped"; break; }
-                ended = _ends.Report(s => s.Inbox.Peekable(accepts), WriteError, WriteVerbose);
+                ended = _ends.Report(s => s.Inbox.Peekable(accepts) || (IncludeStateChange && s.StateChanges.Count > 0), WriteError, WriteVerbose);
                 if (_ends.AllReported) { endReason = _ends.Summary(); break; }
                 var now = DateTime.UtcNow;
                 if (deadline.HasValue && now >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }

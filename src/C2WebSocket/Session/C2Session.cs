@@ -152,6 +152,8 @@ namespace C2WebSocket
 
         internal C2SessionOptions Options => _options;
         internal Inbox Inbox { get; }
+        /// <summary>State changes since the open, until a Receive-C2Signal -IncludeStateChange takes them.</summary>
+        internal StateChangeQueue StateChanges { get; } = new StateChangeQueue();
         internal SessionLoop Loop => _loop;
         internal long HandlingFailures => SessionCounters.Read(ref _counters.HandlingFailures);
         internal bool IsOpen { get { var s = State; return s != C2SessionState.Disconnected && s != C2SessionState.Failed; } }
@@ -294,6 +296,12 @@ namespace C2WebSocket
                 }
             }
             _diagnostics.Verbose(Label + ": " + previous + " -> " + state + ".");
+            // For readers that show state changes in order with the messages; the open itself (from Connecting) is Connect-C2Socket's answer.
+            if (previous != C2SessionState.Connecting)
+            {
+                StateChanges.Add(new C2StateChange(Id, previous, state, EndReason ?? reason, _options.TimeProvider.GetUtcNow(), Inbox.Stamp()));
+                Inbox.Wake();
+            }
             var handler = StateChanged;
             if (handler == null) return;
             try { handler(this, new C2SessionStateChangedEventArgs(this, previous, state, reason, _options.TimeProvider.GetUtcNow())); }

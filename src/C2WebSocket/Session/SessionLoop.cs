@@ -259,7 +259,7 @@ namespace C2WebSocket
             if (_closing || _ended || _opening != null) return;
             var inUse = _links.Where(l => l.Id == 0 || _book.LiveCount(l) > 0).ToList();
             var ready = inUse.All(l => l.State == LinkState.Ready && l.ResubscribesOutstanding <= 0);
-            _session.SetState(ready ? C2SessionState.Connected : C2SessionState.Reconnecting, ready ? "connected" : "reconnecting");
+            _session.SetState(ready ? C2SessionState.Connected : C2SessionState.Reconnecting, ready ? "reconnected; subscriptions restored" : _session.LastError ?? "a connection is not ready");
         }
 
         /// <summary>The session is over (gave up, key refused, reconnect off): nothing more will arrive.</summary>
