@@ -147,7 +147,7 @@ Receive-C2Signal -Count 4 -TimeoutSec 30
         $r.ExitCode | Should -Be 0
         $r.Stderr.Trim() | Should -BeNullOrEmpty
         $lines = @($r.Stdout -split "`r?`n" | Where-Object { $_.Trim() })
-        @($lines | Where-Object { $_ -match '^Time\s+StrategyId\s+SeqId\s+Kind' }).Count | Should -Be 1
+        @($lines | Where-Object { $_ -match '^\s*StrategyId\s+SeqId\s+Time\s+Symbol' }).Count | Should -Be 1
         @($lines | Where-Object { $_ -match '\b8103\b' }).Count | Should -Be 4
         @($lines | Where-Object { $_ -match '\bPosition\b' }).Count | Should -Be 2
         $r.Stdout | Should -Not -Match 'RawJson'
@@ -167,6 +167,6 @@ $s
         $r.Stdout | Should -Match 'zone=9'
         $utc = [regex]::Match($r.Stdout, 'utc=(\S+)').Groups[1].Value
         $utc | Should -Match 'Z$'
-        $r.Stdout -split "`r?`n" | Where-Object { $_ -match '\b8104\b' } | Should -Match ('^' + [regex]::Escape($utc) + '\s')
+        $r.Stdout -split "`r?`n" | Where-Object { $_ -match '\b8104\b' } | Should -Match ('^\s*8104\s+1\s+' + [regex]::Escape($utc) + '\s')
     }
 }

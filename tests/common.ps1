@@ -251,9 +251,9 @@ function Invoke-C2ChildPwsh {
         $pwsh = Get-C2PwshCommand
         $command = @($pwsh.FileName) + @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $path) + $Arguments
         if ($Columns) {
-            $script = Get-Command -Name script -CommandType Application -ErrorAction Stop | Select-Object -First 1
+            $pty = Get-Command -Name script -CommandType Application -ErrorAction Stop | Select-Object -First 1
             $quoted = ($command | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
-            $psi = [System.Diagnostics.ProcessStartInfo]::new($script.Source)
+            $psi = [System.Diagnostics.ProcessStartInfo]::new($pty.Source)
             foreach ($a in '-qec', "stty cols $Columns rows 200; exec $quoted", '/dev/null') { $psi.ArgumentList.Add($a) }
         }
         else {
