@@ -92,8 +92,11 @@ Describe 'Receive-C2Signal -IncludeStateChange' {
                 $_
             })
         Format-C2Read $all | Should -Be 'seq 1', 'Connected->Reconnecting', 'Reconnecting->Connected', 'seq 2'
-        # At the prompt: one signal table (one header), the changes as lines in it, where they happened.
-        $lines = @(($all | Out-String -Width 250) -split "`r?`n" | Where-Object { $_.Trim() })
+        # At the prompt: one signal table (one header), the changes as lines in it, where they happened, each wrapped at
+        # 79 characters with its continuation indented by two spaces (joined again here).
+        $text = $all | Out-String -Width 250
+        foreach ($l in $text -split "`r?`n") { $l.TrimEnd().Length | Should -BeLessOrEqual 79 }
+        $lines = @(($text -replace '\r?\n  (?=\S)', ' ') -split "`r?`n" | Where-Object { $_.Trim() })
         @($lines | Where-Object { $_ -match '^\S*\s*StrategyId\s' -or $_ -match '^Time\s+StrategyId' }).Count | Should -Be 1
         $changeLine = '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ session ' + $session.Id + ': '
         $lines[-3] | Should -Match ($changeLine + 'Connected -> Reconnecting \(.+\)$')
