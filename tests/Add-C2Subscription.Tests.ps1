@@ -108,7 +108,7 @@ Describe 'Add-C2Subscription' {
         @{ Script = 'Add-C2Subscription -StrategyId 1 -TimeoutSec -1'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('TimeoutSec') }
         @{ Script = 'Add-C2Subscription -StrategyId 1 -Channel strategy.positions -ResumeFrom 5'; ErrorId = 'C2ResumeFromNotSupported'; Mentions = @('-ResumeFrom', 'strategy.signal') }
         @{ Script = 'Add-C2Subscription -StrategyId 1 -Session $null'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('Session') }
-        @{ Script = 'Add-C2Subscription -StrategyId ESZ6'; ErrorId = 'CannotConvertArgumentNoMessage'; Mentions = @('StrategyId') }
+        @{ Script = 'Add-C2Subscription -StrategyId ESZ6'; ErrorId = 'ParameterArgumentTransformationError'; Mentions = @('StrategyId', 'ESZ6') }
     ) {
         $r = Invoke-C2Captured ([scriptblock]::Create($Script))
         $r.Output | Should -BeNullOrEmpty

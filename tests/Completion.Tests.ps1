@@ -46,14 +46,13 @@ Describe 'Argument completion' {
         Get-Completion 'Receive-C2Signal -Channel strategy.p' | Should -Be 'strategy.positions'
     }
 
-    It '-Session offers an expression per session that evaluates to that session' {
+    It '-Session offers the id of each session, which binds to that session' {
         $second = Connect-C2TestSession $Sim
         try {
             $ids = (Get-C2Session).Id
-            $offered = Get-Completion 'Disconnect-C2Socket -Session '
-            $offered | Should -Be ($ids | ForEach-Object { "(Get-C2Session -Id $_)" })
-            $picked = Invoke-Expression $offered[0]
-            [object]::ReferenceEquals($picked, $global:C2CompletionSession) | Should -BeTrue
+            $offered = Get-Completion 'Get-C2Subscription -Session '
+            $offered | Should -Be ($ids | ForEach-Object { [string]$_ })
+            (Invoke-Expression "Get-C2Subscription -Session $($offered[0])").StrategyId | Should -Be 12345678, 12399999
         }
         finally { $second | Disconnect-C2Socket }
     }

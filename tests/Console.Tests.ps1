@@ -88,16 +88,23 @@ catch { Write-Error -ErrorRecord $_; exit 4 }
         $r.Stderr | Should -Match 'refused the API key \(HTTP 401\)'
     }
 
-    It 'prints a warning (a session that may not reconnect loses its connection)' {
+    It 'prints a warning (a session that may not reconnect loses its connection), and a read of it prints C2SessionEnded and goes on' {
         $r = Invoke-C2Pwsh @'
-$null = Connect-C2Socket -Uri $env:C2_SIMULATOR_URI -MaxReconnectAttempts 0 | Add-C2Subscription -StrategyId 8101
+$s = Connect-C2Socket -Uri $env:C2_SIMULATOR_URI -MaxReconnectAttempts 0
+$null = $s | Add-C2Subscription -StrategyId 8101
 $null = Invoke-RestMethod -Method Post -Uri ($env:C2_CONTROL_URI + 'control/faults/drop') -NoProxy
+$deadline = [DateTime]::UtcNow.AddSeconds(20)
+while ($s.State -ne 'Disconnected' -and [DateTime]::UtcNow -lt $deadline) { [System.Threading.Thread]::Sleep(20) }
+$null = Get-C2Subscription
 Receive-C2Signal -TimeoutSec 30
 'done'
 '@
         $r.ExitCode | Should -Be 0
         $r.All | Should -Match 'WARNING: Session 1 lost its connection'
         $r.All | Should -Match 'reconnecting is turned off'
+        $r.Stderr | Should -Match 'Receive-C2Signal'
+        $r.Stderr | Should -Match 'Session 1 ended \(Disconnected\)'
+        $r.Stderr | Should -Match 'Recommendation: Connect again with Connect-C2Socket'
         $r.Stdout | Should -Match 'done'
     }
 
@@ -107,7 +114,7 @@ Receive-C2Signal -TimeoutSec 30
         $quiet.All | Should -Not -Match 'VERBOSE:'
         $r = Invoke-C2Pwsh '$null = Connect-C2Socket -Uri $env:C2_SIMULATOR_URI -Verbose; Disconnect-C2Socket -Verbose'
         $r.ExitCode | Should -Be 0
-        $r.All | Should -Match 'VERBOSE: Session 1: connecting to ws://127\.0\.0\.1'
+        $r.All | Should -Match 'VERBOSE: Connect-C2Socket: connecting to ws://127\.0\.0\.1'
         $r.All | Should -Match 'VERBOSE: Session 1: Connecting -> Connected'
         $r.All | Should -Match 'VERBOSE: Session 1: closing \(status 1000\)'
     }
@@ -122,7 +129,7 @@ Disconnect-C2Socket -Debug
         $r.ExitCode | Should -Be 0
         $r.All | Should -Not -Match 'NonInteractive mode'
         $r.All | Should -Not -Match 'Continue with this operation'
-        $r.All | Should -Match 'DEBUG: Session 1: connecting to'
+        $r.All | Should -Match 'DEBUG: Connect-C2Socket: connecting to'
         $r.All | Should -Match 'DEBUG: Session 1: subscribe of strategy\.signal:8102 acknowledged'
         $r.Stdout | Should -Match 'done'
     }
@@ -140,7 +147,7 @@ Receive-C2Signal -Count 4 -TimeoutSec 30
         $r.ExitCode | Should -Be 0
         $r.Stderr.Trim() | Should -BeNullOrEmpty
         $lines = @($r.Stdout -split "`r?`n" | Where-Object { $_.Trim() })
-        @($lines | Where-Object { $_ -match '^Time\s+StrategyId\s+SeqId\s+Kind' }).Count | Should -Be 1
+        @($lines | Where-Object { $_ -match '^\s*StrategyId\s+SeqId\s+Time\s+Symbol' }).Count | Should -Be 1
         @($lines | Where-Object { $_ -match '\b8103\b' }).Count | Should -Be 4
         @($lines | Where-Object { $_ -match '\bPosition\b' }).Count | Should -Be 2
         $r.Stdout | Should -Not -Match 'RawJson'
@@ -160,6 +167,6 @@ $s
         $r.Stdout | Should -Match 'zone=9'
         $utc = [regex]::Match($r.Stdout, 'utc=(\S+)').Groups[1].Value
         $utc | Should -Match 'Z$'
-        $r.Stdout -split "`r?`n" | Where-Object { $_ -match '\b8104\b' } | Should -Match ('^' + [regex]::Escape($utc) + '\s')
+        $r.Stdout -split "`r?`n" | Where-Object { $_ -match '\b8104\b' } | Should -Match ('^\s*8104\s+1\s+' + [regex]::Escape($utc) + '\s')
     }
 }

@@ -14,16 +14,16 @@ AfterAll {
 Describe 'Each failure is said once, on the stream that fits' {
     BeforeEach { Reset-C2TestSessions }
 
-    It 'reconnect attempts used up: one C2ReconnectFailed error record, no warning repeating it, and the next reads do not repeat it' {
+    It 'reconnect attempts used up while reading: one terminating C2SessionEnded saying why, no C2ReconnectFailed or warning repeating it' {
         $s = Connect-C2TestSession $Sim -With @{ MaxReconnectAttempts = 2 }
         $null = Add-C2Subscription -StrategyId 7001
         Invoke-C2TestFault $Sim reject -Query @{ count = 2; status = 503 }
         Invoke-C2TestFault $Sim drop
         $r = Invoke-C2Captured { Receive-C2Signal -TimeoutSec 30 -Verbose }
         $r.Errors.Count | Should -Be 1
-        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2ReconnectFailed,*'
-        $r.Errors[0].CategoryInfo.Category | Should -Be 'ConnectionError'
-        Get-C2ErrorMessage $r.Errors[0] | Should -Match 'gave up after 2 reconnect attempts'
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2SessionEnded,*'
+        $r.Errors[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        Get-C2ErrorMessage $r.Errors[0] | Should -Match 'ended \(Failed\).*gave up after 2 reconnect attempts'
         $r.Errors[0].ErrorDetails.RecommendedAction | Should -Match 'Connect again'
         $r.Warnings | Should -BeNullOrEmpty
         @($r.Verbose | Where-Object { $_ -match 'gave up' }) | Should -BeNullOrEmpty
@@ -32,18 +32,35 @@ Describe 'Each failure is said once, on the stream that fits' {
         $r.Verbose | Should -Contain "Session $($s.Id): Reconnecting -> Failed."
         $s.State | Should -Be 'Failed'
 
-        $again = Invoke-C2Captured { Receive-C2Signal -TimeoutSec 5; Get-C2Subscription; Disconnect-C2Socket }
-        $again.Errors | Should -BeNullOrEmpty
-        $again.Warnings | Should -BeNullOrEmpty
+        # Another read says the session ended again (it is a question asked again); nothing else repeats the failure.
+        $again = Invoke-C2Captured { Receive-C2Signal -TimeoutSec 5 }
+        @($again.Errors.FullyQualifiedErrorId) | Should -BeLike 'C2SessionEnded,*'
+        $rest = Invoke-C2Captured { Get-C2Subscription; Disconnect-C2Socket }
+        $rest.Errors | Should -BeNullOrEmpty
+        $rest.Warnings | Should -BeNullOrEmpty
     }
 
-    It 'a connection lost with -MaxReconnectAttempts 0: one warning, no error' {
+    It 'reconnect attempts used up while no read runs: the next cmdlet writes C2ReconnectFailed once' {
+        $s = Connect-C2TestSession $Sim -With @{ MaxReconnectAttempts = 1 }
+        $null = Add-C2Subscription -StrategyId 7003
+        Invoke-C2TestFault $Sim reject -Query @{ count = 1; status = 503 }
+        Invoke-C2TestFault $Sim drop
+        Wait-C2Condition { $s.State -eq 'Failed' } 'the session gave up'
+        $r = Invoke-C2Captured { Get-C2Subscription }
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2ReconnectFailed,*'
+        $r.Errors[0].CategoryInfo.Category | Should -Be 'ConnectionError'
+        (Invoke-C2Captured { Get-C2Subscription }).Errors | Should -BeNullOrEmpty
+    }
+
+    It 'a connection lost with -MaxReconnectAttempts 0 while reading: one terminating C2SessionEnded, no warning besides' {
         $null = Connect-C2TestSession $Sim -With @{ MaxReconnectAttempts = 0 } | Add-C2Subscription -StrategyId 7002
         Invoke-C2TestFault $Sim drop
         $r = Invoke-C2Captured { Receive-C2Signal -TimeoutSec 30 }
-        $r.Errors | Should -BeNullOrEmpty
-        $r.Warnings.Count | Should -Be 1
-        $r.Warnings[0] | Should -Match 'reconnecting is turned off \(-MaxReconnectAttempts 0\)'
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2SessionEnded,*'
+        Get-C2ErrorMessage $r.Errors[0] | Should -Match 'reconnecting is turned off \(-MaxReconnectAttempts 0\)'
+        $r.Warnings | Should -BeNullOrEmpty
         (Get-C2Session -Default).State | Should -Be 'Disconnected'
     }
 
@@ -137,13 +154,18 @@ Describe '-Debug tells the per-message story' {
         $s = Connect-C2TestSession $Sim -With @{ MaxReconnectAttempts = 0 }
         $null = Add-C2Subscription -StrategyId 7105
         Invoke-C2TestFault $Sim drop
-        $r = Invoke-C2Captured { Receive-C2Signal -TimeoutSec 30 -Debug }
+        Wait-C2Condition { $s.State -eq 'Disconnected' } 'the session ended'
+        # The lost connection's warning, written by the next cmdlet that uses the session (a read would say C2SessionEnded).
+        $r = Invoke-C2Captured { Get-C2Subscription -Debug }
         $r.Errors | Should -BeNullOrEmpty
         $r.Warnings.Count | Should -Be 1
         $r.Warnings[0] | Should -Match 'reconnecting is turned off'
         $r.Verbose | Should -BeNullOrEmpty
         $r.Debug | Should -Contain "Session $($s.Id): Connected -> Disconnected."
-        @($r.Debug | Where-Object { $_ -match '^Receive-C2Signal: 0 object\(s\) written; session \d+ ended \(Disconnected\)\.$' }).Count | Should -Be 1
+        $read = Invoke-C2Captured { Receive-C2Signal -TimeoutSec 30 -Debug }
+        @($read.Errors.FullyQualifiedErrorId) | Should -BeLike 'C2SessionEnded,*'
+        $read.Verbose | Should -BeNullOrEmpty
+        @($read.Debug | Where-Object { $_ -match '^Receive-C2Signal: 0 object\(s\) written; session \d+ ended \(Disconnected\)\.$' }).Count | Should -Be 1
     }
 
     It 'with -Debug -Verbose, verbose lines stay on the verbose stream' {

@@ -46,9 +46,12 @@ Describe 'Disconnect-C2Socket' {
         $r.Verbose -join "`n" | Should -Match '3 queued message\(s\) that no Receive-C2Signal had taken were discarded'
         $s.InboxCount | Should -Be 0
         (Get-C2Subscription -Session $s).State | Should -Be 'Closed'
+        # A read of the closed session delivers nothing, and says why instead of returning empty (SessionEnd.Tests.ps1).
         $got = Invoke-C2Captured { Receive-C2Signal -Session $s -TimeoutSec 5 }
         $got.Output | Should -BeNullOrEmpty
-        $got.Errors | Should -BeNullOrEmpty
+        $got.Errors.Count | Should -Be 1
+        $got.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2SessionEnded,*'
+        Get-C2ErrorMessage $got.Errors[0] | Should -Match 'closed by the user'
     }
 
     It '-WhatIf leaves the session open' {
@@ -133,7 +136,7 @@ Describe 'Disconnect-C2Socket' {
     It 'refuses <Script> with <ErrorId>' -ForEach @(
         @{ Script = 'Disconnect-C2Socket -Session $null'; ErrorId = 'ParameterArgumentValidationError'; Mentions = @('Session') }
         @{ Script = '$null = Connect-C2TestSession $Sim; Disconnect-C2Socket -All -Session (Get-C2Session -Default)'; ErrorId = 'AmbiguousParameterSet'; Mentions = @() }
-        @{ Script = 'Disconnect-C2Socket -Session ''not a session'''; ErrorId = 'CannotConvertArgumentNoMessage'; Mentions = @('Session') }
+        @{ Script = 'Disconnect-C2Socket -Session ''not a session'''; ErrorId = 'ParameterArgumentTransformationError'; Mentions = @('Session', 'not a session', 'Get-C2Session') }
     ) {
         $r = Invoke-C2Captured ([scriptblock]::Create($Script))
         $r.Errors[0].FullyQualifiedErrorId.Split(',')[0] | Should -Be $ErrorId

@@ -12,7 +12,7 @@ BeforeAll {
     # The lines of a rendering, without blank ones.
     function Get-C2Lines([string] $Text) { @($Text -split "`r?`n" | Where-Object { $_.Trim() }) }
 
-    $Header = '^Time\s+StrategyId\s+SeqId\s+Kind\s+Symbol\s+Side\s+Action\s+Quantity\s+Type\s+Price\s+TIF\s*$'
+    $Header = '^\s*StrategyId\s+SeqId\s+Time\s+Symbol\s+Side\s+Qty\s+Type\s+Price\s*$'
 }
 
 AfterAll {
@@ -26,23 +26,27 @@ Describe 'The table of signals and position updates' {
         $null = Connect-C2TestSession $Sim
     }
 
-    It 'shows a snake_case signal in its columns: symbol, side, action, quantity, order_type, limit_price, tif' {
+    It 'shows a snake_case signal in its columns: symbol, side, quantity, order_type, limit_price (action and tif with Format-List *)' {
         $null = Add-C2Subscription -StrategyId 6001
         Publish-C2Raw 6001 '{"strategy_id":6001,"symbol":"ESZ6","side":"buy","action":"open","quantity":2,"order_type":"limit","limit_price":5012.25,"stop_price":null,"tif":"day","posted_at":"2025-11-23T09:31:02.123Z"}'
-        $lines = Get-C2Lines (Receive-C2Signal -Count 1 -TimeoutSec 20 | Format-Table | Out-String -Width 250)
+        $signal = Receive-C2Signal -Count 1 -TimeoutSec 20
+        $lines = Get-C2Lines ($signal | Format-Table | Out-String -Width 250)
         $lines[0] | Should -Match $Header
         $lines.Count | Should -Be 3
-        $lines[2] | Should -Match '\s6001\s+1\s+Signal\s+ESZ6\s+buy\s+open\s+2\s+limit\s+5012\.25\s+day\s*$'
+        $lines[2] | Should -Match '^\s*6001\s+1\s+\S+Z\s+ESZ6\s+buy\s+2\s+limit\s+5012\.25\s*$'
+        $list = $signal | Format-List * | Out-String -Width 250
+        $list | Should -Match '(?m)^action\s+: open$'
+        $list | Should -Match '(?m)^tif\s+: day$'
     }
 
-    It 'shows a REST v4 signal in the same columns: C2Symbol.FullSymbol, Side, OpenClose, OrderQuantity, OrderType, Limit or Stop, TIF' {
+    It 'shows a REST v4 signal in the same columns: C2Symbol.FullSymbol, Side, OrderQuantity, OrderType, Limit or Stop' {
         $null = Add-C2Subscription -StrategyId 6002
         Publish-C2Raw 6002 '{"StrategyId":6002,"SignalId":9001,"Side":"1","OrderType":"2","OpenClose":"O","OrderQuantity":3,"Limit":17850.5,"Stop":null,"TIF":"0","C2Symbol":{"FullSymbol":"@NQZ6","SymbolType":"future"},"PostedAt":"2025-11-23T09:31:04Z"}'
         Publish-C2Raw 6002 '{"StrategyId":6002,"SignalId":9002,"Side":"2","OrderType":"3","OpenClose":"C","OrderQuantity":1,"Limit":null,"Stop":17790,"TIF":"1","C2Symbol":{"FullSymbol":"@NQZ6","SymbolType":"future"},"PostedAt":"2025-11-23T09:32:04Z"}'
         $lines = Get-C2Lines (Receive-C2Signal -Count 2 -TimeoutSec 20 | Format-Table | Out-String -Width 250)
         $lines[0] | Should -Match $Header
-        $lines[2] | Should -Match '\s6002\s+1\s+Signal\s+@NQZ6\s+1\s+O\s+3\s+2\s+17850\.5\s+0\s*$'
-        $lines[3] | Should -Match '\s6002\s+2\s+Signal\s+@NQZ6\s+2\s+C\s+1\s+3\s+17790\s+1\s*$'
+        $lines[2] | Should -Match '^\s*6002\s+1\s+\S+Z\s+@NQZ6\s+1\s+3\s+2\s+17850\.5\s*$'
+        $lines[3] | Should -Match '^\s*6002\s+2\s+\S+Z\s+@NQZ6\s+2\s+1\s+3\s+17790\s*$'
     }
 
     It 'shows position updates of both vocabularies: symbol or C2Symbol.FullSymbol, quantity or Quantity, avg_price or AvgPx' {
@@ -51,8 +55,8 @@ Describe 'The table of signals and position updates' {
         Publish-C2Raw 6003 '{"StrategyId":6003,"Quantity":4,"AvgPx":71.42,"C2Symbol":{"FullSymbol":"@CLF7","SymbolType":"future"},"UpdatedAt":"2025-11-23T09:33:00Z"}' -Channel strategy.positions
         $lines = Get-C2Lines (Receive-C2Signal -Count 2 -TimeoutSec 20 | Format-Table | Out-String -Width 250)
         $lines[0] | Should -Match $Header
-        $lines[2] | Should -Match '\s6003\s+1\s+Position\s+ESZ6\s+-3\s+5011\.75\s*$'
-        $lines[3] | Should -Match '\s6003\s+2\s+Position\s+@CLF7\s+4\s+71\.42\s*$'
+        $lines[2] | Should -Match '^\s*6003\s+1\s+\S+Z\s+ESZ6\s+-3\s+Position\s+5011\.75\s*$'
+        $lines[3] | Should -Match '^\s*6003\s+2\s+\S+Z\s+@CLF7\s+4\s+Position\s+71\.42\s*$'
     }
 
     It 'stays one table when one Receive-C2Signal writes signals and position updates, also without Format-Table' {
@@ -89,8 +93,8 @@ Describe 'The table of signals and position updates' {
         foreach ($row in $lines | Select-Object -Skip 2) {
             $message = $all[[array]::IndexOf($lines, $row) - 2]
             $row | Should -Match ([regex]::Escape($message.C2Symbol.FullSymbol))
-            if ($message -is [C2WebSocket.C2Signal]) { $row | Should -Match ('\s{0}\s+{1}\s+{2}\s+{3}\s' -f $message.Side, $message.OpenClose, $message.OrderQuantity, $message.OrderType) }
-            else { $row | Should -Match ('Position\s+\S+\s+{0}\s+{1}' -f $message.Quantity, [regex]::Escape([string]$message.AvgPx)) }
+            if ($message -is [C2WebSocket.C2Signal]) { $row | Should -Match ('\s{0}\s+{1}\s+{2}\s' -f $message.Side, $message.OrderQuantity, $message.OrderType) }
+            else { $row | Should -Match ('\s{0}\s+Position\s+{1}\s*$' -f $message.Quantity, [regex]::Escape([string]$message.AvgPx)) }
         }
     }
 
@@ -105,8 +109,8 @@ Describe 'The table of signals and position updates' {
         $r.Errors | Should -BeNullOrEmpty
         $lines = Get-C2Lines ($r.Output -join '')
         $lines[0] | Should -Match $Header
-        $lines[2] | Should -Match '\s6006\s+1\s+Signal\s*$'
-        $lines[3] | Should -Match '\s6006\s+1\s+Position\s+@ESZ6\s*$'
+        $lines[2] | Should -Match '^\s*6006\s+1\s+\S+Z\s*$'
+        $lines[3] | Should -Match '^\s*6006\s+1\s+\S+Z\s+@ESZ6\s+Position\s*$'
     }
 
     It 'shows the server''s timestamp in UTC, ISO 8601 with a Z (Console.Tests.ps1 shows it in another time zone)' {
@@ -116,7 +120,7 @@ Describe 'The table of signals and position updates' {
         $s.Timestamp | Should -Not -BeNullOrEmpty
         $expected = $s.Timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [cultureinfo]::InvariantCulture)
         $row = (Get-C2Lines ($s | Format-Table | Out-String -Width 250))[2]
-        $row | Should -Match ('^' + [regex]::Escape($expected) + '\s')
+        $row | Should -Match ('^\s*6007\s+1\s+' + [regex]::Escape($expected) + '\s')
     }
 
     It 'puts RawJson in no default view; naming it (the property, Format-List *, RawJson) still shows it' {

@@ -41,6 +41,16 @@ Describe 'Get-Help <_> -Full' -ForEach $Cmdlets {
         ($examples | ForEach-Object { "$($_.code)" }) -join "`n" | Should -Match ([regex]::Escape($Name))
     }
 
+    It 'numbers its examples 1, 2, 3, ... once each, in the order they appear' {
+        # The markdown is the source: Get-Help shows the titles it gives (a repeated or skipped number reads as a mistake).
+        $doc = Join-Path $C2RepoRoot 'docs' 'en-US' "$Name.md"
+        $numbers = @([regex]::Matches([System.IO.File]::ReadAllText($doc), '(?m)^### Example (\d+):') | ForEach-Object { [int]$_.Groups[1].Value })
+        $numbers.Count | Should -BeGreaterOrEqual 2
+        $numbers | Should -Be @(1..$numbers.Count) -Because "the examples of $Name.md are numbered $($numbers -join ', ')"
+        $titles = @($Help.examples.example | ForEach-Object { [regex]::Match("$($_.title)", 'Example (\d+)').Groups[1].Value })
+        $titles | Should -Be @(1..$numbers.Count | ForEach-Object { [string]$_ }) -Because 'Get-Help shows the numbers of the markdown'
+    }
+
     It 'names its inputs, outputs and related links' {
         $Help.inputTypes | Should -Not -BeNullOrEmpty
         $Help.returnValues | Should -Not -BeNullOrEmpty
@@ -55,6 +65,32 @@ Describe 'about_C2WebSocket' {
             'C2InboxOverflow', 'C2ReplayGap', '10 connections per API key', '100 subscriptions per connection', 'Scheduled tasks') {
             $text | Should -Match ([regex]::Escape($expected)) -Because "the about topic should mention '$expected'"
         }
+    }
+
+    It 'states the duplicates rule as the module applies it, wherever the help or the README names it' {
+        # The rule: a message is dropped only when its message id was delivered before on its stream, or it lies inside a
+        # replay the session asked for. A seq_id alone never makes a duplicate (a restarted sequence reuses them).
+        $pages = @(Get-ChildItem -Path (Join-Path $C2RepoRoot 'docs' 'en-US') -Filter *.md | ForEach-Object FullName) + (Join-Path $C2RepoRoot 'README.md')
+        foreach ($page in $pages) {
+            $text = [System.IO.File]::ReadAllText($page) -replace '\s+', ' '
+            $said = @([regex]::Matches($text, '(?i)[^.]*duplicates?[^.]{0,40}\bby seq_?id[^.]*') | ForEach-Object Value)
+            $said | Should -BeNullOrEmpty -Because "$([System.IO.Path]::GetFileName($page)) must not say duplicates are found by seq_id"
+        }
+        $connect = (Get-Help Connect-C2Socket -Full).description.Text -join ' '
+        $connect | Should -Match 'message id'
+    }
+
+    It 'documents the StateChanged event (what it carries, which thread, when -Action blocks run) and -IncludeStateChange' {
+        $about = Get-Help about_C2WebSocket | Out-String
+        $connect = Get-Help Connect-C2Socket -Full | Out-String
+        foreach ($text in $about, $connect) {
+            foreach ($expected in 'StateChanged', 'Register-ObjectEvent', 'PreviousState', 'Reason', 'pipeline thread', 'IncludeStateChange') {
+                $text | Should -Match ([regex]::Escape($expected)) -Because "the help should say '$expected' about the event"
+            }
+        }
+        $receive = Get-Help Receive-C2Signal -Full
+        ($receive.parameters.parameter | Where-Object name -eq 'IncludeStateChange') | Should -Not -BeNullOrEmpty
+        @($receive.returnValues.returnValue.type.name) | Should -Contain 'C2WebSocket.C2StateChange'
     }
 
     It 'is listed by Get-Help about_C2*' {

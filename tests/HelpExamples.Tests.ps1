@@ -1,6 +1,7 @@
 # Executable help: every PowerShell example of docs/en-US (the cmdlet help and about_C2WebSocket) and the README's
 # PowerShell blocks run against the simulator, each in a fresh pwsh (tests/Invoke-C2DocBlock.ps1 sets up the context the
-# examples presume), and fail on any error. A block whose help shows an output table must render that table's columns.
+# examples presume; the README's run as a new user reads them: no Get-Secret, no default -Uri, no session), and fail on
+# any error. A block whose help shows an output table must render that table's columns.
 # The names the help documents (states, columns, parameter types, positions and defaults, ErrorIds and their
 # categories, the README's parameter table) are checked against the module itself.
 BeforeDiscovery {
@@ -10,9 +11,9 @@ BeforeDiscovery {
 
     # The blocks that cannot run here, and why. Everything else must run without an error.
     $NotRunnable = [ordered]@{
-        'Connect-C2Socket.md / Example 4: Connect through a corporate proxy' = 'needs a corporate proxy: proxy.example.com would be resolved and contacted, and tests send nothing beyond loopback'
+        'Connect-C2Socket.md / Example 5: Connect through a corporate proxy' = 'needs a corporate proxy: proxy.example.com would be resolved and contacted, and tests send nothing beyond loopback'
         'about_C2WebSocket.md / Scheduled tasks #2'                          = 'New-ScheduledTaskAction and Register-ScheduledTask (ScheduledTasks module) exist only on Windows'
-        'README.md / The same pipeline in pwsh #2'                           = 'starts a simulator in the foreground until Ctrl+C; the test simulator plays its part for the next block'
+        'README.md / The same pipeline in pwsh'                              = 'starts a simulator in the foreground until Ctrl+C; the test simulator plays its part for the next block'
         'README.md / Tests'                                                  = 'runs the test suite itself'
         'README.md / Tests #2'                                               = 'runs the test suite itself (Invoke-Pester ./tests)'
     }
@@ -75,7 +76,7 @@ Describe 'Every PowerShell example of the help and the README runs against the s
             $resultPath = Join-Path $folder 'result.json'
             $psi = [System.Diagnostics.ProcessStartInfo]::new($pwsh.FileName)
             foreach ($a in @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $runner, '-CodePath', $codePath, '-ResultPath', $resultPath,
-                    '-SimulatorUri', $Lane.Sim.Uri.ToString())) { $psi.ArgumentList.Add([string]$a) }
+                    '-SimulatorUri', $Lane.Sim.Uri.ToString()) + @(if ($Item.Block.File -eq 'README.md') { '-AsNewUser' })) { $psi.ArgumentList.Add([string]$a) }
             $psi.UseShellExecute = $false
             $psi.WorkingDirectory = $location
             $psi.RedirectStandardOutput = $true

@@ -14,39 +14,47 @@
       for the examples that use "the default session", "session 2" or "sessions 1 and 3";
     - ./strategies.csv for the example that imports one (HelpExamples.Tests.ps1 puts it in the block's folder).
     It writes no file itself. Errors, warnings and output are recorded; the block's own exit code ends this script (a block that calls exit).
+
+    With -AsNewUser (the README's blocks) there is no context beyond the module's folder on PSModulePath, the simulator
+    the README tells the reader to start (its address and demo key, as the README writes them) and the bound on an
+    endless Receive-C2Signal: no Get-Secret, no default -Uri, no session. The README is read by someone who has none
+    of these, so its examples must work as written.
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $CodePath,
     [Parameter(Mandatory)] [string] $ResultPath,
     [Parameter(Mandatory)] [string] $SimulatorUri,
-    [int] $ReceiveSeconds = 2
+    [int] $ReceiveSeconds = 2,
+    [switch] $AsNewUser
 )
 $PSStyle.OutputRendering = 'PlainText'
 $result = [ordered]@{ Completed = $false; Context = $null; Errors = @(); Warnings = @(); Output = ''; Seconds = 0 }
 function Save-Result { $result | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $ResultPath -Encoding utf8 }
 
-try {
-    Import-Module -Name C2WebSocket -ErrorAction Stop
-    $PSDefaultParameterValues['Connect-C2Socket:Uri'] = $SimulatorUri
-    $PSDefaultParameterValues['Test-C2Connection:Uri'] = $SimulatorUri
-    $PSDefaultParameterValues['Receive-C2Signal:TimeoutSec'] = $ReceiveSeconds
-    function global:Get-Secret {
-        [CmdletBinding()]
-        param([Parameter(Position = 0)] [string] $Name, [string] $Vault, [switch] $AsPlainText)
-        if ($AsPlainText) { $env:C2_API_KEY } else { ConvertTo-SecureString -String $env:C2_API_KEY -AsPlainText -Force }
+$PSDefaultParameterValues['Receive-C2Signal:TimeoutSec'] = $ReceiveSeconds
+if (-not $AsNewUser) {
+    try {
+        Import-Module -Name C2WebSocket -ErrorAction Stop
+        $PSDefaultParameterValues['Connect-C2Socket:Uri'] = $SimulatorUri
+        $PSDefaultParameterValues['Test-C2Connection:Uri'] = $SimulatorUri
+        function global:Get-Secret {
+            [CmdletBinding()]
+            param([Parameter(Position = 0)] [string] $Name, [string] $Vault, [switch] $AsPlainText)
+            if ($AsPlainText) { $env:C2_API_KEY } else { ConvertTo-SecureString -String $env:C2_API_KEY -AsPlainText -Force }
+        }
+        function global:Send-MailMessage { param([Parameter(ValueFromRemainingArguments)] $Arguments) $global:C2MailsSent++ }
+        function global:Invoke-MyOrder { param([Parameter(Position = 0, ValueFromPipeline)] $Signal) process { $global:C2OrdersSeen++ } }
+        foreach ($i in 1..3) {
+            $null = Connect-C2Socket -ErrorAction Stop |
+                Add-C2Subscription -StrategyId 12345678, 87654321 -Channel strategy.signal, strategy.positions -ErrorAction Stop
+        }
     }
-    function global:Send-MailMessage { param([Parameter(ValueFromRemainingArguments)] $Arguments) $global:C2MailsSent++ }
-    function global:Invoke-MyOrder { param([Parameter(Position = 0, ValueFromPipeline)] $Signal) process { $global:C2OrdersSeen++ } }
-    foreach ($i in 1..3) {
-        $null = Connect-C2Socket -ErrorAction Stop |
-            Add-C2Subscription -StrategyId 12345678, 87654321 -Channel strategy.signal, strategy.positions -ErrorAction Stop
+    catch {
+        $result.Context = "The context could not be set up: $_"
+        Save-Result
+        exit 3
     }
-}
-catch {
-    $result.Context = "The context could not be set up: $_"
-    Save-Result
-    exit 3
 }
 
 $code = Get-Content -LiteralPath $CodePath -Raw
@@ -65,7 +73,7 @@ try {
 catch { $errors.Add($_) }
 finally {
     $result.Seconds = [math]::Round($watch.Elapsed.TotalSeconds, 1)
-    Disconnect-C2Socket -All -ErrorAction SilentlyContinue
+    if (Get-Module -Name C2WebSocket) { Disconnect-C2Socket -All -ErrorAction SilentlyContinue }
 }
 $result.Errors = @($errors | ForEach-Object {
         $message = if ($_.ErrorDetails -and $_.ErrorDetails.Message) { $_.ErrorDetails.Message } else { $_.Exception.Message }

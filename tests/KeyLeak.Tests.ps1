@@ -140,9 +140,26 @@ Describe 'The API key stays secret' {
         Invoke-C2TestFault $Sim drop
         Wait-C2Condition { $session.Reconnects -ge 1 -and $session.State -eq 'Connected' } 'the reconnect after the drop'
         $null = Invoke-Step 'after-reconnect' { Get-C2Session | Format-List * | Out-String; Receive-C2Signal -TimeoutSec 1 -Verbose -Debug }
+        $changes = Invoke-Step 'state-changes' { Receive-C2Signal -IncludeStateChange -TimeoutSec 1 -Verbose -Debug }
+        @($changes.Output | Where-Object { $_ -is [C2WebSocket.C2StateChange] }).Count | Should -BeGreaterOrEqual 2
+        foreach ($c in $changes.Output) { Test-Text 'state-change line' ($c | Out-String); Test-Text 'state-change table' ($c | Format-Table -Force | Out-String) }
         $null = Invoke-Step 'remove' { Get-C2Subscription -StrategyId 78 | Remove-C2Subscription -PassThru -Verbose -Debug; Remove-C2Subscription -StrategyId 424242 -Verbose -Debug }
         $null = Invoke-Step 'disconnect' { Disconnect-C2Socket -All -Verbose -Debug; $session; Get-C2Session }
         Test-Object 'session' $session
+        $Scan.Leaks | Should -BeNullOrEmpty
+    }
+
+    It 'a session that ends (the key refused on a reconnect), its C2SessionEnded and EndReason, and sessions by id write no key' {
+        $s = Connect-C2Socket -ApiKey $C2CanaryKey -Uri $Sim.Uri -MaxReconnectAttempts 3 -ReconnectIntervalSec 0.05
+        $null = $s | Add-C2Subscription -StrategyId 80
+        $null = Invoke-Step 'session-by-id' { Get-C2Subscription -Session $s.Id -Verbose -Debug; Get-C2Subscription -Session 987654 -Verbose -Debug }
+        Invoke-C2TestFault $Sim reject -Query @{ count = 1; status = 401 }
+        Invoke-C2TestFault $Sim drop
+        Wait-C2Condition { $s.State -eq 'Failed' } 'the key refused on the reconnect'
+        $r = Invoke-Step 'session-ended' { Receive-C2Signal -Session $s -TimeoutSec 5 -Verbose -Debug }
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2SessionEnded,*'
+        $r.Errors[0].Exception.InnerException | Should -Not -BeNullOrEmpty -Because 'the refused key is the stored failure'
+        $null = Invoke-Step 'ended-session' { $s; $s.EndReason; Get-C2Session -Id $s.Id | Format-List | Out-String; Disconnect-C2Socket $s -Verbose -Debug }
         $Scan.Leaks | Should -BeNullOrEmpty
     }
 
@@ -157,7 +174,7 @@ Describe 'The API key stays secret' {
     }
 
     It 'really looked: every step ran and hundreds of texts were searched' {
-        $Scan.Steps | Should -BeGreaterOrEqual 18
+        $Scan.Steps | Should -BeGreaterOrEqual 22
         $Scan.Checked | Should -BeGreaterThan 500
     }
 }

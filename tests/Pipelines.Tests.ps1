@@ -110,21 +110,22 @@ Describe 'Signals in PowerShell pipelines' {
         $text | Should -Match 'SeqId\s*:\s*1'
     }
 
-    It 'sessions render as a table: Id, State, subscriptions, inbox, reconnects, connected time and URI' {
+    It 'sessions render as a table: Id, State, subscriptions, URI and why a session ended (the rest: Format-List)' {
         $null = Add-C2Subscription -StrategyId 2011
         $text = Get-C2Session | Format-Table | Out-String -Width 250
-        $header = ($text -split "`r?`n" | Where-Object { $_ -match 'Subscriptions' } | Select-Object -First 1)
-        foreach ($col in 'Id', 'State', 'Subscriptions', 'Inbox', 'Reconnects', 'ConnectedAt', 'Uri') { $header | Should -Match $col }
+        $header = ($text -split "`r?`n" | Where-Object { $_ -match 'Subs' } | Select-Object -First 1)
+        foreach ($col in 'Id', 'State', 'Subs', 'Uri', 'EndReason') { $header | Should -Match $col }
         $row = $text -split "`r?`n" | Where-Object { $_ -match [regex]::Escape($Sim.Uri.ToString()) }
-        $row | Should -Match 'Connected'
-        $row | Should -Match '0/10000'
+        $row | Should -Match 'Connected\s+1\s'
+        Get-C2Session | Format-List | Out-String -Width 250 | Should -Match 'Inbox\s+:\s+0/10000'
     }
 
-    It 'subscriptions render as a table: session, channel, strategy, state, last seq_id, resume point, error' {
+    It 'subscriptions render as a table: session, channel, strategy, state, last seq_id, error (the resume point: Format-List)' {
         $null = Add-C2Subscription -StrategyId 2012
         $text = Get-C2Subscription | Format-Table | Out-String -Width 250
-        $header = ($text -split "`r?`n" | Where-Object { $_ -match 'Resubscribes' } | Select-Object -First 1)
-        foreach ($col in 'SessionId', 'Channel', 'StrategyId', 'State', 'LastSeqId', 'ResumeFrom', 'LastError') { $header | Should -Match $col }
+        $header = ($text -split "`r?`n" | Where-Object { $_ -match 'LastSeqId' } | Select-Object -First 1)
+        foreach ($col in 'SessionId', 'Channel', 'StrategyId', 'State', 'LastSeqId', 'LastError') { $header | Should -Match $col }
+        Get-C2Subscription | Format-List | Out-String -Width 250 | Should -Match 'ResumeFrom\s+:'
         $text -split "`r?`n" | Where-Object { $_ -match 'strategy\.signal' -and $_ -match '2012' -and $_ -match 'Active' } | Should -Not -BeNullOrEmpty
     }
 

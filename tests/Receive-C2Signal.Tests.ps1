@@ -155,7 +155,7 @@ Describe 'Receive-C2Signal' {
         (Receive-C2Signal -Count 2 -TimeoutSec 20).n | Should -Be 1, 2
     }
 
-    It 'ends with a warning, not a hang, when the server closes a session that may not reconnect' {
+    It 'ends with C2SessionEnded, not a hang, when the server closes a session that may not reconnect' {
         Reset-C2TestSessions
         $null = Connect-C2TestSession $Sim -With @{ MaxReconnectAttempts = 0 } | Add-C2Subscription -StrategyId 1023
         $null = Publish-C2TestSignal $Sim 1023
@@ -166,7 +166,10 @@ Describe 'Receive-C2Signal' {
             }
         }
         $r.Output.Count | Should -Be 1
-        $r.Warnings | Should -Not -BeNullOrEmpty
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'C2SessionEnded,*'
+        Get-C2ErrorMessage $r.Errors[0] | Should -Match 'maintenance'
+        $r.Warnings | Should -BeNullOrEmpty -Because 'the lost connection is said once, by C2SessionEnded'
         (Get-C2Session -Default).State | Should -BeIn 'Disconnected', 'Failed'
     }
 

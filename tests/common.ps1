@@ -224,3 +224,62 @@ function Reset-C2TestSessions {
     <# Closes every session of this runspace (test files share one runspace, and so its default session). #>
     Disconnect-C2Socket -All -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
 }
+
+function Invoke-C2ChildPwsh {
+    <#
+    .SYNOPSIS
+        Runs a script file in a child pwsh, as a user or a scheduler starts it, and returns its exit code and output.
+    .DESCRIPTION
+        `pwsh -NoProfile -NonInteractive -File <script> <Arguments>` with the built module first on PSModulePath, the
+        simulator in $env:C2_SIMULATOR_URI, $env:C2_API_KEY and $env:C2_CONTROL_URI, and NO_COLOR set. -Columns runs it
+        on a pseudo-terminal of that width (util-linux `script`), so the console host formats for a real console of
+        that size; without it the output is redirected. Escape sequences are stripped from what is returned.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)] $Simulator,
+        [Parameter(Mandatory, Position = 1)] [string] $Script,
+        [string[]] $Arguments = @(),
+        [hashtable] $Environment = @{},
+        [int] $Columns,
+        [int] $TimeoutSec = 60
+    )
+    $folder = New-C2TestFolder
+    try {
+        $path = Join-Path $folder 'script.ps1'
+        Set-Content -LiteralPath $path -Value $Script -Encoding utf8
+        $pwsh = Get-C2PwshCommand
+        $command = @($pwsh.FileName) + @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $path) + $Arguments
+        if ($Columns) {
+            $pty = Get-Command -Name script -CommandType Application -ErrorAction Stop | Select-Object -First 1
+            $quoted = ($command | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
+            $psi = [System.Diagnostics.ProcessStartInfo]::new($pty.Source)
+            foreach ($a in '-qec', "stty cols $Columns rows 200; exec $quoted", '/dev/null') { $psi.ArgumentList.Add($a) }
+        }
+        else {
+            $psi = [System.Diagnostics.ProcessStartInfo]::new($command[0])
+            foreach ($a in $command | Select-Object -Skip 1) { $psi.ArgumentList.Add([string]$a) }
+        }
+        $psi.UseShellExecute = $false
+        $psi.WorkingDirectory = $folder
+        $psi.RedirectStandardInput = $true
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.Environment['PSModulePath'] = (Join-Path $C2RepoRoot 'out') + [System.IO.Path]::PathSeparator + $env:PSModulePath
+        $psi.Environment['NO_COLOR'] = '1'
+        $psi.Environment['TERM'] = 'xterm'
+        $psi.Environment['C2_SIMULATOR_URI'] = $Simulator.Uri.ToString()
+        $psi.Environment['C2_API_KEY'] = $Simulator.ApiKey
+        $psi.Environment['C2_CONTROL_URI'] = $Simulator.ControlUri.ToString()
+        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+        $p = [System.Diagnostics.Process]::Start($psi)
+        $p.StandardInput.Close()
+        $stdout = $p.StandardOutput.ReadToEndAsync()
+        $stderr = $p.StandardError.ReadToEndAsync()
+        if (-not $p.WaitForExit($TimeoutSec * 1000)) { $p.Kill($true); throw "The child pwsh did not finish within $TimeoutSec s." }
+        $p.WaitForExit()
+        $strip = { param($t) ($t -replace "`e\[[0-9;?]*[A-Za-z]", '' -replace "`e[=>]", '') -replace "`r", '' }
+        [pscustomobject]@{ ExitCode = $p.ExitCode; Stdout = (& $strip $stdout.Result); Stderr = (& $strip $stderr.Result); All = (& $strip ($stdout.Result + "`n" + $stderr.Result)) }
+    }
+    finally { Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue }
+}

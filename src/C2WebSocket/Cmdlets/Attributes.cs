@@ -1,4 +1,7 @@
 using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Globalization;
 using System.Management.Automation;
 using System.Security;
 
@@ -33,6 +36,126 @@ namespace C2WebSocket.Commands
                     // Never echo the value: it may be a key in some unexpected wrapper.
                     throw new ArgumentTransformationMetadataException("The API key must be a SecureString, a string or a PSCredential, not a " + value.GetType().Name + ".");
             }
+        }
+    }
+
+    /// <summary>
+    /// Lets -StrategyId take strategy ids as users type them and schedulers pass them: numbers, arrays, and strings that
+    /// hold several ids separated by commas, semicolons or white space ('12345678,87654321' from Task Scheduler, cron or
+    /// pwsh -File, which pass a list as one string). Every cmdlet with -StrategyId carries it, on a long[] parameter with
+    /// [ValidateRange(1, long.MaxValue)]: an element that is not a whole number in the 64-bit range is refused here, naming
+    /// it (ParameterArgumentTransformationError); zero and negative ids are left to ValidateRange, which names them too.
+    /// Applied to pipeline binding by property name as well, so a CSV column or an object's StrategyId binds the same way.
+    /// </summary>
+    public sealed class StrategyIdTransformationAttribute : ArgumentTransformationAttribute
+    {
+        private static readonly char[] Separators = { ',', ';', ' ', '\t', '\r', '\n' };
+
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            var value = inputData is PSObject pso ? pso.BaseObject : inputData;
+            if (value == null) return null;
+            var ids = new List<long>();
+            Collect(value, ids);
+            return ids.ToArray();
+        }
+
+        private static void Collect(object? value, List<long> ids)
+        {
+            value = value is PSObject pso ? pso.BaseObject : value;
+            switch (value)
+            {
+                case null:
+                    throw Refuse("an empty element ($null) is not a strategy id.");
+                case string text:
+                    var before = ids.Count;
+                    foreach (var token in text.Split(Separators, StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        if (!long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id)) throw Refuse("'" + token + "' is not a strategy id.");
+                        ids.Add(id);
+                    }
+                    if (ids.Count == before) throw Refuse("'" + text + "' holds no strategy id.");
+                    return;
+                case long l: ids.Add(l); return;
+                case int i: ids.Add(i); return;
+                case short sh: ids.Add(sh); return;
+                case byte b: ids.Add(b); return;
+                case sbyte sb: ids.Add(sb); return;
+                case ushort us: ids.Add(us); return;
+                case uint ui: ids.Add(ui); return;
+                case ulong ul:
+                    if (ul > long.MaxValue) throw Refuse("'" + ul.ToString(CultureInfo.InvariantCulture) + "' is not a strategy id (larger than a 64-bit id).");
+                    ids.Add((long)ul);
+                    return;
+                case double _:
+                case float _:
+                case decimal _:
+                    // Only whole numbers: PowerShell's own conversion would round 1.5 to 2 and subscribe to another strategy.
+                    if (!TryWhole(value, out var whole)) throw Refuse("'" + Convert.ToString(value, CultureInfo.InvariantCulture) + "' is not a strategy id.");
+                    ids.Add(whole);
+                    return;
+                case IEnumerable many:
+                    foreach (var item in many) Collect(item, ids);
+                    return;
+                default:
+                    if (LanguagePrimitives.TryConvertTo<long>(value, CultureInfo.InvariantCulture, out var converted) && !(value is bool) && !(value is char))
+                    {
+                        ids.Add(converted);
+                        return;
+                    }
+                    throw Refuse("a " + value.GetType().Name + " is not a strategy id.");
+            }
+        }
+
+        private static bool TryWhole(object value, out long whole)
+        {
+            whole = 0;
+            decimal number;
+            try { number = Convert.ToDecimal(value, CultureInfo.InvariantCulture); }
+            catch (OverflowException) { return false; } // NaN, infinities, beyond decimal's range
+            if (decimal.Truncate(number) != number || number > long.MaxValue || number < long.MinValue) return false;
+            whole = (long)number;
+            return true;
+        }
+
+        private static ArgumentTransformationMetadataException Refuse(string what) =>
+            new ArgumentTransformationMetadataException(what + " A strategy id is a positive whole number; give several as an array (-StrategyId 12345678, 87654321) or in one string separated by commas, semicolons or spaces (-StrategyId '12345678,87654321').");
+    }
+
+    /// <summary>
+    /// Lets -Session take a session's id (Receive-C2Signal -Session 2, or 2 by position) as well as the session: a whole
+    /// number, or a string of digits, becomes the session of this runspace with that id. An id no open session has is
+    /// refused naming it and listing the open ids (ParameterArgumentTransformationError). Anything else passes through
+    /// to PowerShell's own binding, so sessions, subscriptions and other pipeline objects bind as before.
+    /// </summary>
+    public sealed class SessionTransformationAttribute : ArgumentTransformationAttribute
+    {
+        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+        {
+            var value = inputData is PSObject pso ? pso.BaseObject : inputData;
+            long id;
+            switch (value)
+            {
+                case int i: id = i; break;
+                case long l: id = l; break;
+                case short sh: id = sh; break;
+                case byte b: id = b; break;
+                case uint ui: id = ui; break;
+                case string text:
+                    if (!long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out id))
+                        throw new ArgumentTransformationMetadataException("'" + text + "' is neither a C2 session nor a session id. Pass a session (-Session $s) or its Id (-Session 2); Get-C2Session lists them.");
+                    break;
+                default:
+                    return inputData;
+            }
+            var runspace = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
+            var open = runspace == null ? (IReadOnlyList<C2Session>)Array.Empty<C2Session>() : SessionRegistry.All(runspace);
+            foreach (var s in open)
+                if (s.Id == id) return s;
+            var idText = id.ToString(CultureInfo.InvariantCulture);
+            throw new ArgumentTransformationMetadataException(open.Count == 0
+                ? "There is no C2 session with Id " + idText + ": this runspace has no C2 session. Run Connect-C2Socket first."
+                : "There is no C2 session with Id " + idText + " in this runspace. " + SessionRegistry.OpenIdsText(runspace!) + " (Get-C2Session lists them).");
         }
     }
 

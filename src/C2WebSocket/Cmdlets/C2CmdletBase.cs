@@ -90,14 +90,24 @@ namespace C2WebSocket.Commands
             {
                 foreach (var d in s.DrainDiagnostics())
                 {
-                    switch (d.Level)
-                    {
-                        case C2DiagnosticLevel.Debug: WriteDebug(d.Message); break;
-                        case C2DiagnosticLevel.Verbose: WriteVerbose(d.Message); break;
-                        case C2DiagnosticLevel.Warning: WriteWarning(d.Message); break;
-                        default: WriteError(ToRecord(d)); break;
-                    }
+                    if (!Withhold(s, d)) WriteDiagnostic(d);
                 }
+            }
+        }
+
+        /// <summary>A cmdlet that says something itself in place of a diagnostic keeps it back (Receive-C2Signal: the end of a
+        /// session, said by its C2SessionEnded).</summary>
+        protected virtual bool Withhold(C2Session session, C2Diagnostic diagnostic) => false;
+
+        /// <summary>Writes one diagnostic on the stream that fits. Pipeline thread only.</summary>
+        protected void WriteDiagnostic(C2Diagnostic d)
+        {
+            switch (d.Level)
+            {
+                case C2DiagnosticLevel.Debug: WriteDebug(d.Message); break;
+                case C2DiagnosticLevel.Verbose: WriteVerbose(d.Message); break;
+                case C2DiagnosticLevel.Warning: WriteWarning(d.Message); break;
+                default: WriteError(ToRecord(d)); break;
             }
         }
 
@@ -136,10 +146,11 @@ namespace C2WebSocket.Commands
     /// </summary>
     public abstract class C2SessionCmdletBase : C2CmdletBase
     {
-        /// <summary>The session to use; default: the runspace's default session (the last one Connect-C2Socket opened).
-        /// Cmdlets whose first positional argument is the session override it to add Position = 0.</summary>
+        /// <summary>The session to use, or its id; default: the runspace's default session (the last one Connect-C2Socket
+        /// opened). Cmdlets whose first positional argument is the session override it to add Position = 0.</summary>
         [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(SessionCompleter))]
+        [SessionTransformation]
         [ValidateNotNull]
         public virtual C2Session? Session { get; set; }
 
@@ -158,9 +169,8 @@ namespace C2WebSocket.Commands
             var open = SessionRegistry.All(CurrentRunspace);
             var message = open.Count == 0
                 ? "There is no C2 session in this runspace. Run Connect-C2Socket first, or pass one with -Session."
-                : "There is no default C2 session in this runspace (the last one opened was disconnected). Open sessions: " +
-                  string.Join(", ", open.Select(s => s.Id.ToString(CultureInfo.InvariantCulture))) +
-                  ". Pass one with -Session, for example -Session (Get-C2Session -Id " + open[0].Id.ToString(CultureInfo.InvariantCulture) + ").";
+                : "There is no default C2 session in this runspace (the last one opened was disconnected). " + SessionRegistry.OpenIdsText(CurrentRunspace) +
+                  ". Pass one with -Session, for example -Session " + open[0].Id.ToString(CultureInfo.InvariantCulture) + ".";
             return C2ErrorTable.Record("C2NoSession", new InvalidOperationException(message), null, message);
         }
     }

@@ -97,7 +97,8 @@ namespace C2WebSocket.Commands
         }
     }
 
-    /// <summary>Completes -Session with an expression that returns one of the runspace's sessions: (Get-C2Session -Id 2).</summary>
+    /// <summary>Completes -Session (every cmdlet) and Get-C2Session -Id with the ids of the runspace's open sessions, each
+    /// with its state, address and subscriptions as the tooltip. -Session takes the id (see SessionTransformationAttribute).</summary>
     public sealed class SessionCompleter : IArgumentCompleter
     {
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
@@ -109,11 +110,10 @@ namespace C2WebSocket.Commands
             foreach (var s in SessionRegistry.All(runspace).OrderBy(x => x.Id))
             {
                 var id = s.Id.ToString(CultureInfo.InvariantCulture);
-                var text = "(Get-C2Session -Id " + id + ")";
-                // Match the expression, the bare id, or the start of the expression the user typed.
-                if (prefix.Length > 0 && !text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && !id.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                var tip = "Session " + id + " " + s.State + " " + s.Uri + ", " + s.Subscriptions.Count + " subscription(s)" + (ReferenceEquals(s, def) ? " (default)" : "");
-                yield return new CompletionResult(text, "Session " + id + (ReferenceEquals(s, def) ? " (default)" : ""), CompletionResultType.ParameterValue, tip);
+                if (!id.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                var isDefault = ReferenceEquals(s, def);
+                var tip = "Session " + id + ": " + s.State + ", " + s.Uri + ", " + s.Subscriptions.Count.ToString(CultureInfo.InvariantCulture) + " subscription(s)" + (isDefault ? " (the default session)" : "");
+                yield return new CompletionResult(id, "Session " + id + " " + s.State + (isDefault ? " (default)" : ""), CompletionResultType.ParameterValue, tip);
             }
         }
     }

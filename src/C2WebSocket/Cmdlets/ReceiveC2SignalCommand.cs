@@ -18,11 +18,12 @@ namespace C2WebSocket.Commands
     /// error) goes back to the front of its stream for the next Receive-C2Signal.
     /// </remarks>
     [Cmdlet(VerbsCommunications.Receive, "C2Signal")]
-    [OutputType(typeof(C2Signal), typeof(C2PositionUpdate))]
+    [OutputType(typeof(C2Signal), typeof(C2PositionUpdate), typeof(C2StateChange))]
     public sealed class ReceiveC2SignalCommand : C2SessionCmdletBase
     {
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(SessionCompleter))]
+        [SessionTransformation]
         [ValidateNotNull]
         public override C2Session? Session { get => base.Session; set => base.Session = value; }
 
@@ -32,6 +33,7 @@ namespace C2WebSocket.Commands
 
         [Parameter]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
+        [StrategyIdTransformation]
         [ValidateRange(1, long.MaxValue)]
         public long[]? StrategyId { get; set; }
 
@@ -54,6 +56,10 @@ namespace C2WebSocket.Commands
         [Parameter]
         [ValidateRange(0.0, 31536000.0)]
         public double IdleTimeoutSec { get; set; }
+
+        /// <summary>Also write the sessions' state changes (C2StateChange), in order with the messages.</summary>
+        [Parameter]
+        public SwitchParameter IncludeStateChange { get; set; }
 
         private readonly List<C2Session> _sessions = new List<C2Session>();
         private readonly HashSet<StreamKey> _pipedStreams = new HashSet<StreamKey>();
@@ -78,47 +84,56 @@ namespace C2WebSocket.Commands
         {
             if (_sessions.Count == 0) _sessions.Add(ResolveSession());
             foreach (var s in _sessions) Touch(s);
+            _ends = new SessionEnds(_sessions);
             var filter = BuildFilter();
             if (filter == null) return;
 
-            using (var reader = new InboxReader(_sessions))
+            ErrorRecord? ended;
+            using (var reader = new InboxReader(_sessions) { States = IncludeStateChange })
             {
-                try { Stream(filter.Accepts, reader); }
+                try { ended = Stream(filter.Accepts, reader); }
                 finally
                 {
                     foreach (var s in _sessions) s.FlushCheckpoint();
                     if (!StopToken.IsCancellationRequested)
                     {
                         WriteDiagnostics();
+                        foreach (var d in _ends.Unsaid()) WriteDiagnostic(d);
                         WarnUnverified(filter);
                     }
                 }
             }
+            // The session ended (not by the user during the read): after everything it had queued, said once, terminating.
+            if (ended != null) ThrowTerminatingError(ended);
         }
 
-        private void Stream(Func<StreamKey, bool>? accepts, InboxReader reader)
+        private SessionEnds _ends = null!;
+
+        protected override bool Withhold(C2Session session, C2Diagnostic diagnostic) => _ends != null && _ends.Withhold(session, diagnostic);
+
+        /// <summary>Writes until a stop condition; returns the C2SessionEnded to throw when the sessions ended.</summary>
+        private ErrorRecord? Stream(Func<StreamKey, bool>? accepts, InboxReader reader)
         {
             var started = DateTime.UtcNow;
             DateTime? deadline = TimeoutSec > 0 ? started.AddSeconds(TimeoutSec) : (DateTime?)null;
             var lastItem = started;
             var written = 0;
             string? endReason = null;
+            ErrorRecord? ended = null;
             while (endReason == null)
             {
                 WriteDiagnostics();
                 if (Count > 0 && written >= Count) { endReason = "received " + written.ToString(CultureInfo.InvariantCulture) + " (-Count)"; break; }
-                if (reader.TryTake(accepts, out var session, out var taken))
+                if (reader.TryTake(accepts, IncludeStateChange, out var session, out var taken, out var change))
                 {
-                    if (Deliver(session!, taken)) { written++; lastItem = DateTime.UtcNow; }
+                    // A state change is written where it happened among the messages; it counts for neither -Count nor -IdleTimeoutSec.
+                    if (change != null) WriteObject(change);
+                    else if (Deliver(session!, taken)) { written++; lastItem = DateTime.UtcNow; }
                     continue;
                 }
                 if (StopToken.IsCancellationRequested) { endReason = "stopped"; break; }
-                if (reader.AllEnded(accepts))
-                {
-                    var s0 = _sessions[0];
-                    endReason = "session " + s0.Id.ToString(CultureInfo.InvariantCulture) + " ended (" + s0.State + ")";
-                    break;
-                }
+                ended = _ends.Report(s => s.Inbox.Peekable(accepts) || (IncludeStateChange && s.StateChanges.Count > 0), WriteError, WriteVerbose);
+                if (_ends.AllReported) { endReason = _ends.Summary(); break; }
                 var now = DateTime.UtcNow;
                 if (deadline.HasValue && now >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
                 // Idle does not end a read while a resume waits for the proof that the server still holds its position
@@ -132,6 +147,7 @@ namespace C2WebSocket.Commands
                 reader.Wait(accepts, wait, StopToken);
             }
             WriteVerbose("Receive-C2Signal: " + written.ToString(CultureInfo.InvariantCulture) + " object(s) written; " + endReason + ".");
+            return ended;
         }
 
         private bool Verifying(Func<StreamKey, bool>? accepts) =>
@@ -188,7 +204,9 @@ namespace C2WebSocket.Commands
                 strategies = new HashSet<long>();
                 foreach (var id in StrategyId.Distinct())
                 {
-                    var subscribed = _sessions.Any(s => s.Subscriptions.Any(sub => sub.StrategyId == id && (channels == null || channels.Contains(sub.Channel)) && sub.IsLive));
+                    // An ended session's subscriptions are Closed: what it queued is still read (then C2SessionEnded).
+                    var subscribed = _sessions.Any(s => s.Subscriptions.Any(sub => sub.StrategyId == id && (channels == null || channels.Contains(sub.Channel)) &&
+                                                                                (sub.IsLive || (!s.IsOpen && sub.State == C2SubscriptionState.Closed))));
                     if (subscribed) { strategies.Add(id); continue; }
                     WriteError(Error("C2NotSubscribed", new ItemNotFoundException("Not subscribed."), id,
                         "Parameter -StrategyId: " + string.Join(", ", _sessions.Select(s => "session " + s.Id.ToString(CultureInfo.InvariantCulture))) + " does not subscribe to strategy " +

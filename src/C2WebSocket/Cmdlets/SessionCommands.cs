@@ -82,6 +82,7 @@ namespace C2WebSocket.Commands
     {
         [Parameter(ParameterSetName = "Session", Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(SessionCompleter))]
+        [SessionTransformation]
         [ValidateNotNull]
         public override C2Session? Session { get => base.Session; set => base.Session = value; }
 
@@ -127,6 +128,7 @@ namespace C2WebSocket.Commands
     {
         [Parameter(ParameterSetName = "Id", Position = 0, Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [Alias("SessionId")]
+        [ArgumentCompleter(typeof(SessionCompleter))]
         [ValidateRange(1, int.MaxValue)]
         public int[]? Id { get; set; }
 
@@ -152,7 +154,7 @@ namespace C2WebSocket.Commands
                 var s = all.FirstOrDefault(x => x.Id == id);
                 if (s != null) WriteObject(s);
                 else WriteError(Error("C2SessionNotFound", new ItemNotFoundException("No C2 session with Id " + id.ToString(CultureInfo.InvariantCulture) + "."), id,
-                    "Parameter -Id: there is no C2 session with Id " + id.ToString(CultureInfo.InvariantCulture) + " in this runspace. Get-C2Session lists them."));
+                    "Parameter -Id: there is no C2 session with Id " + id.ToString(CultureInfo.InvariantCulture) + " in this runspace. " + SessionRegistry.OpenIdsText(CurrentRunspace) + "."));
             }
         }
     }

@@ -60,6 +60,13 @@ namespace C2WebSocket.Commands
             lock (e) return e.Sessions.ToArray();
         }
 
+        /// <summary>"Open sessions: 1, 3" (or "No session is open."), for messages about a session that was not found.</summary>
+        public static string OpenIdsText(Runspace runspace)
+        {
+            var open = All(runspace);
+            return open.Count == 0 ? "No session is open" : "Open sessions: " + string.Join(", ", open.Select(s => s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
         private static void CloseAll(Runspace runspace)
         {
             if (!Table.TryGetValue(runspace, out var e)) return;

@@ -15,6 +15,7 @@ namespace C2WebSocket.Commands
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
+        [StrategyIdTransformation]
         [ValidateRange(1, long.MaxValue)]
         public long[] StrategyId { get; set; } = Array.Empty<long>();
 
@@ -93,6 +94,7 @@ namespace C2WebSocket.Commands
 
         [Parameter(ParameterSetName = "StrategyId", Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
+        [StrategyIdTransformation]
         [ValidateRange(1, long.MaxValue)]
         public long[]? StrategyId { get; set; }
 
@@ -159,6 +161,7 @@ namespace C2WebSocket.Commands
     {
         [Parameter(Position = 0)]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
+        [StrategyIdTransformation]
         [ValidateRange(1, long.MaxValue)]
         public long[]? StrategyId { get; set; }
 

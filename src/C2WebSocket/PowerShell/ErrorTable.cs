@@ -44,6 +44,7 @@ namespace C2WebSocket.Commands
             new Entry("C2NoSession", ErrorCategory.ObjectNotFound, "No session was given and the runspace has no default session.", "Run Connect-C2Socket, or pass a session with -Session (Get-C2Session lists them)."),
             new Entry("C2SessionNotFound", ErrorCategory.ObjectNotFound, "No session with that Id in this runspace.", "Get-C2Session lists the sessions of this runspace."),
             new Entry("C2SessionClosed", ErrorCategory.ResourceUnavailable, "The session is Disconnected or Failed.", "Connect again with Connect-C2Socket."),
+            new Entry("C2SessionEnded", ErrorCategory.ResourceUnavailable, "Receive-C2Signal: the session ended (Failed, or Disconnected by the server with reconnecting off), before the read or during it after what was queued; terminating, with the session's state and EndReason. Not when the user's own Disconnect-C2Socket ends a running read.", "Connect again with Connect-C2Socket: a checkpoint (-CheckpointPath) or Add-C2Subscription -ResumeFrom resumes from the last processed seq_id."),
             new Entry("C2SubscriptionRefused", ErrorCategory.InvalidOperation, "The server refused a subscription (for example FORBIDDEN for a strategy the key may not read); the category follows the server's code.", "Check that the API key is authorized for the strategy."),
             new Entry("C2SubscriptionLimit", ErrorCategory.LimitsExceeded, "More than 100 subscriptions on one connection.", "Remove some subscriptions or open another session."),
             new Entry("C2SubscriptionTimeout", ErrorCategory.OperationTimeout, "No acknowledgement within -TimeoutSec.", "Try again, or raise -TimeoutSec."),
@@ -124,6 +125,17 @@ namespace C2WebSocket.Commands
 
         internal static ErrorRecord Record(C2ConnectException ex) => Record(IdFor(ex.Failure), ex, ex.Uri, ex.Message);
 
+        /// <summary>C2SessionEnded for a session that is Disconnected or Failed: its state, when and why; the stored failure
+        /// (a refused key, an internal error) is the inner exception and chooses the recommended action.</summary>
+        internal static ErrorRecord SessionEnded(C2Session session)
+        {
+            var at = session.EndedAt is DateTimeOffset t ? " at " + t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) : "";
+            var text = session.Label + " ended (" + session.State + ")" + at + ": " + (session.EndReason ?? "no reason recorded") + ". Nothing more will arrive from it.";
+            var cause = session.EndCause;
+            var action = cause is C2ConnectException connect ? Get(IdFor(connect.Failure)).RecommendedAction + " Then connect again with Connect-C2Socket." : null;
+            return Record("C2SessionEnded", new C2SessionEndedException(text, session, cause), session, text, null, action);
+        }
+
         internal static ErrorRecord Record(C2DeliveryGap gap)
         {
             var text = gap.Message + " Missing: " + gap.Range +
@@ -131,6 +143,20 @@ namespace C2WebSocket.Commands
                        (gap.ServerMessage != null ? " The server said: " + gap.ServerMessage : "");
             return Record(IdFor(gap.Problem), new C2DeliveryException(text, gap), gap, text);
         }
+    }
+
+    /// <summary>The exception of a C2SessionEnded ErrorRecord: the session, how and why it ended, and the failure that ended
+    /// it (when there was one) as the inner exception.</summary>
+    public sealed class C2SessionEndedException : Exception
+    {
+        internal C2SessionEndedException(string message, C2Session session, Exception? cause) : base(message, cause)
+        {
+            Session = session; State = session.State; Reason = session.EndReason; EndedAt = session.EndedAt;
+        }
+        public C2Session Session { get; }
+        public C2SessionState State { get; }
+        public string? Reason { get; }
+        public DateTimeOffset? EndedAt { get; }
     }
 
     /// <summary>The exception inside a delivery-gap ErrorRecord.</summary>

@@ -60,11 +60,14 @@ namespace C2WebSocket
         private C2SessionState _state = C2SessionState.Connecting;
         private long _lastFlushTicks;
         private int _closed;
+        private string? _endReason;
+        private DateTimeOffset? _endedAt;
+        private bool _closeRequested, _endedByUser;
+        private Exception? _endCause;
 
         internal C2Session(C2SessionOptions options)
         {
             _options = options;
-            Id = options.IsProbe ? 0 : Interlocked.Increment(ref s_nextId);
             _diagnostics = new DiagnosticSink(options.TimeProvider);
             if (!string.IsNullOrEmpty(options.CheckpointPath)) _checkpoint = new CheckpointStore(options.CheckpointPath!);
             Inbox = new Inbox(options.InboxCapacity, key => _loop!.Post(new Input(InputKind.Room, arg: key)));
@@ -75,10 +78,13 @@ namespace C2WebSocket
 
         // ----- public surface -------------------------------------------------------------------------
 
-        public int Id { get; }
+        /// <summary>Given when the session opens (0 until then): a connect that fails, and Test-C2Connection, take none.</summary>
+        public int Id => Volatile.Read(ref _id);
+        private int _id;
 
-        /// <summary>How diagnostics name it: "Session 3", or "Test-C2Connection" for the connection test (which takes no id).</summary>
-        internal string Label => _options.IsProbe ? "Test-C2Connection" : "Session " + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        /// <summary>How diagnostics name it: "Session 3"; before it opened "Connect-C2Socket", and "Test-C2Connection" for the
+        /// connection test (which takes no id).</summary>
+        internal string Label => _options.IsProbe ? "Test-C2Connection" : Id == 0 ? "Connect-C2Socket" : "Session " + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         public Uri Uri => _options.Uri;
         public C2SessionState State { get { lock (_stateGate) return _state; } }
         public DateTimeOffset? ConnectedAt { get; internal set; }
@@ -94,6 +100,10 @@ namespace C2WebSocket
         }
         internal long _lastFrameTicks;
         public string? LastError { get => _lastError ?? _diagnostics.LastError; internal set => _lastError = value; }
+        /// <summary>Why the session ended (Disconnected or Failed); null while it is open.</summary>
+        public string? EndReason { get { lock (_stateGate) return _endReason; } }
+        /// <summary>When it ended (local clock, UTC); null while it is open.</summary>
+        public DateTimeOffset? EndedAt { get { lock (_stateGate) return _endedAt; } }
         private string? _lastError;
         /// <summary>The protocol version the server reports in "v" (a number or a string of digits).</summary>
         public int? ServerVersion { get; internal set; }
@@ -142,9 +152,16 @@ namespace C2WebSocket
 
         internal C2SessionOptions Options => _options;
         internal Inbox Inbox { get; }
+        /// <summary>State changes since the open, until a Receive-C2Signal -IncludeStateChange takes them.</summary>
+        internal StateChangeQueue StateChanges { get; } = new StateChangeQueue();
         internal SessionLoop Loop => _loop;
         internal long HandlingFailures => SessionCounters.Read(ref _counters.HandlingFailures);
         internal bool IsOpen { get { var s = State; return s != C2SessionState.Disconnected && s != C2SessionState.Failed; } }
+        /// <summary>It ended because the user closed it (Disconnect-C2Socket, or its runspace closing).</summary>
+        internal bool EndedByUser { get { lock (_stateGate) return _endedByUser; } }
+        /// <summary>The failure that ended it, when there was one (a refused key, an internal error); stored by the loop,
+        /// rethrown inside the reader's C2SessionEnded on the pipeline thread.</summary>
+        internal Exception? EndCause { get { lock (_stateGate) return _endCause; } }
 
         /// <summary>Opens the first connection and waits for connection.connected. Throws <see cref="Transport.C2ConnectException"/>.</summary>
         internal async Task OpenAsync(CancellationToken cancel)
@@ -166,7 +183,7 @@ namespace C2WebSocket
         {
             if (strategyId <= 0) throw new ArgumentOutOfRangeException(nameof(strategyId), strategyId, "StrategyId must be a positive integer.");
             if (!Channels.IsValid(channel)) throw new ArgumentException("Channel must be one of: " + string.Join(", ", Channels.All) + ".", nameof(channel));
-            if (!IsOpen) throw new InvalidOperationException("Session " + Id + " is " + State + "; connect again with Connect-C2Socket.");
+            if (!IsOpen) throw new InvalidOperationException("Session " + Id + " is " + State + " (" + EndReason + "); connect again with Connect-C2Socket.");
             var cmd = new SubscribeCommand(new StreamKey(channel, strategyId), resumeFrom, timeout);
             _loop.Post(new Input(InputKind.Subscribe, arg: cmd));
             return WithCancel(cmd.Done, cancel);
@@ -184,6 +201,7 @@ namespace C2WebSocket
         /// Returns how many queued messages were discarded. Idempotent.</summary>
         internal async Task<int> CloseAsync(TimeSpan timeout)
         {
+            lock (_stateGate) _closeRequested = true;
             FlushCheckpoint();
             var cmd = new CloseCommand(timeout);
             _loop.Post(new Input(InputKind.Close, arg: cmd));
@@ -263,9 +281,27 @@ namespace C2WebSocket
                 previous = _state;
                 if (previous == state) return;
                 if (previous == C2SessionState.Disconnected || previous == C2SessionState.Failed) return; // final
+                // The session opened: it takes the next id now (request ids and everything said from here on carry it).
+                if (previous == C2SessionState.Connecting && state == C2SessionState.Connected && _id == 0 && !_options.IsProbe)
+                    Volatile.Write(ref _id, Interlocked.Increment(ref s_nextId));
                 _state = state;
+                if (state == C2SessionState.Disconnected || state == C2SessionState.Failed)
+                {
+                    _endedAt = _options.TimeProvider.GetUtcNow();
+                    _endedByUser = _closeRequested;
+                    _endReason = state == C2SessionState.Disconnected && !_closeRequested
+                        ? "lost its connection (" + reason + ") and reconnecting is turned off (-MaxReconnectAttempts 0)"
+                        : reason;
+                    _endCause = _diagnostics.LastEnding?.Exception;
+                }
             }
             _diagnostics.Verbose(Label + ": " + previous + " -> " + state + ".");
+            // For readers that show state changes in order with the messages; the open itself (from Connecting) is Connect-C2Socket's answer.
+            if (previous != C2SessionState.Connecting)
+            {
+                StateChanges.Add(new C2StateChange(Id, previous, state, EndReason ?? reason, _options.TimeProvider.GetUtcNow(), Inbox.Stamp()));
+                Inbox.Wake();
+            }
             var handler = StateChanged;
             if (handler == null) return;
             try { handler(this, new C2SessionStateChangedEventArgs(this, previous, state, reason, _options.TimeProvider.GetUtcNow())); }

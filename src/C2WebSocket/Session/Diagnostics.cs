@@ -39,6 +39,8 @@ namespace C2WebSocket
         MalformedMessage,
         /// <summary>The server speaks another protocol version.</summary>
         ProtocolVersion,
+        /// <summary>The connection was lost with reconnecting turned off: the session ended (a warning).</summary>
+        ConnectionLost,
     }
 
     public enum C2DiagnosticLevel
@@ -95,10 +97,20 @@ namespace C2WebSocket
         /// <summary>The last error recorded (for C2Session.LastError).</summary>
         public string? LastError { get; private set; }
 
+        /// <summary>The last diagnostic that announced the end of the session (see <see cref="EndsSession"/>).</summary>
+        public C2Diagnostic? LastEnding { get; private set; }
+
+        /// <summary>Codes recorded only as the session ends: the key refused on a reconnect, the reconnect attempts used up,
+        /// an internal error, the connection lost with reconnecting off. What they say is also the session's end reason.</summary>
+        public static bool EndsSession(C2DiagnosticCode code) =>
+            code == C2DiagnosticCode.AuthenticationFailed || code == C2DiagnosticCode.ReconnectFailed ||
+            code == C2DiagnosticCode.SessionFaulted || code == C2DiagnosticCode.ConnectionLost;
+
         public void Add(C2DiagnosticLevel level, C2DiagnosticCode code, string message, object? target = null, Exception? exception = null)
         {
             if (level == C2DiagnosticLevel.Error) LastError = message;
             var entry = new Entry(Interlocked.Increment(ref _sequence), new C2Diagnostic(level, code, message, target, exception, _time.GetUtcNow()));
+            if (EndsSession(code)) LastEnding = entry.Diagnostic;
             if (level <= C2DiagnosticLevel.Verbose)
             {
                 _chatter.Enqueue(entry);

@@ -121,6 +121,16 @@ namespace C2WebSocket
             }
         }
 
+        /// <summary>A place in the order of the items, for something kept beside the inbox that must be read in order with
+        /// them (a state change).</summary>
+        public long Stamp()
+        {
+            lock (_gate) return ++_order;
+        }
+
+        /// <summary>Wakes waiting readers (something they may want arrived beside the inbox: a state change).</summary>
+        public void Wake() => Signal();
+
         /// <summary>No more items will come; waiting readers return.</summary>
         public void Complete()
         {
@@ -177,8 +187,9 @@ namespace C2WebSocket
             }
         }
 
-        /// <summary>Takes the oldest item (message, notice or marker) whose stream the filter accepts.</summary>
-        public bool TryTake(Func<StreamKey, bool>? filter, out InboxTake taken)
+        /// <summary>Takes the oldest item (message, notice or marker) whose stream the filter accepts; with
+        /// <paramref name="before"/>, only one older than that place in the order.</summary>
+        public bool TryTake(Func<StreamKey, bool>? filter, out InboxTake taken, long before = long.MaxValue)
         {
             StreamKey? room = null;
             taken = default;
@@ -190,7 +201,7 @@ namespace C2WebSocket
                     if (lane.Count == 0 || (filter != null && !filter(lane.Key))) continue;
                     if (best == null || lane.PeekFirst().Order < best.PeekFirst().Order) best = lane;
                 }
-                if (best != null)
+                if (best != null && best.PeekFirst().Order < before)
                 {
                     var slot = best.RemoveFirst();
                     taken = new InboxTake(best.Key, slot.Item, slot.Order);

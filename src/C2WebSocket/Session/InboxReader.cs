@@ -30,17 +30,28 @@ namespace C2WebSocket
             return true;
         }
 
-        public bool TryTake(Func<StreamKey, bool>? filter, out C2Session? session, out InboxTake taken)
+        public bool TryTake(Func<StreamKey, bool>? filter, out C2Session? session, out InboxTake taken) =>
+            TryTake(filter, false, out session, out taken, out _);
+
+        /// <summary>The same; with <paramref name="states"/>, a session's state changes too, each in order with its items
+        /// (a change is taken when nothing older than it is queued for the filter).</summary>
+        public bool TryTake(Func<StreamKey, bool>? filter, bool states, out C2Session? session, out InboxTake taken, out C2StateChange? change)
         {
+            change = null;
             for (var i = 0; i < _sessions.Count; i++)
             {
                 var s = _sessions[(_next + i) % _sessions.Count];
-                if (s.Inbox.TryTake(filter, out taken)) { session = s; _next++; return true; }
+                var changeAt = states ? s.StateChanges.NextOrder() : null;
+                if (s.Inbox.TryTake(filter, out taken, changeAt ?? long.MaxValue)) { session = s; _next++; return true; }
+                if (changeAt.HasValue && s.StateChanges.TryTake(out change)) { session = s; _next++; return true; }
             }
             session = null;
             taken = default;
             return false;
         }
+
+        /// <summary>Also wake for state changes (Receive-C2Signal -IncludeStateChange).</summary>
+        public bool States { get; set; }
 
         /// <summary>Waits up to <paramref name="max"/> for an item the filter accepts (true) or gives up (false).</summary>
         public bool Wait(Func<StreamKey, bool>? filter, TimeSpan max, CancellationToken cancel)
@@ -50,7 +61,7 @@ namespace C2WebSocket
             var spinner = new SpinWait();
             while (spinner.Count < 20 && Hint() == hint && !cancel.IsCancellationRequested) spinner.SpinOnce();
             _waiter.Arm();
-            if (Available(filter) || AllEnded(filter)) { _waiter.Disarm(); return true; }
+            if (Available(filter) || AllEnded(filter) || ChangePending()) { _waiter.Disarm(); return true; }
             if (max <= TimeSpan.Zero) { _waiter.Disarm(); return false; }
             return _waiter.Wait(max, cancel);
         }
@@ -73,6 +84,14 @@ namespace C2WebSocket
             var n = 0;
             foreach (var s in _sessions) n += s.Inbox.ItemHint;
             return n;
+        }
+
+        private bool ChangePending()
+        {
+            if (!States) return false;
+            foreach (var s in _sessions)
+                if (s.StateChanges.Count > 0) return true;
+            return false;
         }
 
         private bool Available(Func<StreamKey, bool>? filter)

@@ -83,7 +83,8 @@ namespace C2WebSocket
             _checkpoint = checkpoint;
             _c = counters;
             _keyFingerprint = keyFingerprint;
-            _book = new SubscriptionBook("ps" + session.Id.ToString(CultureInfo.InvariantCulture) + "-");
+            // Request ids start with the session's id, given when the session opens (before any request is sent).
+            _book = new SubscriptionBook(() => "ps" + session.Id.ToString(CultureInfo.InvariantCulture) + "-");
             _clock = new ServerClock(_time);
             _backoff = new Backoff(options.ReconnectInterval, options.MaxReconnectInterval, options.ThrottledReconnectInterval, options.JitterSeed);
             _resumeFormat = !options.ResumeFromTypeFixed && checkpoint?.ResumeFormat is ResumeFromWireType remembered ? remembered : options.ResumeFromType;
@@ -258,7 +259,7 @@ namespace C2WebSocket
             if (_closing || _ended || _opening != null) return;
             var inUse = _links.Where(l => l.Id == 0 || _book.LiveCount(l) > 0).ToList();
             var ready = inUse.All(l => l.State == LinkState.Ready && l.ResubscribesOutstanding <= 0);
-            _session.SetState(ready ? C2SessionState.Connected : C2SessionState.Reconnecting, ready ? "connected" : "reconnecting");
+            _session.SetState(ready ? C2SessionState.Connected : C2SessionState.Reconnecting, ready ? "reconnected; subscriptions restored" : _session.LastError ?? "a connection is not ready");
         }
 
         /// <summary>The session is over (gave up, key refused, reconnect off): nothing more will arrive.</summary>

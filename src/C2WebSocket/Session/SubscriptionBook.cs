@@ -110,9 +110,11 @@ namespace C2WebSocket
         private readonly Dictionary<StreamKey, StreamEntry> _streams = new Dictionary<StreamKey, StreamEntry>();
         private readonly List<PendingRequest> _pending = new List<PendingRequest>();
         private int _counter;
-        private readonly string _prefix;
+        private readonly Func<string> _prefixOf;
+        private string? _prefix;
 
-        public SubscriptionBook(string requestPrefix) { _prefix = requestPrefix; }
+        /// <summary><paramref name="requestPrefix"/> is asked once, at the first request id.</summary>
+        public SubscriptionBook(Func<string> requestPrefix) { _prefixOf = requestPrefix; }
 
         public IEnumerable<StreamEntry> All => _streams.Values;
         public int Count => _streams.Count;
@@ -136,7 +138,7 @@ namespace C2WebSocket
         public C2Subscription[] Snapshot() =>
             _streams.Values.Select(e => e.Sub).OrderBy(s => s.StrategyId).ThenBy(s => s.Channel, StringComparer.Ordinal).ToArray();
 
-        public string NewRequestId() => _prefix + (++_counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        public string NewRequestId() => (_prefix ??= _prefixOf()) + (++_counter).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         public PendingRequest Track(PendingRequest request) { _pending.Add(request); return request; }
         public bool IsPending(PendingRequest request) => _pending.Contains(request);

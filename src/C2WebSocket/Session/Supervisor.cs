@@ -233,7 +233,7 @@ namespace C2WebSocket
             _diag.Verbose(Sid + ": " + link + " lost: " + reason);
             if (_o.MaxReconnectAttempts == 0)
             {
-                _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, Sid + " lost its connection (" + reason + ") and reconnecting is turned off (-MaxReconnectAttempts 0).");
+                _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.ConnectionLost, Sid + " lost its connection (" + reason + ") and reconnecting is turned off (-MaxReconnectAttempts 0).");
                 End(C2SessionState.Disconnected, reason);
                 return;
             }

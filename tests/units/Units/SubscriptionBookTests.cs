@@ -8,7 +8,7 @@ namespace C2WebSocket.Tests.Units
     public class SubscriptionBookTests
     {
         private static readonly StreamKey S1 = new StreamKey(Channels.Signal, 1), S2 = new StreamKey(Channels.Signal, 2), P1 = new StreamKey(Channels.Positions, 1);
-        private readonly SubscriptionBook _book = new SubscriptionBook("t-");
+        private readonly SubscriptionBook _book = new SubscriptionBook(() => "t-");
         private readonly Link _link = new Link(0), _other = new Link(1);
 
         private PendingRequest Track(StreamKey key, string action, Link? link = null) =>
