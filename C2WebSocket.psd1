@@ -20,6 +20,7 @@
         'Remove-C2Subscription'
         'Get-C2Subscription'
         'Receive-C2Signal'
+        'Save-C2Checkpoint'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -78,9 +78,13 @@ namespace C2WebSocket.Commands
             }
         }
 
+        /// <summary>Notes that this command uses the session. The first time: the commit point of the checkpoint's rule,
+        /// the session's next command, so what earlier, completed Receive-C2Signal statements emitted is committed now.</summary>
         protected void Touch(C2Session session)
         {
-            if (!_touched.Contains(session)) _touched.Add(session);
+            if (_touched.Contains(session)) return;
+            _touched.Add(session);
+            session.CommitCheckpoint();
         }
 
         /// <summary>Writes what the background recorded for the sessions this command used. Pipeline thread only.</summary>

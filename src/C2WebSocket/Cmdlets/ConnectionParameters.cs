@@ -128,6 +128,15 @@ namespace C2WebSocket.Commands
         [ValidateNotNullOrEmpty]
         public string? CheckpointPath { get; set; }
 
+        /// <summary>The checkpoint moves only when the script says so (Save-C2Checkpoint). Needs -CheckpointPath.</summary>
+        [Parameter]
+        public SwitchParameter ManualCheckpoint { get; set; }
+
+        /// <summary>Seconds Add-C2Subscription waits for another session to let go of a strategy of the checkpoint; 0 refuses at once.</summary>
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public int WaitForCheckpointSec { get; set; }
+
         [Parameter]
         public ResumeFromWireType ResumeFromFormat { get; set; } = ResumeFromWireType.String;
 
@@ -144,6 +153,12 @@ namespace C2WebSocket.Commands
             options.ResumeFromType = ResumeFromFormat;
             options.ResumeFromTypeFixed = MyInvocation.BoundParameters.ContainsKey(nameof(ResumeFromFormat));
             if (CheckpointPath != null) options.CheckpointPath = GetUnresolvedProviderPathFromPSPath(CheckpointPath);
+            if (ManualCheckpoint && CheckpointPath == null)
+                ThrowParameterError(nameof(ManualCheckpoint), "-ManualCheckpoint needs -CheckpointPath: there is no checkpoint to save to.");
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(WaitForCheckpointSec)) && CheckpointPath == null)
+                ThrowParameterError(nameof(WaitForCheckpointSec), "-WaitForCheckpointSec needs -CheckpointPath: without a checkpoint there is nothing to own.");
+            options.ManualCheckpoint = ManualCheckpoint;
+            options.WaitForCheckpoint = TimeSpan.FromSeconds(WaitForCheckpointSec);
 
             if (!ShouldProcess(Uri.ToString(), "Connect to the C2 WebSocket API")) return;
 

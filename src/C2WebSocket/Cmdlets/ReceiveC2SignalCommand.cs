@@ -13,13 +13,15 @@ namespace C2WebSocket.Commands
     /// </summary>
     /// <remarks>
     /// Streams from EndProcessing so that everything piped in (sessions, subscriptions) is known first; each
-    /// object is written as it arrives. The checkpoint advances only after WriteObject returns, that is after
-    /// the rest of the pipeline processed the object. An object that could not be written (Ctrl+C, a downstream
-    /// error) goes back to the front of its stream for the next Receive-C2Signal.
+    /// object is written as it arrives. What the statement emitted is committed to the checkpoint only once the
+    /// statement has completed (PowerShell disposes this command after the whole pipeline ended, so a buffering sink
+    /// such as Export-Csv has written its rows) and the script moved on: at the session's next command,
+    /// Disconnect-C2Socket or the end of the runspace (<see cref="CheckpointCommits"/>). An object that could not be
+    /// written (Ctrl+C, a downstream error) goes back to the front of its stream for the next Receive-C2Signal.
     /// </remarks>
     [Cmdlet(VerbsCommunications.Receive, "C2Signal")]
     [OutputType(typeof(C2Signal), typeof(C2PositionUpdate), typeof(C2StateChange))]
-    public sealed class ReceiveC2SignalCommand : C2SessionCmdletBase
+    public sealed class ReceiveC2SignalCommand : C2SessionCmdletBase, IDisposable
     {
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(SessionCompleter))]
@@ -94,7 +96,6 @@ namespace C2WebSocket.Commands
                 try { ended = Stream(filter.Accepts, reader); }
                 finally
                 {
-                    foreach (var s in _sessions) s.FlushCheckpoint();
                     if (!StopToken.IsCancellationRequested)
                     {
                         WriteDiagnostics();
@@ -162,11 +163,12 @@ namespace C2WebSocket.Commands
                     WriteError(C2ErrorTable.Record(gap));
                     return false;
                 case PositionMarker marker:
-                    session.MarkPosition(marker);
+                    session.MarkEmitted(this, marker.Key, marker.Epoch, marker.Seq, marker.At);
                     return false;
             }
             var message = (C2StreamMessage)taken.Item;
             var delivered = false;
+            session.MarkDelivering(message);
             try
             {
                 WriteObject(message);
@@ -177,15 +179,27 @@ namespace C2WebSocket.Commands
                 // A downstream command stopped the pipeline after taking this object (Select-Object -First N): it was
                 // consumed. Ctrl+C (StopProcessing) is the other way a pipeline stops; then the object goes back.
                 delivered = true;
-                session.MarkProcessed(message);
+                Emitted(session, message);
                 throw;
             }
             finally
             {
                 if (!delivered) session.Inbox.Requeue(taken);
             }
-            session.MarkProcessed(message);
+            Emitted(session, message);
             return true;
+        }
+
+        private void Emitted(C2Session session, C2StreamMessage message)
+        {
+            if (message.SeqId is long seq) session.MarkEmitted(this, message.Key, message.Epoch, seq, message.Timestamp);
+        }
+
+        /// <summary>PowerShell disposes the command when the whole pipeline has ended (every downstream command finished,
+        /// failed or was stopped): what this statement emitted may be committed from now on.</summary>
+        public void Dispose()
+        {
+            foreach (var s in _sessions) s.CompleteStatement(this);
         }
 
         private sealed class Filter
@@ -227,13 +241,19 @@ namespace C2WebSocket.Commands
             return filter;
         }
 
-        /// <summary>Streams replayed from their start that have not delivered anything: the run cannot confirm nothing was missed.</summary>
+        /// <summary>Streams replayed from their start that have not delivered anything: the run cannot confirm nothing was
+        /// missed. Said once per session, and not again in later runs of the same checkpoint (only verbose then).</summary>
         private void WarnUnverified(Filter filter)
         {
             foreach (var s in _sessions)
             {
-                foreach (var sub in s.Subscriptions.Where(x => x.Unverified && (filter.Strategies == null || filter.Strategies.Contains(x.StrategyId))))
+                foreach (var sub in s.Subscriptions.Where(x => x.StillUnconfirmed && (filter.Strategies == null || filter.Strategies.Contains(x.StrategyId))))
                 {
+                    if (!sub.Unverified || !s.FirstUnverifiedWarning(sub.Key))
+                    {
+                        WriteVerbose(sub + " has still delivered nothing since it was first watched" + (sub.AlreadyReported ? " (an earlier run with this checkpoint said so)" : "") + ".");
+                        continue;
+                    }
                     WriteWarning(sub + " has delivered nothing since it was first watched: it was replayed from its start (it had no seq_id to resume from) and nothing newer came. " +
                                  "If its very first signal (seq_id 1) was published in that time, the protocol cannot replay it (resume_from 0 means live only). Check the strategy with the C2 REST API if that matters.");
                 }

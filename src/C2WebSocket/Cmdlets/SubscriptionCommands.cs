@@ -40,6 +40,19 @@ namespace C2WebSocket.Commands
             if (resume.HasValue && Channel.Any(c => c != Channels.Signal))
                 ThrowParameterError(nameof(ResumeFrom), "C2 replays strategy.signal only; remove strategy.positions from -Channel or drop -ResumeFrom.", "C2ResumeFromNotSupported");
 
+            // With a checkpoint, every stream is claimed before anything is sent (one owner per stream, in a fixed order):
+            // a run that finds another owning one of them subscribes none of them.
+            if (session.Checkpoint != null && ShouldProcess("the strategy.signal streams of " + string.Join(", ", StrategyId.Distinct()) + " in checkpoint " + session.Checkpoint.Path, "Claim"))
+            {
+                var keys = StrategyId.Distinct().SelectMany(id => Channel.Distinct().Select(c => new StreamKey(c, id)));
+                try { Await(async ct => { await session.Checkpoint.ClaimAsync(keys, ct).ConfigureAwait(false); return true; }); }
+                catch (C2CheckpointInUseException ex) { ThrowTerminatingError(Error("C2CheckpointInUse", ex, ex.CheckpointPath, ex.Message)); }
+                catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
+                {
+                    ThrowTerminatingError(Error("C2CheckpointWriteFailed", ex, session.Checkpoint.Path, "The checkpoint '" + session.Checkpoint.Path + "' could not be claimed: " + ex.Message));
+                }
+            }
+
             // Send every request first, then wait: acks for many strategies arrive together.
             var timeout = TimeoutSec == 0 ? System.Threading.Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(TimeoutSec);
             var started = new List<(string Target, Task<C2Subscription> Task)>();
@@ -79,7 +92,15 @@ namespace C2WebSocket.Commands
                 {
                     WriteError(Error("C2SessionClosed", ex, session, ex.Message));
                 }
+                catch (C2CheckpointInUseException ex)
+                {
+                    ThrowTerminatingError(Error("C2CheckpointInUse", ex, ex.CheckpointPath, ex.Message));
+                }
             }
+            // Where each new stream stands (watched since its acknowledgement) is written now, so a run killed before
+            // any commit still continues from this watch.
+            session.CommitCheckpoint();
+            WriteDiagnostics();
         }
     }
 

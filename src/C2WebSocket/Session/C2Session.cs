@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using C2WebSocket.Protocol;
@@ -69,7 +70,11 @@ namespace C2WebSocket
         {
             _options = options;
             _diagnostics = new DiagnosticSink(options.TimeProvider);
-            if (!string.IsNullOrEmpty(options.CheckpointPath)) _checkpoint = new CheckpointStore(options.CheckpointPath!);
+            if (!string.IsNullOrEmpty(options.CheckpointPath))
+            {
+                _checkpoint = new CheckpointStore(options.CheckpointPath!);
+                Checkpoint = new SessionCheckpoint(_checkpoint, options.ManualCheckpoint, options.WaitForCheckpoint, options.TimeProvider, () => Id);
+            }
             Inbox = new Inbox(options.InboxCapacity, key => _loop!.Post(new Input(InputKind.Room, arg: key)));
             _loop = new SessionLoop(this, options, Inbox, _diagnostics, _checkpoint, _counters, KeyFingerprint.Of(options.ApiKey));
             _lastFlushTicks = options.TimeProvider.GetTimestamp();
@@ -179,22 +184,43 @@ namespace C2WebSocket
             }
         }
 
-        internal Task<C2Subscription> SubscribeAsync(string channel, long strategyId, long? resumeFrom, TimeSpan timeout, CancellationToken cancel)
+        /// <summary>Subscribes and waits for the acknowledgement. With a checkpoint, the strategy.signal stream is claimed
+        /// first (<see cref="SessionCheckpoint.ClaimAsync"/>: <see cref="C2CheckpointInUseException"/> when another
+        /// session owns it) and let go again when the subscription fails.</summary>
+        internal async Task<C2Subscription> SubscribeAsync(string channel, long strategyId, long? resumeFrom, TimeSpan timeout, CancellationToken cancel)
         {
             if (strategyId <= 0) throw new ArgumentOutOfRangeException(nameof(strategyId), strategyId, "StrategyId must be a positive integer.");
             if (!Channels.IsValid(channel)) throw new ArgumentException("Channel must be one of: " + string.Join(", ", Channels.All) + ".", nameof(channel));
             if (!IsOpen) throw new InvalidOperationException("Session " + Id + " is " + State + " (" + EndReason + "); connect again with Connect-C2Socket.");
-            var cmd = new SubscribeCommand(new StreamKey(channel, strategyId), resumeFrom, timeout);
+            var key = new StreamKey(channel, strategyId);
+            if (Checkpoint != null && key.IsSignal && !Checkpoint.Owns(key)) await Checkpoint.ClaimAsync(new[] { key }, cancel).ConfigureAwait(false);
+            var cmd = new SubscribeCommand(key, resumeFrom, timeout);
             _loop.Post(new Input(InputKind.Subscribe, arg: cmd));
-            return WithCancel(cmd.Done, cancel);
+            try { return await WithCancel(cmd.Done, cancel).ConfigureAwait(false); }
+            catch when (Checkpoint != null && !Subscriptions.Any(x => x.Key == key && x.IsLive))
+            {
+                ReleaseClaim(key); // refused or not answered: the stream is not this session's to act on
+                throw;
+            }
         }
 
         /// <summary>Unsubscribes; the stream's queued messages are dropped (their count is in the result).</summary>
-        internal Task<UnsubscribeResult> UnsubscribeAsync(C2Subscription sub, TimeSpan timeout, CancellationToken cancel)
+        internal async Task<UnsubscribeResult> UnsubscribeAsync(C2Subscription sub, TimeSpan timeout, CancellationToken cancel)
         {
             var cmd = new UnsubscribeCommand(sub, timeout);
             _loop.Post(new Input(InputKind.Unsubscribe, arg: cmd));
-            return WithCancel(cmd.Done, cancel);
+            try { return await WithCancel(cmd.Done, cancel).ConfigureAwait(false); }
+            finally
+            {
+                // The stream is no longer this session's to act on: another run may take it.
+                if (Checkpoint != null && !Subscriptions.Any(x => x.Key == sub.Key && x.IsLive)) ReleaseClaim(sub.Key);
+            }
+        }
+
+        private void ReleaseClaim(StreamKey key)
+        {
+            try { Checkpoint!.Release(key); }
+            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
         }
 
         /// <summary>Closes with status 1000, stops background work, discards what is queued and writes the checkpoint.
@@ -202,13 +228,15 @@ namespace C2WebSocket
         internal async Task<int> CloseAsync(TimeSpan timeout)
         {
             lock (_stateGate) _closeRequested = true;
-            FlushCheckpoint();
+            CommitCheckpoint();
             var cmd = new CloseCommand(timeout);
             _loop.Post(new Input(InputKind.Close, arg: cmd));
             int dropped;
             try { dropped = await cmd.Done.Task.ConfigureAwait(false); }
             catch (ObjectDisposedException) { dropped = 0; }
-            FlushCheckpoint();
+            CommitCheckpoint();
+            try { Checkpoint?.Dispose(); }
+            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
             return dropped;
         }
 
@@ -223,10 +251,16 @@ namespace C2WebSocket
             return done.Task;
         }
 
-        /// <summary>After the pipeline processed a message: advance the checkpoint (flushed periodically and at the end).</summary>
+        /// <summary>The session's checkpoint (ownership, the commit rule, saves); null without -CheckpointPath.</summary>
+        internal SessionCheckpoint? Checkpoint { get; }
+
+        /// <summary>For consumers that are not a PowerShell statement (C# callers, tests, benchmarks): the message was
+        /// processed, so the checkpoint advances at once (flushed periodically and at the end); not with -ManualCheckpoint.</summary>
         internal void MarkProcessed(C2StreamMessage message)
         {
             if (_checkpoint == null || !message.SeqId.HasValue || !message.StrategyId.HasValue || message.Channel != Channels.Signal) return;
+            Checkpoint!.Emitted(this, message.Key, new StreamPosition(message.Epoch, message.SeqId.Value, message.Timestamp));
+            if (Checkpoint.Manual) return;
             _checkpoint.Advance(message.Key, message.Epoch, message.SeqId.Value, message.Timestamp);
             FlushCheckpointIfDue();
         }
@@ -234,9 +268,54 @@ namespace C2WebSocket
         internal void MarkPosition(PositionMarker marker)
         {
             if (_checkpoint == null) return;
+            Checkpoint!.Emitted(this, marker.Key, new StreamPosition(marker.Epoch, marker.Seq, marker.At));
+            if (Checkpoint.Manual) return;
             _checkpoint.Advance(marker.Key, marker.Epoch, marker.Seq, marker.At);
             FlushCheckpointIfDue();
         }
+
+        /// <summary>Receive-C2Signal wrote <paramref name="message"/> (or passed a skipped position): it is in flight
+        /// until <paramref name="statement"/> completes (see <see cref="CheckpointCommits"/>).</summary>
+        internal void MarkEmitted(object statement, StreamKey key, long epoch, long seq, DateTimeOffset? at)
+        {
+            if (Checkpoint == null || !key.IsSignal || !key.StrategyId.HasValue) return;
+            Checkpoint.Emitted(statement, key, new StreamPosition(epoch, seq, at));
+        }
+
+        /// <summary>Receive-C2Signal is about to write a message: the script may save it before the write returns.</summary>
+        internal void MarkDelivering(C2StreamMessage message)
+        {
+            if (Checkpoint == null || !message.SeqId.HasValue || !message.StrategyId.HasValue || message.Channel != Channels.Signal) return;
+            Checkpoint.Delivering(message.Key, new StreamPosition(message.Epoch, message.SeqId.Value, message.Timestamp));
+        }
+
+        /// <summary>PowerShell disposed the statement: its whole pipeline ended.</summary>
+        internal void CompleteStatement(object statement) => Checkpoint?.StatementCompleted(statement);
+
+        /// <summary>The commit point (the session's next command, Disconnect-C2Socket, the end of the runspace): what
+        /// completed statements emitted becomes durable. A write failure is reported; progress stays in memory.</summary>
+        internal void CommitCheckpoint()
+        {
+            if (Checkpoint == null) return;
+            Volatile.Write(ref _lastFlushTicks, _options.TimeProvider.GetTimestamp());
+            try { Checkpoint.CommitCompleted(); }
+            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
+        }
+
+        private readonly HashSet<StreamKey> _unverifiedWarned = new HashSet<StreamKey>();
+
+        /// <summary>True the first time a stream's "cannot confirm nothing was missed" is said in this session; the
+        /// checkpoint then records it at the next commit, so later runs do not say it again.</summary>
+        internal bool FirstUnverifiedWarning(StreamKey key)
+        {
+            lock (_unverifiedWarned) if (!_unverifiedWarned.Add(key)) return false;
+            Checkpoint?.NoteReported(key);
+            return true;
+        }
+
+        private void ReportCheckpointWriteFailure(Exception ex) =>
+            _diagnostics.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.CheckpointWriteFailed,
+                "Session " + Id + ": could not write the checkpoint file '" + _checkpoint!.Path + "': " + ex.Message + " Progress is kept in memory and written at the next chance.", _checkpoint.Path, ex);
 
         private void FlushCheckpointIfDue()
         {
@@ -248,11 +327,7 @@ namespace C2WebSocket
             if (_checkpoint == null) return;
             Volatile.Write(ref _lastFlushTicks, _options.TimeProvider.GetTimestamp());
             try { _checkpoint.Flush(); }
-            catch (Exception ex)
-            {
-                _diagnostics.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.CheckpointWriteFailed,
-                    "Session " + Id + ": could not write the checkpoint file '" + _checkpoint.Path + "': " + ex.Message + " Progress is kept in memory and written at the next chance.", _checkpoint.Path, ex);
-            }
+            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
         }
 
         internal IReadOnlyDictionary<string, CheckpointEntry> CheckpointSnapshot() => _checkpoint?.Snapshot() ?? new Dictionary<string, CheckpointEntry>();

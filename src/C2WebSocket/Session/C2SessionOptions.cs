@@ -49,7 +49,14 @@ namespace C2WebSocket
         /// <summary>-ResumeFromFormat was given: use it and never switch.</summary>
         public bool ResumeFromTypeFixed { get; set; }
 
-        /// <summary>How often processed seq_ids are made durable while a Receive-C2Signal runs (also at its end).</summary>
+        /// <summary>-ManualCheckpoint: the checkpoint moves only through Save-C2Checkpoint.</summary>
+        public bool ManualCheckpoint { get; set; }
+
+        /// <summary>-WaitForCheckpointSec: how long claiming a stream of the checkpoint waits for its current owner.</summary>
+        public TimeSpan WaitForCheckpoint { get; set; } = TimeSpan.Zero;
+
+        /// <summary>How often seq_ids processed by a C# consumer (<see cref="C2Session.MarkProcessed"/>) are made durable
+        /// (also at the end). PowerShell statements follow the commit rule instead (<see cref="CheckpointCommits"/>).</summary>
         public TimeSpan CheckpointFlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
         /// <summary>Seed for reconnect jitter (tests make it deterministic).</summary>

@@ -43,7 +43,12 @@ namespace C2WebSocket
         public int ConnectionId { get; internal set; }
         /// <summary>True while the session cannot confirm that nothing was published since the stream was first watched:
         /// no signal has arrived yet and its very first one (seq_id 1) could not be replayed by the protocol.</summary>
-        public bool Unverified { get; internal set; }
+        public bool Unverified { get => StillUnconfirmed && !AlreadyReported; internal set => StillUnconfirmed = value; }
+        /// <summary>No signal since the stream was first watched, whether or not an earlier run already said so.</summary>
+        internal bool StillUnconfirmed { get; private set; }
+        /// <summary>An earlier run with the same checkpoint already reported this stream as unconfirmed (and nothing
+        /// has arrived since): it is not news, so <see cref="Unverified"/> is false and no warning is repeated.</summary>
+        internal bool AlreadyReported { get; set; }
         public string? LastError { get; internal set; }
         /// <summary>A resume is waiting for the last message delivered to come back (proof that the server's sequence still
         /// holds the position); Receive-C2Signal -IdleTimeoutSec does not end a read while it waits.</summary>

@@ -8,34 +8,6 @@ using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
-    /// <summary>What a checkpoint knows of one stream: the last processed seq_id (with its sequence epoch and server
-    /// time), or, for a stream that has delivered nothing yet, since when it has been watched.</summary>
-    internal readonly struct CheckpointEntry
-    {
-        public CheckpointEntry(long? seq, long epoch, DateTimeOffset? at, DateTimeOffset? watchingSince)
-        {
-            Seq = seq; Epoch = epoch; At = at; WatchingSince = watchingSince;
-        }
-        public long? Seq { get; }
-        public long Epoch { get; }
-        public DateTimeOffset? At { get; }
-        public DateTimeOffset? WatchingSince { get; }
-
-        /// <summary>The entry that covers more: a seq beats a watch time; a later epoch beats an earlier one; then the higher seq; an earlier watch beats a later one.</summary>
-        public static CheckpointEntry Merge(CheckpointEntry a, CheckpointEntry b)
-        {
-            if (a.Seq.HasValue != b.Seq.HasValue) return a.Seq.HasValue ? a : b;
-            if (a.Seq.HasValue)
-            {
-                if (a.Epoch != b.Epoch) return a.Epoch > b.Epoch ? a : b;
-                return a.Seq >= b.Seq ? a : b;
-            }
-            if (!a.WatchingSince.HasValue) return b;
-            if (!b.WatchingSince.HasValue) return a;
-            return a.WatchingSince <= b.WatchingSince ? a : b;
-        }
-    }
-
     /// <summary>
     /// The last processed seq_id per stream, in a small JSON file. Writes are atomic (a temporary file in the same
     /// folder, flushed to disk, then renamed over the old one, so a crash leaves the old or the new file, never half
@@ -89,19 +61,61 @@ namespace C2WebSocket
         /// <summary>Records that a stream with no seq_id is watched since <paramref name="since"/> (kept only when nothing better is known).</summary>
         public void Watch(StreamKey key, DateTimeOffset since) => Note(key.ToString(), new CheckpointEntry(null, 0, null, since));
 
-        private void Note(string key, CheckpointEntry entry)
+        /// <summary>Records that a run said a stream with no seq_id yet could not be confirmed complete (later runs need
+        /// not say it again). Has no effect once the stream has a seq_id.</summary>
+        public void MarkReported(StreamKey key)
+        {
+            lock (_gate)
+            {
+                if (!_known.TryGetValue(key.ToString(), out var e) || e.Seq.HasValue || e.Reported) return;
+            }
+            Note(key.ToString(), new CheckpointEntry(null, 0, null, null, reported: true));
+        }
+
+        /// <summary>
+        /// Moves what a stream's journal holds into the checkpoint file (merge under the lock, fsync, atomic replace) and
+        /// empties the journal; then reads the stream's entry back from the file, so a session that just claimed the
+        /// stream starts from what the previous owner saved. Called by the stream's owner only.
+        /// </summary>
+        public void Compact(StreamKey key, CheckpointJournal journal)
+        {
+            var saved = CheckpointJournal.ReadFurthest(journal.Path);
+            var name = key.ToString();
+            if (saved.HasValue) Note(name, saved.Value, write: true); // written below before the journal is emptied
+            Flush();
+            journal.Truncate();
+            var onDisk = WithLock(ReadFile);
+            lock (_gate)
+            {
+                if (onDisk.Streams.TryGetValue(name, out var d))
+                    _known[name] = _known.TryGetValue(name, out var k) ? CheckpointEntry.Merge(k, d) : d;
+            }
+        }
+
+        /// <summary>A save of the stream's owner: in memory and, in one small write, in the stream's journal (durable
+        /// against a killed process at once; against power loss once compacted or synced).</summary>
+        public void Save(StreamKey key, CheckpointEntry entry, CheckpointJournal journal)
+        {
+            journal.Append(entry);
+            // In memory only: the journal holds it until a compaction writes it into the file (no full rewrite per save).
+            lock (_gate)
+            {
+                var name = key.ToString();
+                _known[name] = _known.TryGetValue(name, out var old) ? CheckpointEntry.Merge(old, entry) : entry;
+            }
+        }
+
+        /// <summary>Takes an entry in memory and marks it for the next <see cref="Flush"/> (unless it changes nothing).</summary>
+        private void Note(string key, CheckpointEntry entry, bool write = false)
         {
             lock (_gate)
             {
                 var merged = _known.TryGetValue(key, out var old) ? CheckpointEntry.Merge(old, entry) : entry;
-                if (_known.TryGetValue(key, out old) && Same(old, merged)) return;
+                if (!write && _known.TryGetValue(key, out old) && old.SameAs(merged)) return;
                 _known[key] = merged;
-                _pending[key] = merged;
+                _pending[key] = _pending.TryGetValue(key, out var p) ? CheckpointEntry.Merge(p, merged) : merged;
             }
         }
-
-        private static bool Same(CheckpointEntry a, CheckpointEntry b) =>
-            a.Seq == b.Seq && a.Epoch == b.Epoch && a.At == b.At && a.WatchingSince == b.WatchingSince;
 
         public void Flush()
         {
@@ -183,7 +197,8 @@ namespace C2WebSocket
         {
             long? seq = e.TryGetProperty("seq", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var sv) ? sv : (long?)null;
             var epoch = e.TryGetProperty("epoch", out var ep) && ep.ValueKind == JsonValueKind.Number && ep.TryGetInt64(out var epv) ? epv : 0;
-            return new CheckpointEntry(seq, epoch, Time(e, "at"), Time(e, "watchingSince"));
+            var reported = e.TryGetProperty("reported", out var r) && r.ValueKind == JsonValueKind.True;
+            return new CheckpointEntry(seq, epoch, Time(e, "at"), Time(e, "watchingSince"), reported);
         }
 
         private static DateTimeOffset? Time(JsonElement e, string name) =>
@@ -209,6 +224,7 @@ namespace C2WebSocket
                             if (kv.Value.Seq is long seq) { w.WriteNumber("seq", seq); w.WriteNumber("epoch", kv.Value.Epoch); }
                             if (kv.Value.At is DateTimeOffset at) w.WriteString("at", Iso(at));
                             if (kv.Value.WatchingSince is DateTimeOffset since && !kv.Value.Seq.HasValue) w.WriteString("watchingSince", Iso(since));
+                            if (kv.Value.Reported && !kv.Value.Seq.HasValue) w.WriteBoolean("reported", true);
                             w.WriteEndObject();
                         }
                         w.WriteEndObject();
@@ -225,7 +241,7 @@ namespace C2WebSocket
             }
         }
 
-        private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
         /// <summary>
         /// An exclusive lock on a file beside the checkpoint, shared by every session and process. The lock file
@@ -233,7 +249,7 @@ namespace C2WebSocket
         /// </summary>
         private T WithLock<T>(Func<T> body)
         {
-            var lockPath = Path + ".lock";
+            var lockPath = CheckpointFiles.MergeLock(Path);
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (true)
             {

@@ -44,7 +44,10 @@ namespace C2WebSocket
             var entry = new StreamEntry(new C2Subscription(_session, cmd.Key), link);
             if (cmd.ResumeFrom is long resume && resume > 0) entry.Tracker.Start(resume, 0, null, null, explicitPoint: true);
             else if (_checkpoint?.Get(cmd.Key) is CheckpointEntry saved && cmd.Key.IsSignal)
+            {
                 entry.Tracker.Start(saved.Seq, saved.Epoch, saved.At, saved.WatchingSince, explicitPoint: true);
+                entry.Sub.AlreadyReported = saved.Reported && !saved.Seq.HasValue;
+            }
             entry.Sub.LastSeqId = entry.Tracker.LastSeq;
             _book.Add(entry);
             AddWaiter(entry, cmd);
