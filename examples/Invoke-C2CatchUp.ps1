@@ -7,17 +7,25 @@
 .DESCRIPTION
     Connects to the C2 WebSocket API, subscribes to the given strategies with a checkpoint file, receives every
     signal the previous runs did not process (the server replays them with resume_from), stops when nothing new
-    arrived for -IdleTimeoutSec, and disconnects. The checkpoint advances only after a signal was processed (its CSV
-    row written, -Process returned), so a run that fails or is stopped half-way repeats at most the signal it was
-    processing. A strategy that has not delivered any signal yet is remembered with the time it was first watched,
-    and the next run replays it from its start and keeps only what is newer, so run N+1 gets every signal published
-    since run N started.
+    arrived for -IdleTimeoutSec or at -TimeoutSec at the latest (a busy strategy never goes quiet), and disconnects.
+    A strategy that has not delivered any signal yet is remembered with the time it was first watched, and the next
+    run replays it from its start and keeps only what is newer, so run N+1 gets every signal published since run N
+    started.
+
+    Crash-safe as written. The session uses a manual checkpoint (Connect-C2Socket -ManualCheckpoint): each signal is
+    saved (Save-C2Checkpoint) right after its CSV row is on disk and -Process returned, so a run killed at any moment
+    (kill -9, a reboot, the task's time limit) loses nothing and the next run repeats at most the one signal per
+    strategy whose processing had begun. A run started while the previous one still holds the checkpoint does
+    nothing and exits with code 4 (the checkpoint has one owner per strategy), so two runs never act on the same
+    signal.
 
     Each signal is appended to -CsvPath, passed to the -Process script block, or both. The CSV has one row per
     signal: the envelope (SessionId, Channel, StrategyId, SeqId, Id, Timestamp, ReceivedAt), then each payload field;
     times are ISO 8601 with milliseconds and offset (2026-11-30T08:31:44.120+00:00), nested payload objects compact
-    JSON. The first row written decides the columns; a payload field a later signal brings that has no column is
-    named in a warning (the whole message is still in $_.RawJson for -Process).
+    JSON. The first row written decides the columns; payload fields later signals bring that have no column are named
+    in one warning at the end of the run (the whole message is still in $_.RawJson for -Process). With
+    -IncludePositions the strategies' position updates are received too and written to a CSV of their own (-CsvPath
+    with .positions before its extension: signals.positions.csv), since one CSV keeps the first object's columns.
 
     The API key comes from -ApiKey, else from SecretManagement (Get-Secret -Name $SecretName) when that module is
     available and has the secret, else from $env:C2_API_KEY.
@@ -33,8 +41,10 @@
       2  finished, but signals may be missing: the module reported signals it could not deliver (C2ReplayGap,
          C2InboxOverflow, C2ResubscribeFailed, C2SignalNotReplayable; see the error output and fetch the range
          another way), or a strategy that has not delivered a signal yet could not be confirmed complete (its
-         seq_id 1 cannot be replayed; a warning says which). 2 wins over 1.
+         seq_id 1 cannot be replayed; a warning says which; the checkpoint remembers it was said, so the next runs
+         exit 0 while nothing new is missing). 2 wins over 1.
       3  no API key
+      4  another run still owns the checkpoint (C2CheckpointInUse): this run did nothing; the next one continues
 
 .PARAMETER StrategyId
     The strategies to catch up on. A list however it is passed: 12345678, 87654321 from PowerShell, and
@@ -53,6 +63,15 @@
 
 .PARAMETER IdleTimeoutSec
     The run ends when nothing arrived for this many seconds.
+
+.PARAMETER TimeoutSec
+    The run ends after this many seconds at the latest, between two signals (the next run continues right after the
+    last one saved). Keep it below the task's interval so that runs do not overlap.
+
+.PARAMETER IncludePositions
+    Also receive the strategies' position updates (strategy.positions) and append them to a CSV of their own beside
+    -CsvPath (signals.csv -> signals.positions.csv). Position updates are not replayed by C2: those published while no
+    run was connected are not received.
 
 .PARAMETER InboxCapacity
     Passed to Connect-C2Socket -InboxCapacity: how many signals per strategy wait in memory. When a long backlog does
@@ -94,6 +113,11 @@ param(
     [scriptblock] $Process,
 
     [double] $IdleTimeoutSec = 15,
+
+    [ValidateRange(1, 86400)]
+    [int] $TimeoutSec = 600,
+
+    [switch] $IncludePositions,
 
     [ValidateRange(1, 10000000)]
     [int] $InboxCapacity = 10000,
@@ -163,21 +187,31 @@ if ($null -eq $ApiKey) {
     Stop-CatchUp 'C2ApiKeyMissing' "No API key: pass -ApiKey, store it with Set-Secret -Name $SecretName, or set `$env:C2_API_KEY." 3
 }
 
-# --- the CSV: one Export-Csv -Append per signal, so a row is on disk before the checkpoint moves past it ---------
-$csvColumns = $null
-$csvWarned = [System.Collections.Generic.HashSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
-function Add-CsvRow([object] $Signal) {
-    $names = @($Signal.PSObject.Properties | ForEach-Object Name)
-    if ($null -eq $script:csvColumns) {
-        $header = if ([System.IO.File]::Exists($CsvPath)) { Get-Content -LiteralPath $CsvPath -TotalCount 1 }
-        $script:csvColumns = if ($header) { @(($header, $header) | ConvertFrom-Csv)[0].PSObject.Properties | ForEach-Object Name } else { $names }
+# --- the CSVs: one Export-Csv -Append per object, so a row is on disk before its signal is saved -------------------
+# One CSV per channel (a CSV keeps the columns of its first row). Payload fields a file has no column for are named
+# in one warning at the end of the run.
+$csvFiles = @{}
+function Get-CsvFile([string] $Channel) {
+    if (-not $script:csvFiles.ContainsKey($Channel)) {
+        $path = if ($Channel -eq 'strategy.signal') { $CsvPath } else {
+            [System.IO.Path]::Combine([System.IO.Path]::GetDirectoryName([System.IO.Path]::GetFullPath($CsvPath)),
+                [System.IO.Path]::GetFileNameWithoutExtension($CsvPath) + '.positions' + [System.IO.Path]::GetExtension($CsvPath))
+        }
+        $script:csvFiles[$Channel] = [pscustomobject]@{ Path = $path; Columns = $null; Missing = [System.Collections.Generic.List[string]]::new() }
+    }
+    $script:csvFiles[$Channel]
+}
+function Add-CsvRow([object] $Message) {
+    $file = Get-CsvFile $Message.Channel
+    $names = @($Message.PSObject.Properties | ForEach-Object Name)
+    if ($null -eq $file.Columns) {
+        $header = if ([System.IO.File]::Exists($file.Path)) { Get-Content -LiteralPath $file.Path -TotalCount 1 }
+        $file.Columns = if ($header) { @(($header, $header) | ConvertFrom-Csv)[0].PSObject.Properties | ForEach-Object Name } else { $names }
     }
     foreach ($n in $names) {
-        if ($script:csvColumns -notcontains $n -and $script:csvWarned.Add($n)) {
-            $PSCmdlet.WriteWarning("$($CsvPath): the payload field '$n' (first in strategy $($Signal.StrategyId) seq_id $($Signal.SeqId)) has no column in this file, whose header was written by its first row; it is not written. Start a new file to get a column for it.")
-        }
+        if ($file.Columns -notcontains $n -and $file.Missing -notcontains $n) { $file.Missing.Add("'$n' (first in strategy $($Message.StrategyId) seq_id $($Message.SeqId))") }
     }
-    $Signal | Export-Csv -LiteralPath $CsvPath -Append -Force -NoTypeInformation -Encoding utf8 -ErrorAction Stop
+    $Message | Export-Csv -LiteralPath $file.Path -Append -Force -NoTypeInformation -Encoding utf8 -ErrorAction Stop
 }
 
 $session = $null
@@ -185,32 +219,42 @@ $exitCode = 0
 $processed = 0
 try {
     try {
-        $connect = @{ ApiKey = $ApiKey; Uri = $Uri; CheckpointPath = $CheckpointPath; ErrorAction = 'Stop' }
+        $connect = @{ ApiKey = $ApiKey; Uri = $Uri; CheckpointPath = $CheckpointPath; ManualCheckpoint = $true; ErrorAction = 'Stop' }
         if ($PSBoundParameters.ContainsKey('InboxCapacity')) { $connect.InboxCapacity = $InboxCapacity }
         $session = Connect-C2Socket @connect
-        $null = Add-C2Subscription -Session $session -StrategyId $ids.ToArray() -Channel strategy.signal -ErrorAction Stop
+        $channels = @('strategy.signal') + @(if ($IncludePositions) { 'strategy.positions' })
+        $null = Add-C2Subscription -Session $session -StrategyId $ids.ToArray() -Channel $channels -ErrorAction Stop
     }
     catch {
         $PSCmdlet.WriteError($_)
-        exit 1
+        # Another run (still going) owns the checkpoint: nothing was done, and nothing is wrong with this run.
+        exit $(if ($_.FullyQualifiedErrorId -like 'C2CheckpointInUse*') { 4 } else { 1 })
     }
 
     $problems = $null
-    Receive-C2Signal -Session $session -IdleTimeoutSec $IdleTimeoutSec -ErrorVariable problems -ErrorAction Continue |
+    Receive-C2Signal -Session $session -IdleTimeoutSec $IdleTimeoutSec -TimeoutSec $TimeoutSec -ErrorVariable problems -ErrorAction Continue |
         ForEach-Object {
             if ($CsvPath) { Add-CsvRow $_ }
-            if ($Process) { $null = & $Process $_ }   # $_ is visible inside the script block too
-            $processed++
+            if ($Process -and $_.Channel -eq 'strategy.signal') { $null = & $Process $_ }   # $_ is visible inside the script block too
+            if ($_.Channel -eq 'strategy.signal') {
+                $_ | Save-C2Checkpoint -Session $session      # done: a kill from now on does not repeat it
+                $processed++
+            }
         }
 
+    foreach ($file in $csvFiles.Values) {
+        if ($file.Missing.Count -gt 0) {
+            $PSCmdlet.WriteWarning("$($file.Path): the payload field(s) $($file.Missing -join ', ') have no column in this file, whose header was written by its first row; they are not written. Start a new file to get a column for them.")
+        }
+    }
     # Signals that could not be delivered: the error records carry a C2DeliveryGap with the exact range.
     $gaps = @($problems | Where-Object { $_.TargetObject -is [C2WebSocket.C2DeliveryGap] })
     if (@($problems).Count -gt $gaps.Count) { $exitCode = 1 }
     if ($gaps.Count -gt 0) { $exitCode = 2 }
-    # Streams replayed from their start that brought nothing: seq_id 1 cannot be replayed, so nothing proves none was published.
-    foreach ($sub in @(Get-C2Subscription -Session $session | Where-Object Unverified)) {
-        $PSCmdlet.WriteWarning("Exit code 2 for strategy $($sub.StrategyId): it has delivered no signal since it was first watched, and a seq_id 1 published " +
-            'meanwhile cannot be replayed, so this run cannot confirm that nothing is missing. Check it with the C2 REST API; this ends once the strategy delivers a signal.')
+    # Streams replayed from their start that brought nothing: seq_id 1 cannot be replayed, so nothing proves none was
+    # published. Receive-C2Signal said so in a warning (once: later runs of this checkpoint only say it with -Verbose).
+    foreach ($sub in @(Get-C2Subscription -Session $session -Channel strategy.signal | Where-Object Unverified)) {
+        $PSCmdlet.WriteVerbose("Exit code 2 for strategy $($sub.StrategyId): it has delivered no signal since it was first watched (see the warning).")
         $exitCode = 2
     }
     $PSCmdlet.WriteVerbose("Processed $processed signal(s); checkpoint: $CheckpointPath; exit code $exitCode.")

@@ -120,7 +120,7 @@ Describe 'Invoke-C2CatchUp.ps1 as a scheduled task' {
         $r.Stderr | Should -BeNullOrEmpty
         $r.ExitCode | Should -Be 0
         Get-Content -LiteralPath $seen | Should -Be '31338:3:CLG7'
-        $r.Stdout -replace '\s+', ' ' | Should -Match "payload field 'venue' \(first in strategy 31338 seq_id 3\) has no column"
+        $r.Stdout -replace '\s+', ' ' | Should -Match "payload field\(s\) 'venue' \(first in strategy 31338 seq_id 3\) have no column"
         (Import-Csv -LiteralPath (Join-Path $Folder 'main.csv') | Where-Object symbol -eq 'CLG7').SeqId | Should -Be '3'
     }
 
@@ -199,13 +199,80 @@ Describe 'Invoke-C2CatchUp.ps1: run N+1 gets every signal published since run N 
         Get-CsvSignals 'restart' | Should -HaveCount 5
     }
 
-    It 'a fresh strategy that stays quiet: run 2 cannot confirm that no seq_id 1 was published, so it warns and exits 2' {
+    It 'a fresh strategy that stays quiet: run 2 cannot confirm that no seq_id 1 was published, so it warns once and exits 2; run 3 knows it was said and exits 0' {
         (Invoke-CatchUp 'quiet' '31352').ExitCode | Should -Be 0
         $r2 = Invoke-CatchUp 'quiet' '31352'
         $r2.Stderr | Should -BeNullOrEmpty
         $r2.ExitCode | Should -Be 2
-        $r2.Stdout -replace '\s+', ' ' | Should -Match 'Exit code 2 for strategy 31352: it has delivered no signal since it was first watched'
+        $text = $r2.Stdout -replace '\s+', ' '
+        $text | Should -Match 'strategy.signal:31352 has delivered nothing since it was first watched'
+        ([regex]::Matches($text, 'WARNING:')).Count | Should -Be 1 -Because 'one warning per cause per run'
         Get-CsvSignals 'quiet' | Should -BeNullOrEmpty
+        $r3 = Invoke-CatchUp 'quiet' '31352'
+        $r3.ExitCode | Should -Be 0 -Because 'the checkpoint records that run 2 reported it, and nothing new is missing'
+        $r3.Stdout | Should -Not -Match 'WARNING'
+        $null = Publish-C2TestSignal $Sim 31352 -Count 2
+        $r4 = Invoke-CatchUp 'quiet' '31352'
+        $r4.ExitCode | Should -Be 2 -Because 'seq_id 1 came while no run watched: real evidence of a loss is still reported'
+        $r4.Stderr -replace '\s+', ' ' | Should -Match 'C2SignalNotReplayable|seq_id 1'
+        Get-CsvSignals 'quiet' | Should -Be '31352:2'
+    }
+
+    It 'a run started while the previous one still owns the checkpoint does nothing and exits 4; the owner gets every signal once' {
+        $owner = Start-CatchUp -Arguments (@('-StrategyId', '31370') + (Get-RunArguments 'overlap' 3))
+        Wait-C2TestSubscriptions $Sim 1 -TimeoutSec 60
+        $late = Wait-CatchUp (Start-CatchUp -Arguments (@('-StrategyId', '31370') + (Get-RunArguments 'overlap' 3)))
+        $late.ExitCode | Should -Be 4
+        $late.Stderr -replace '\s+', ' ' | Should -Match 'Strategy 31370 of the checkpoint .*overlap\.checkpoint\.json.* is owned by another session \(process \d+'
+        $null = Publish-C2TestSignal $Sim 31370 -Count 3
+        (Wait-CatchUp $owner).ExitCode | Should -Be 0
+        Get-CsvSignals 'overlap' | Should -Be '31370:1', '31370:2', '31370:3'
+    }
+
+    It '-IncludePositions writes position updates to a CSV of their own, and each file keeps its own columns' {
+        $run = Start-CatchUp -Arguments (@('-StrategyId', '31371', '-IncludePositions') + (Get-RunArguments 'channels' 3))
+        Wait-C2TestSubscriptions $Sim 2 -TimeoutSec 60
+        $null = Publish-C2TestSignal $Sim 31371 ([ordered]@{ symbol = 'ESZ6'; side = 'buy'; quantity = 1 })
+        $null = Publish-C2TestSignal $Sim 31371 ([ordered]@{ symbol = 'ESZ6'; net_quantity = 1; avg_price = 5012.25 }) -Channel strategy.positions
+        $null = Publish-C2TestSignal $Sim 31371 ([ordered]@{ symbol = 'ESZ6'; side = 'sell'; quantity = 1 })
+        $r = Wait-CatchUp $run
+        $r.ExitCode | Should -Be 0
+        $r.Stdout | Should -Not -Match 'WARNING'
+        Get-CsvSignals 'channels' | Should -Be '31371:1', '31371:2'
+        $positions = @(Import-Csv -LiteralPath (Join-Path $Folder 'channels.positions.csv'))
+        $positions.Count | Should -Be 1
+        $positions[0].Channel | Should -Be 'strategy.positions'
+        $positions[0].net_quantity | Should -Be '1'
+        $positions[0].avg_price | Should -Be '5012.25'
+    }
+
+    It 'payload fields a CSV has no column for are named in one warning, however many there are' {
+        $run = Start-CatchUp -Arguments (@('-StrategyId', '31372') + (Get-RunArguments 'fields' 2))
+        Wait-C2TestSubscriptions $Sim 1 -TimeoutSec 60
+        $null = Publish-C2TestSignal $Sim 31372 ([ordered]@{ symbol = 'ESZ6' })       # the first row: its columns are the file's
+        (Wait-CatchUp $run).ExitCode | Should -Be 0
+        $null = Publish-C2TestSignal $Sim 31372 ([ordered]@{ symbol = 'ESZ6'; venue = 'CME'; account = 'A1'; trader = 'x' })
+        $r = Invoke-CatchUp 'fields' '31372'
+        $text = $r.Stdout -replace '\s+', ' '
+        ([regex]::Matches($text, 'WARNING:')).Count | Should -Be 1
+        $text | Should -Match "'venue' .*'account' .*'trader' "
+    }
+
+    It '-TimeoutSec ends a run on a busy strategy between two signals; the next run continues right after the last one saved' {
+        $run = Start-CatchUp -Arguments (@('-StrategyId', '31373', '-TimeoutSec', '3') + (Get-RunArguments 'busy' 30))
+        Wait-C2TestSubscriptions $Sim 1 -TimeoutSec 60
+        while (-not $run.Process.HasExited) { $null = Publish-C2TestSignal $Sim 31373 -Count 5 }   # never quiet
+        (Wait-CatchUp $run).ExitCode | Should -Be 0
+        $first = @(Get-CsvSignals 'busy')
+        $first.Count | Should -BeGreaterThan 0
+        $saved = (Get-Content -LiteralPath (Join-Path $Folder 'busy.checkpoint.json') -Raw | ConvertFrom-Json).streams.'strategy.signal:31373'.seq
+        $first[-1] | Should -Be "31373:$saved" -Because 'the checkpoint holds exactly the last row written'
+        $null = Invoke-CatchUp 'busy' '31373'
+        $all = @(Get-CsvSignals 'busy')
+        $last = [long](@(Invoke-C2Control $Sim 'publish' -Query @{ strategy_id = 31373 }).seq_ids[0]) - 1
+        $null = Invoke-CatchUp 'busy' '31373'
+        $all = @(Get-CsvSignals 'busy')
+        $all | Should -Be (1..($last + 1) | ForEach-Object { "31373:$_" }) -Because 'every signal once, in order, across the bounded runs'
     }
 }
 

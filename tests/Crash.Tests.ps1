@@ -46,3 +46,41 @@ Describe 'A scheduled task killed with SIGKILL at random moments' -Tag 'Crash' {
         $total | Should -BeLessOrEqual (50 * $r.Kills) -Because "a kill repeats at most the batch it had not saved (seed $($r.Seed))"
     }
 }
+
+Describe 'Overlapping runs of a scheduled task' -Tag 'Crash' {
+    BeforeAll {
+        . (Join-Path $PSScriptRoot 'common.ps1')
+        . (Join-Path $PSScriptRoot 'CrashHarness.ps1')
+        $Sim = Start-C2TestSimulator
+        $Pairs = if ($env:C2_CRASH_PAIRS) { [int]$env:C2_CRASH_PAIRS } else { 20 }
+    }
+    AfterAll { Stop-C2TestSimulator $Sim }
+
+    It 'two runs started together: exactly one owns the strategies, the other is refused, and no signal is acted on by both' {
+        $folder = New-C2TestFolder
+        $checkpoint = Join-Path $folder 'c2.checkpoint.json'
+        $script = Join-Path $PSScriptRoot 'crash' 'Overlap.ps1'
+        for ($pair = 1; $pair -le $Pairs; $pair++) {
+            $runs = foreach ($k in 1, 2) {
+                $file = Join-Path $folder "pair$pair-run$k.txt"
+                $env = @{ C2_TEST_MODULE = $C2ModuleManifest; C2_TEST_URI = $Sim.Uri; C2_TEST_KEY = $Sim.ApiKey; C2_TEST_CHECKPOINT = $checkpoint
+                          C2_TEST_STRATEGIES = '33001,33002'; C2_TEST_OUT_FILE = $file }
+                [pscustomobject]@{ File = $file; Child = Start-C2CrashChild -Script $script -Environment $env }
+            }
+            Wait-C2Condition { @($runs | Where-Object { Test-Path -LiteralPath "$($_.File).state" }).Count -eq 2 } "both runs of pair $pair decided" -TimeoutSec 60
+            foreach ($sid in 33001, 33002) { $null = Publish-C2TestSignal $Sim $sid -Count 3 }
+            foreach ($r in $runs) { $null = Wait-C2CrashChild $r.Child -TimeoutSec 60 }
+            $states = @($runs | ForEach-Object { [System.IO.File]::ReadAllText("$($_.File).state") })
+            @($states | Where-Object { $_ -eq 'OWNER' }).Count | Should -Be 1 -Because "pair $pair`: $($states -join ' / ')"
+            @($states | Where-Object { $_ -like 'C2CheckpointInUse*' }).Count | Should -Be 1 -Because "pair $pair`: $($states -join ' / ')"
+            $rows = @($runs | ForEach-Object { if (Test-Path -LiteralPath $_.File) { , @(Get-Content -LiteralPath $_.File) } else { , @() } })
+            @($rows[0] | Where-Object { $rows[1] -contains $_ }) | Should -BeNullOrEmpty -Because "no seq_id may be acted on by both runs of pair $pair"
+        }
+        # Every signal was acted on by the owners, each once.
+        $all = @(Get-ChildItem -LiteralPath $folder -Filter 'pair*-run?.txt' | Get-Content)
+        foreach ($sid in 33001, 33002) {
+            @($all | Where-Object { $_ -like "$sid *" } | Sort-Object { [long]($_ -split ' ')[1] }) | Should -Be (1..(3 * $Pairs) | ForEach-Object { "$sid $_" })
+        }
+        Remove-Item -LiteralPath $folder -Recurse -Force
+    }
+}

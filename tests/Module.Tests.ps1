@@ -3,11 +3,11 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
     $ModuleFolder = Split-Path -Parent $C2ModuleManifest
     $Cmdlets = 'Add-C2Subscription', 'Connect-C2Socket', 'Disconnect-C2Socket', 'Get-C2Session', 'Get-C2Subscription',
-               'Receive-C2Signal', 'Remove-C2Subscription', 'Test-C2Connection'
+               'Receive-C2Signal', 'Remove-C2Subscription', 'Save-C2Checkpoint', 'Test-C2Connection'
 }
 
 Describe 'C2WebSocket module' {
-    It 'passes Test-ModuleManifest: name, editions, PowerShell 5.1, the 8 cmdlets, gallery data' {
+    It 'passes Test-ModuleManifest: name, editions, PowerShell 5.1, its cmdlets, gallery data' {
         $m = Test-ModuleManifest -Path $C2ModuleManifest -ErrorAction Stop
         $m.Name | Should -Be 'C2WebSocket'
         $m.CompatiblePSEditions | Should -Contain 'Desktop'
@@ -20,7 +20,7 @@ Describe 'C2WebSocket module' {
         $m.PrivateData.PSData.ReleaseNotes | Should -Not -BeNullOrEmpty
     }
 
-    It 'exports exactly its 8 cmdlets, listed explicitly in the manifest' {
+    It 'exports exactly its cmdlets, listed explicitly in the manifest' {
         @(Get-Command -Module C2WebSocket | ForEach-Object Name | Sort-Object) | Should -Be $Cmdlets
         $text = Get-Content -LiteralPath $C2ModuleManifest -Raw
         $text | Should -Match 'CmdletsToExport\s*=\s*@\('
@@ -51,7 +51,7 @@ Describe 'C2WebSocket module' {
         try { $out = & $pwsh.FileName @($pwsh.Prefix) -NoProfile -NonInteractive -Command 'Import-Module C2WebSocket -ErrorAction Stop; (Get-Command -Module C2WebSocket).Count; (Get-Module C2WebSocket).ModuleBase' }
         finally { $env:PSModulePath = $saved }
         $LASTEXITCODE | Should -Be 0
-        $out[0] | Should -Be '8'
+        $out[0] | Should -Be ([string]$Cmdlets.Count)
         $out[1] | Should -Be $ModuleFolder
     }
 
@@ -59,6 +59,6 @@ Describe 'C2WebSocket module' {
         Remove-Module C2WebSocket
         Get-Command -Name Connect-C2Socket -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Import-Module $C2ModuleManifest
-        (Get-Command -Module C2WebSocket).Count | Should -Be 8
+        (Get-Command -Module C2WebSocket).Count | Should -Be $Cmdlets.Count
     }
 }

@@ -25,7 +25,6 @@ namespace C2WebSocket.Commands
 
         [Parameter(ParameterSetName = "SeqId", Mandatory = true)]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
-        [StrategyIdTransformation]
         [ValidateRange(1, long.MaxValue)]
         public long StrategyId { get; set; }
 

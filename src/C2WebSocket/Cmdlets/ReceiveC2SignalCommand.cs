@@ -125,6 +125,9 @@ namespace C2WebSocket.Commands
             {
                 WriteDiagnostics();
                 if (Count > 0 && written >= Count) { endReason = "received " + written.ToString(CultureInfo.InvariantCulture) + " (-Count)"; break; }
+                // Checked before every take, so a busy stream (never a moment without a message) still ends on time,
+                // between two objects.
+                if (deadline.HasValue && DateTime.UtcNow >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
                 if (reader.TryTake(accepts, IncludeStateChange, out var session, out var taken, out var change))
                 {
                     // A state change is written where it happened among the messages; it counts for neither -Count nor -IdleTimeoutSec.
