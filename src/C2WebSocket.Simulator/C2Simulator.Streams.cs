@@ -172,23 +172,39 @@ public sealed partial class C2Simulator
     }
 
     /// <summary>Up to <see cref="SimulatorOptions.ReplayLimit"/> signals with seq_id &gt; resumeFrom, then a gap
-    /// when some could not be replayed (over the limit, or older than the kept history).</summary>
+    /// when some could not be replayed (over the limit, or older than the kept history). Below the
+    /// <see cref="SimulatorOptions.ReplayRetention"/> the replay starts at the oldest signal held, with a gap first
+    /// when <see cref="SimulatorOptions.BelowRetention"/> says so, and a gap after it only for the limit.</summary>
     private void ReplayLocked(SimulatorConnection conn, SimulatorStream stream, long resumeFrom)
     {
         long upTo = stream.DeliveredSeq; // paused-but-undelivered messages come live on resume
         long missed = upTo - resumeFrom;
         if (missed <= 0) return;
         int limit = Math.Max(0, Options.ReplayLimit);
-        long first = Math.Max(resumeFrom + 1, stream.HistoryBase + 1); // older ones may be trimmed
+        long kept = stream.HistoryBase + 1;                         // older ones may be trimmed (MaxHistoryPerStream)
+        int retention = Options.ReplayRetention;
+        long held = retention > 0 ? Math.Max(kept, stream.LastSeq - retention + 1) : kept;
+        bool belowRetention = retention > 0 && resumeFrom + 1 < stream.LastSeq - retention + 1;
+        if (belowRetention)
+        {
+            Interlocked.Increment(ref StatsInternal.retentionHoles);
+            if (Options.BelowRetention == RetentionHoleReply.GapFirst)
+                SendGap(conn, stream, resumeFrom, $"Signals before seq_id {held} are no longer held");
+        }
+        long first = Math.Max(resumeFrom + 1, held);
         long n = Math.Max(0, Math.Min(upTo - first + 1, limit));
         for (long s = first; s < first + n; s++)
             conn.Enqueue(stream.Get(s));
         Interlocked.Add(ref StatsInternal.replayedMessages, n);
-        if (missed > n)
-        {
-            Interlocked.Increment(ref StatsInternal.gapsSent);
-            conn.Enqueue(BuildMessage("gap", payload: Wire.GapPayload(stream.Key.StrategyId, resumeFrom, limit)));
-        }
+        // Below the retention the gap after the replay is the limit's only; a trimmed history keeps its old rule.
+        if (belowRetention ? upTo - first + 1 > n : missed > n)
+            SendGap(conn, stream, resumeFrom, $"Replay limit of {limit} messages exceeded");
+    }
+
+    private void SendGap(SimulatorConnection conn, SimulatorStream stream, long resumeFrom, string message)
+    {
+        Interlocked.Increment(ref StatsInternal.gapsSent);
+        conn.Enqueue(BuildMessage("gap", payload: Wire.GapPayload(stream.Key.StrategyId, resumeFrom, message)));
     }
 
     internal void Unsubscribe(SimulatorConnection conn, SimulatorSubscription sub, string? requestId)

@@ -192,6 +192,7 @@ internal static class ControlApi
             positions_published = s.PositionsPublished,
             replayed_messages = s.ReplayedMessages,
             gaps_sent = s.GapsSent,
+            retention_holes = s.RetentionHoles,
             errors_sent = s.ErrorsSent,
             invalid_client_messages = s.InvalidClientMessages,
             client_messages_by_type = s.ClientMessagesByType,

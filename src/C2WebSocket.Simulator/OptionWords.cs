@@ -21,6 +21,8 @@ internal static class OptionWords
         { ("number", VersionFormat.Number), ("string", VersionFormat.String) };
     private static readonly (string Word, AckPayloadShape Value)[] AckPayloads =
         { ("full", AckPayloadShape.Full), ("empty", AckPayloadShape.Empty), ("absent", AckPayloadShape.Absent) };
+    private static readonly (string Word, RetentionHoleReply Value)[] RetentionHoleReplies =
+        { ("replay", RetentionHoleReply.ReplayOldest), ("gap-first", RetentionHoleReply.GapFirst) };
     private static readonly (string Word, bool Value)[] ErrorRequestIds = { ("echo", true), ("omit", false) };
 
     /// <summary>name=value lines for --help and the control API help.</summary>
@@ -34,6 +36,8 @@ internal static class OptionWords
         "  unsubscribe-ack     true|false           answer unsubscribe with a subscription.ack\n" +
         "  heartbeat-close-status N                 close status for a missed heartbeat (default 1008)\n" +
         "  replay-limit        N                    signals replayed before a gap (default 1000)\n" +
+        "  replay-retention    N                    a replay serves only the newest N signals of a stream (0 = all)\n" +
+        "  below-retention     replay|gap-first     resume_from below the oldest held: replay from it, or a gap first\n" +
         "  rejection-code      STATUS=CODE          body code of a refused upgrade, e.g. 429=TOO_MANY_REQUESTS\n";
 
     /// <summary>Sets one option from its word. Throws <see cref="ArgumentException"/> (or FormatException) on
@@ -53,6 +57,8 @@ internal static class OptionWords
                 o.HeartbeatTimeoutCloseStatus = (WebSocketCloseStatus)int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture);
                 break;
             case "replay-limit": o.ReplayLimit = int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture); break;
+            case "replay-retention": o.ReplayRetention = int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture); break;
+            case "below-retention": o.BelowRetention = Parse(name, value, RetentionHoleReplies); break;
             case "rejection-code":
             {
                 int sep = value.IndexOfAny(new[] { '=', ':' });
@@ -84,6 +90,8 @@ internal static class OptionWords
             ["unsubscribe_ack"] = o.AckUnsubscribe,
             ["heartbeat_close_status"] = (int)o.HeartbeatTimeoutCloseStatus,
             ["replay_limit"] = o.ReplayLimit,
+            ["replay_retention"] = o.ReplayRetention,
+            ["below_retention"] = Word(o.BelowRetention, RetentionHoleReplies),
             ["rejection_codes"] = codes,
         };
     }

@@ -36,6 +36,8 @@ internal static class SimulatorProgram
         "  --ack-payload full|empty|absent     subscription.ack payload (default full)\n" +
         "  --no-unsubscribe-ack                never answer an unsubscribe\n" +
         "  --heartbeat-close-status N          close status for a missed heartbeat (default 1008)\n" +
+        "  --replay-retention N                a replay serves only the newest N signals of each stream (default 0: all)\n" +
+        "  --below-retention replay|gap-first  resume_from below the oldest held: replay from it | a gap at once, then that\n" +
         "  --rejection-code STATUS=CODE        body code of a refused upgrade, e.g. 429=TOO_MANY_REQUESTS (repeatable)\n";
 
     public static async Task<int> Main(string[] args)
@@ -61,7 +63,7 @@ internal static class SimulatorProgram
                     case "--forbid": forbidden.Add(long.Parse(Next(), CultureInfo.InvariantCulture)); break;
                     case "--exit-on-stdin-close": exitOnStdinClose = true; break;
                     case "--vocabulary" or "--envelope-strategy" or "--resume-from" or "--error-request-id" or "--version-format"
-                        or "--ack-payload" or "--heartbeat-close-status" or "--rejection-code":
+                        or "--ack-payload" or "--heartbeat-close-status" or "--rejection-code" or "--replay-retention" or "--below-retention":
                         OptionWords.Apply(options, args[i].Substring(2), Next());
                         break;
                     case "--no-unsubscribe-ack": options.AckUnsubscribe = false; break;

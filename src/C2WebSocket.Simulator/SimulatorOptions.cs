@@ -96,6 +96,15 @@ public sealed class SimulatorOptions
     /// dropped beyond this (a resume_from older than the kept history then gets a gap).</summary>
     public int MaxHistoryPerStream { get; set; } = 100_000;
 
+    /// <summary>How many of the newest signals of a stream a replay can serve (0 = every one kept, see
+    /// <see cref="MaxHistoryPerStream"/>), as a server that holds only recent signals for the socket. Only the replay
+    /// forgets: published signals stay in memory (<see cref="C2Simulator.HistoryCount"/>, for a history served elsewhere).</summary>
+    public int ReplayRetention { get; set; }
+
+    /// <summary>Undocumented by C2: what a replay does when resume_from is below the oldest signal it still holds
+    /// (<see cref="ReplayRetention"/>).</summary>
+    public RetentionHoleReply BelowRetention { get; set; } = RetentionHoleReply.ReplayOldest;
+
     /// <summary>Approximate size in bytes of a synthetic strategy.signal message.</summary>
     public int SyntheticPayloadBytes { get; set; } = 400;
 
@@ -159,6 +168,17 @@ public enum EnvelopeStrategyField
     StrategyId,
     /// <summary><c>"channel": "strategy.signal:12345678"</c> at envelope level (the stream name the gap message uses).</summary>
     StreamName,
+}
+
+/// <summary>A replay asked for from below the oldest signal held (<see cref="SimulatorOptions.ReplayRetention"/>).</summary>
+public enum RetentionHoleReply
+{
+    /// <summary>Replays from the oldest signal held (capped at the replay limit, then a gap as usual), saying nothing
+    /// about the signals it no longer holds: the replay simply starts above resume_from + 1.</summary>
+    ReplayOldest,
+    /// <summary>Sends a gap at once (its "from" is the resume_from asked for), then replays from the oldest held as
+    /// <see cref="ReplayOldest"/> does.</summary>
+    GapFirst,
 }
 
 /// <summary>Payload of subscription.ack.</summary>

@@ -11,7 +11,7 @@ public sealed class SimulatorStats
     internal long connectionsAccepted, handshakesRejected, heartbeatsSent, heartbeatAcksReceived,
         connectionsClosedForMissedAck, subscriptionRequests, subscribes, unsubscribes, messagesSent,
         invalidClientMessages, errorsSent, policyViolationCloses, signalsPublished, positionsPublished,
-        gapsSent, replayedMessages, streamRestarts, envelopeOverridesSent;
+        gapsSent, replayedMessages, retentionHoles, streamRestarts, envelopeOverridesSent;
     private long lastSkewTicks;
     private int hasSkew;
     internal readonly ConcurrentDictionary<string, long> byType = new(StringComparer.Ordinal);
@@ -39,6 +39,8 @@ public sealed class SimulatorStats
     public long PositionsPublished => Interlocked.Read(ref positionsPublished);
     public long GapsSent => Interlocked.Read(ref gapsSent);
     public long ReplayedMessages => Interlocked.Read(ref replayedMessages);
+    /// <summary>Replays asked for from below the oldest signal held (<see cref="SimulatorOptions.ReplayRetention"/>).</summary>
+    public long RetentionHoles => Interlocked.Read(ref retentionHoles);
     /// <summary>Calls of <see cref="C2Simulator.RestartStream"/>.</summary>
     public long StreamRestarts => Interlocked.Read(ref streamRestarts);
     /// <summary>Calls of <see cref="C2Simulator.PublishWithEnvelopeOverride"/>.</summary>

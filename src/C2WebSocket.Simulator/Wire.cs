@@ -127,13 +127,13 @@ internal static class Wire
     };
 
     /// <summary>The gap payload, exactly the reference's shape (§8.3).</summary>
-    public static Action<Utf8JsonWriter> GapPayload(long strategyId, long resumeFrom, int limit) => w =>
+    public static Action<Utf8JsonWriter> GapPayload(long strategyId, long resumeFrom, string message) => w =>
     {
         w.WriteStartObject();
         w.WriteNull("strategy_id");
         w.WriteString("channel", new StreamKey(Signal, strategyId).Name);
         w.WriteString("from", resumeFrom.ToString(CultureInfo.InvariantCulture));
-        w.WriteString("message", $"Replay limit of {limit} messages exceeded");
+        w.WriteString("message", message);
         w.WriteEndObject();
     };
 

@@ -98,7 +98,8 @@ namespace C2WebSocket
     /// <summary>Why a range of messages did not reach the pipeline (the TargetObject of the ErrorRecord).</summary>
     public enum C2DeliveryProblem
     {
-        /// <summary>The server stopped replaying: a replay page added nothing (reference §8.3). Fetch the range from REST.</summary>
+        /// <summary>The server did not replay a range: a replay began above the point asked for (the server no longer holds
+        /// what lies between), or it sent a gap before anything new (docs/protocol.md §8.3). Fetch the range from REST.</summary>
         ReplayLimitExceeded,
         /// <summary>The inbox of a strategy.positions stream was full; position updates cannot be replayed.</summary>
         InboxOverflow,

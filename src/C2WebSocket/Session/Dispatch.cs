@@ -22,6 +22,7 @@ namespace C2WebSocket
         {
             if (gen != link.Gen || link.Connection == null) return; // a frame of a connection already replaced
             link.LastFrameTicks = _time.GetTimestamp();
+            if (link.State == LinkState.Ready) link.MessagesSinceReady++;
             Volatile.Write(ref _session._lastFrameTicks, link.LastFrameTicks);
             _c.Inc(ref _c.MessagesReceived);
             if (binary)

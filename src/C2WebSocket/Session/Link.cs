@@ -53,6 +53,12 @@ namespace C2WebSocket
         /// <summary>Channels on which this link carries several strategies whose messages cannot be told apart (no budget left to split).</summary>
         public readonly HashSet<string> Ambiguous = new HashSet<string>(StringComparer.Ordinal);
         public bool EverReady;
+        /// <summary>When connection.connected arrived on the current connection (0 before).</summary>
+        public long ReadyTicks;
+        /// <summary>Messages received on the current connection after connection.connected.</summary>
+        public int MessagesSinceReady;
+        /// <summary>When the server last closed a connection of this slot with PolicyViolation (0 never).</summary>
+        public long LastPolicyCloseTicks;
 
         public override string ToString() => "connection " + Id;
     }
@@ -63,8 +69,6 @@ namespace C2WebSocket
         public string Reason { get; set; } = "";
         public WebSocketCloseStatus? CloseStatus { get; set; }
         public string? CloseDescription { get; set; }
-        /// <summary>The server asked us to slow down (PolicyViolation close).</summary>
-        public bool Throttle { get; set; }
         public MessageTooLargeException? TooLarge { get; set; }
     }
 

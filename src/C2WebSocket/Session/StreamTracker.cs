@@ -22,9 +22,13 @@ namespace C2WebSocket
         /// <summary>seq_id went back above 1: the messages of the new sequence before it may be missing; drop it and
         /// backfill the new sequence from its start (<see cref="StreamTracker.BeginBackfill"/>).</summary>
         AnomalyBackfill,
-        /// <summary>A verified resume's replay did not start with its witness: the server no longer holds the position.
-        /// Drop it and backfill as for <see cref="AnomalyBackfill"/>.</summary>
+        /// <summary>A verified resume's replay started with another message at its witness's seq_id: the server's sequence
+        /// restarted below the position. Drop it and backfill as for <see cref="AnomalyBackfill"/>.</summary>
         Unconfirmed,
+        /// <summary>The first message of a replay the client asked for came above the point asked for (resume_from + 1,
+        /// or the witness): the server no longer holds what lies between (<see cref="StreamTracker.HoleAfter"/> .. its
+        /// seq_id). Report that range, then deliver it (and Commit).</summary>
+        DeliverAfterHole,
     }
 
     /// <summary>One message as a resume recognises it again: its seq_id, and its id hash or server time (either may be unknown).</summary>
@@ -109,6 +113,11 @@ namespace C2WebSocket
         private MessageMark? _last;
         /// <summary>A reported range whose upper bound becomes known with the next queued message.</summary>
         public C2DeliveryGap? OpenGap { get; set; }
+        /// <summary>After <see cref="Verdict.DeliverAfterHole"/>: the range not replayed lies above this seq_id.</summary>
+        public long? HoleAfter { get; private set; }
+        /// <summary>A replay we asked for was acknowledged and none of its messages has arrived yet: the next one shows
+        /// where the server's replay starts.</summary>
+        private bool _replayFirstPending;
 
         /// <summary>Starts from what a checkpoint or the user says: a seq_id (with its sequence epoch and time), or only a watch time.</summary>
         public void Start(long? seq, long epoch, DateTimeOffset? at, DateTimeOffset? watchingSince, bool explicitPoint)
@@ -159,6 +168,7 @@ namespace C2WebSocket
         {
             AwaitingAck = false;
             ReplayOpen = RequestedFrom.HasValue;
+            _replayFirstPending = ReplayOpen;
             if (Key.IsSignal && !LastSeq.HasValue && !Since.HasValue) Since = watchStart;
         }
 
@@ -167,6 +177,7 @@ namespace C2WebSocket
         {
             AwaitingAck = false;
             ReplayOpen = false;
+            _replayFirstPending = false;
         }
 
         /// <param name="knowsLastTime">The time of the last message is known (delivered in this session, or from a
@@ -175,13 +186,20 @@ namespace C2WebSocket
         {
             if (Suspended) { SetAsideCount++; return Verdict.SetAside; }
             if (AwaitingAck) return Verdict.Refetch;
+            // The first message of a replay we asked for shows where the server's replay starts (docs/protocol.md §8.2:
+            // every signal with seq_id > resume_from). Above the point asked for, the server no longer holds what lies
+            // between: a retention hole, reported with its bounds (inferred: seq_ids are assumed contiguous, §8.1).
+            var firstOfReplay = _replayFirstPending && seq.HasValue;
+            if (firstOfReplay) _replayFirstPending = false;
             if (_witness is MessageMark w && seq is long ws)
             {
-                // The first message of a verified resume: the last one delivered proves the position; anything else at
-                // or above it means the server's sequence no longer holds it (it restarted below it).
+                // The first message of a verified resume: the last one delivered proves the position; another message at
+                // its seq_id means the server's sequence restarted below it; a message above it, that the server no
+                // longer holds the position (a retention hole, not a restart).
                 _witness = null;
                 if (w.Is(ws, idHash, timestamp)) return Verdict.Duplicate;
-                if (ws >= w.Seq) return Verdict.Unconfirmed;
+                if (ws == w.Seq) return Verdict.Unconfirmed;
+                if (ws > w.Seq) return HoleBelow(ws, timestamp);
             }
             if (seq is long ss && _staleWitness is MessageMark stale && stale.Is(ss, idHash, timestamp)) return Verdict.Duplicate;
             if (idHash != 0 && _ids.Contains(idHash)) return Verdict.Duplicate;
@@ -193,8 +211,19 @@ namespace C2WebSocket
                 // signals from its history: deliver from here on.
                 return s > 1 && Key.IsSignal && Key.StrategyId.HasValue && (knowsLastTime || LastTimestamp.HasValue) ? Verdict.AnomalyBackfill : Verdict.Anomaly;
             }
+            if (firstOfReplay && RequestedFrom is long from && s > from + 1) return HoleBelow(s, timestamp);
             if (Since is DateTimeOffset since && timestamp is DateTimeOffset t && t < since) return Verdict.Skip;
             return Verdict.Deliver;
+        }
+
+        /// <summary>The replay began at <paramref name="seq"/>, above the point asked for. Not a loss when the message is
+        /// older than the watch time (everything before it is older still), or when an open gap already covers it.</summary>
+        private Verdict HoleBelow(long seq, DateTimeOffset? timestamp)
+        {
+            if (Since is DateTimeOffset since && timestamp is DateTimeOffset t && t < since) return Verdict.Skip;
+            if (OpenGap != null) return Verdict.Deliver;
+            HoleAfter = LastSeq ?? RequestedFrom;
+            return Verdict.DeliverAfterHole;
         }
 
         /// <summary>Records a message that was queued (or skipped). Returns true when it shows that seq_id 1 (or lower) of a
@@ -215,6 +244,7 @@ namespace C2WebSocket
             }
             if (seq is long s)
             {
+                _replayFirstPending = false;
                 if (!LastSeq.HasValue || s > LastSeq.Value) { LastSeq = s; _last = new MessageMark(s, idHash, timestamp); ExplicitPoint = false; }
                 if (!skipped && OpenGap != null) { OpenGap.BeforeSeqId = s; OpenGap.To = timestamp; OpenGap = null; }
             }
@@ -228,6 +258,7 @@ namespace C2WebSocket
             Epoch++;
             LastSeq = null;
             ReplayOpen = false;
+            _replayFirstPending = false;
             ExplicitPoint = false;
             Since = null;
         }
@@ -261,6 +292,7 @@ namespace C2WebSocket
             Suspended = true;
             SetAsideCount = 1;
             ReplayOpen = false;
+            _replayFirstPending = false;
         }
 
         public GapVerdict OnGap()
@@ -268,6 +300,10 @@ namespace C2WebSocket
             if (AwaitingAck) return GapVerdict.Ignore;
             if (Suspended) { ReplayOpen = false; return GapVerdict.Ignore; }
             if (!ReplayOpen) return OpenGap != null ? GapVerdict.Ignore : GapVerdict.Report;
+            // A gap before any message of the replay: the server cannot replay from the point asked for. Report the range
+            // now (its upper bound comes with the next message) and keep the replay open: a server may go on replaying
+            // from the oldest signal it holds, and its limit's gap then asks for the next page.
+            if (_replayFirstPending) return OpenGap != null ? GapVerdict.Ignore : GapVerdict.Report;
             ReplayOpen = false;
             if (LastSeq is long last && (!RequestedFrom.HasValue || last > RequestedFrom.Value)) return GapVerdict.NextPage;
             return OpenGap != null ? GapVerdict.Ignore : GapVerdict.Report;

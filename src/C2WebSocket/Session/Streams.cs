@@ -82,7 +82,7 @@ namespace C2WebSocket
                     StartBackfill(entry);
                     return;
                 case Verdict.Unconfirmed:
-                    WarnUnconfirmed(entry, "its replay started with seq_id " + SeqText(env.SeqId) + " instead");
+                    WarnUnconfirmed(entry, "its replay started with another message at that seq_id");
                     StartBackfill(entry);
                     return;
             }
@@ -94,6 +94,7 @@ namespace C2WebSocket
                 return;
             }
             var message = NewMessage(entry.Key.Channel, entry.Key.StrategyId, env, data, t.Epoch);
+            if (verdict == Verdict.DeliverAfterHole) ReportRetentionHole(entry, t.HoleAfter, message); // before the message it ends
             var seqOne = t.Commit(env.SeqId, env.IdHash, ts, skipped: false);
             if (entry.OpenLoss != null) { entry.OpenLoss.BeforeSeqId = env.SeqId; entry.OpenLoss = null; }
             if (seqOne) ReportSeqOne(entry, message);   // the loss before it is reported before it
@@ -202,6 +203,23 @@ namespace C2WebSocket
             _inbox.AddNotice(entry.Key, gap);
         }
 
+        /// <summary>A replay the client asked for began above the point asked for: the server no longer holds the signals in
+        /// between. Whether there were any depends on seq_ids being contiguous, which the docs do not say (docs/protocol.md
+        /// §8.1), so the report names the range and says "if any".</summary>
+        private void ReportRetentionHole(StreamEntry entry, long? after, C2StreamMessage first)
+        {
+            var seq = first.SeqId!.Value;
+            var asked = entry.Tracker.RequestedFrom;
+            var count = after.HasValue ? seq - after.Value - 1 : (long?)null;
+            var gap = new C2DeliveryGap(_session.Id, C2DeliveryProblem.ReplayLimitExceeded, entry.Key.Channel, entry.Key.StrategyId, after,
+                "The replay of " + entry.Key + " asked for with resume_from " + SeqText(asked) + " began at seq_id " + seq.ToString(CultureInfo.InvariantCulture) +
+                (after.HasValue ? ", not " + (after.Value + 1).ToString(CultureInfo.InvariantCulture) : "") + ": any signal between them" +
+                (count.HasValue ? " (" + count.Value.ToString(CultureInfo.InvariantCulture) + " if the stream's seq_ids have no holes)" : "") +
+                " is no longer held by the server and was not delivered. Fetch them from the C2 REST API (GetStrategyHistoricalOrders).")
+            { BeforeSeqId = seq, From = entry.LastDelivered?.Timestamp ?? entry.Tracker.LastTimestamp, To = first.Timestamp };
+            _inbox.AddNotice(entry.Key, gap);
+        }
+
         private void OnInboxFull(StreamEntry entry, in Envelope env)
         {
             _c.Inc(ref _c.InboxOverflows);
@@ -267,7 +285,7 @@ namespace C2WebSocket
             }
             var after = entry.Tracker.LastSeq ?? (long.TryParse(from, NumberStyles.None, CultureInfo.InvariantCulture, out var f2) ? f2 : (long?)null);
             var gap = new C2DeliveryGap(_session.Id, C2DeliveryProblem.ReplayLimitExceeded, entry.Key.Channel, entry.Key.StrategyId, after,
-                "The server stopped replaying " + entry.Key + " (resume_from " + (from ?? "?") + "): it sent a gap and the next page added nothing, so these signals cannot be had over the socket. Fetch them from the C2 REST API (GetStrategyHistoricalOrders).")
+                "The server could not replay " + entry.Key + " from resume_from " + (from ?? "?") + ": it sent a gap before any new signal of the replay, so these signals cannot be had over the socket. Fetch them from the C2 REST API (GetStrategyHistoricalOrders).")
             { ServerMessage = serverText, From = entry.LastDelivered?.Timestamp ?? entry.Tracker.LastTimestamp };
             entry.Tracker.OpenGap = gap;
             _inbox.AddNotice(entry.Key, gap);

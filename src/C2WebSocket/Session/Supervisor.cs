@@ -140,7 +140,6 @@ namespace C2WebSocket
                         await conn.CloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
                         end.CloseStatus = status;
                         end.CloseDescription = conn.CloseDescription;
-                        end.Throttle = status == WebSocketCloseStatus.PolicyViolation;
                         end.Reason = "the server closed the connection with status " +
                                      (status.HasValue ? ((int)status.Value).ToString(CultureInfo.InvariantCulture) + " (" + status.Value + ")" : "(none)") +
                                      (string.IsNullOrEmpty(end.CloseDescription) ? "" : ": " + end.CloseDescription);
@@ -198,6 +197,7 @@ namespace C2WebSocket
             link.Connection?.Dispose();
             link.Connection = null;
             var wasHandshake = link.State == LinkState.Handshake;
+            var policyRule = end.CloseStatus == WebSocketCloseStatus.PolicyViolation ? JudgePolicyClose(link) : (PolicyCloseRule?)null;
             link.State = LinkState.Backoff;
             foreach (var request in _book.DropLink(link)) request.Command?.Done.TrySetResult(new UnsubscribeResult { Dropped = request.Dropped });
             foreach (var e in _book.On(link))
@@ -239,7 +239,33 @@ namespace C2WebSocket
             }
             if (!wasHandshake && _time.GetElapsedTime(link.StartedTicks) > _o.HeartbeatTimeout) link.Attempt = 0;
             UpdateState();
-            ScheduleReconnect(link, end.Throttle, null);
+            if (policyRule is PolicyCloseRule rule) _diag.Verbose(Sid + ": " + link + " was closed with PolicyViolation (1008) " + PolicyCloseText(rule, link));
+            ScheduleReconnect(link, policyRule.HasValue && policyRule.Value != PolicyCloseRule.Established, null);
+        }
+
+        /// <summary>Which 1008 rule applies to the link's connection, closed now (docs/protocol.md §9.2); remembers the close.</summary>
+        private PolicyCloseRule JudgePolicyClose(Link link)
+        {
+            var now = _time.GetTimestamp();
+            var connected = link.State == LinkState.Ready;
+            var rule = ReconnectPolicy.JudgePolicyClose(connected, connected ? _time.GetElapsedTime(link.ReadyTicks, now) : TimeSpan.Zero, link.MessagesSinceReady > 0,
+                link.LastPolicyCloseTicks != 0 ? _time.GetElapsedTime(link.LastPolicyCloseTicks, now) : (TimeSpan?)null);
+            link.LastPolicyCloseTicks = now;
+            return rule;
+        }
+
+        private string PolicyCloseText(PolicyCloseRule rule, Link link)
+        {
+            var floor = _o.ThrottledReconnectInterval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+            switch (rule)
+            {
+                case PolicyCloseRule.ConnectRace:
+                    return "right after the upgrade: the connect race (another connection with this API key opened at the same moment), so the reconnect waits at least " + floor + " s.";
+                case PolicyCloseRule.Repeated:
+                    return "for the second time within a minute, so the reconnect waits at least " + floor + " s.";
+                default:
+                    return "after it was established: not the connect race, so it reconnects at the normal backoff.";
+            }
         }
 
         private void ScheduleReconnect(Link link, bool throttled, TimeSpan? retryAfter)
@@ -265,6 +291,8 @@ namespace C2WebSocket
             link.Timer?.Dispose();
             link.Timer = null;
             link.State = LinkState.Ready;
+            link.ReadyTicks = _time.GetTimestamp();
+            link.MessagesSinceReady = 0;
             var reconnect = link.EverReady;
             link.EverReady = true;
             if (_opening != null && link.Id == 0)

@@ -32,10 +32,12 @@ public class SimulatorControlOptionsTests
         Assert.True(current.GetProperty("unsubscribe_ack").GetBoolean());
         Assert.Equal(1008, current.GetProperty("heartbeat_close_status").GetInt32());
         Assert.Equal("RATE_LIMITED", current.GetProperty("rejection_codes").Str("429"));
+        Assert.Equal(0, current.GetProperty("replay_retention").GetInt32());
+        Assert.Equal("replay", current.Str("below_retention"));
 
         var resp = await http.PostAsync("control/options?vocabulary=rest&envelope_strategy=stream&resume-from=number" +
             "&error_request_id=omit&version_format=string&ack_payload=absent&unsubscribe_ack=false" +
-            "&heartbeat_close_status=4002&replay_limit=7&rejection_code=503=MAINTENANCE", null);
+            "&heartbeat_close_status=4002&replay_limit=7&rejection_code=503=MAINTENANCE&replay_retention=1200&below_retention=gap-first", null);
         Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
         var o = sim.Options;
         Assert.Equal(PayloadVocabulary.RestV4, o.Vocabulary);
@@ -47,6 +49,8 @@ public class SimulatorControlOptionsTests
         Assert.False(o.AckUnsubscribe);
         Assert.Equal(4002, (int)o.HeartbeatTimeoutCloseStatus);
         Assert.Equal(7, o.ReplayLimit);
+        Assert.Equal(1200, o.ReplayRetention);
+        Assert.Equal(RetentionHoleReply.GapFirst, o.BelowRetention);
         Assert.Equal("MAINTENANCE", o.HandshakeRejectionCodes[503]);
         Assert.Equal("rest", JsonDocument.Parse(await resp.Content.ReadAsStringAsync()).RootElement.Str("vocabulary"));
 
@@ -147,7 +151,8 @@ public class SimulatorControlOptionsTests
     {
         using var p = Process.Start(Standalone("--port", "0", "--rate", "0", "--vocabulary", "rest", "--envelope-strategy", "id",
             "--resume-from", "string", "--error-request-id", "omit", "--version-format", "string", "--ack-payload", "empty",
-            "--no-unsubscribe-ack", "--heartbeat-close-status", "4003", "--rejection-code", "429=SLOW_DOWN"))!;
+            "--no-unsubscribe-ack", "--heartbeat-close-status", "4003", "--rejection-code", "429=SLOW_DOWN",
+            "--replay-retention", "5", "--below-retention", "gap-first"))!;
         var stderr = p.StandardError.ReadToEndAsync();
         try
         {
@@ -167,7 +172,8 @@ public class SimulatorControlOptionsTests
             Assert.NotNull(uri);
             Assert.NotNull(key);
             foreach (var word in new[] { "vocabulary=rest", "envelope_strategy=id", "resume_from=string", "error_request_id=omit",
-                         "version_format=string", "ack_payload=empty", "unsubscribe_ack=false", "heartbeat_close_status=4003" })
+                         "version_format=string", "ack_payload=empty", "unsubscribe_ack=false", "heartbeat_close_status=4003",
+                         "replay_retention=5", "below_retention=gap-first" })
                 Assert.Contains(word, branches);
 
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{uri!.Port}/") };

@@ -56,10 +56,13 @@ namespace C2WebSocket.Tests.Units
             restarted.OnAck(T0);
             Assert.Equal(Verdict.Unconfirmed, restarted.Classify(5, Id(905), T0.AddHours(1))); // another message at seq_id 5
 
-            var skipped = Delivered(1, 5);
-            skipped.OnSubscribeSent(skipped.PlanResumeFrom(verify: true));
-            skipped.OnAck(T0);
-            Assert.Equal(Verdict.Unconfirmed, skipped.Classify(7, Id(907), T0.AddHours(1)));   // seq_id 5 is not there
+            // Above the witness: the server no longer holds seq_id 5 and 6 (a retention hole, issue 24 1b), not a restart:
+            // reported, then delivered; nothing is backfilled.
+            var held = Delivered(1, 5);
+            held.OnSubscribeSent(held.PlanResumeFrom(verify: true));
+            held.OnAck(T0);
+            Assert.Equal(Verdict.DeliverAfterHole, held.Classify(7, Id(907), T0.AddHours(1)));
+            Assert.Equal(5, held.HoleAfter);
         }
 
         [Fact]
