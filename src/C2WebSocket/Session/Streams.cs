@@ -82,7 +82,7 @@ namespace C2WebSocket
                     StartBackfill(entry);
                     return;
                 case Verdict.Unconfirmed:
-                    WarnUnconfirmed(entry, "its replay started with another message at that seq_id");
+                    WarnUnconfirmed(entry, "its replay started with another message at seq_id " + SeqText(env.SeqId));
                     StartBackfill(entry);
                     return;
             }

@@ -103,7 +103,7 @@ namespace C2WebSocket.Tests
             Assert.Equal(C2DeliveryProblem.NotReplayable, Assert.Single(gaps).Problem);
             var warning = Assert.Single(s.DrainDiagnostics(), d => d.Level == C2DiagnosticLevel.Warning);
             Assert.Equal(C2DiagnosticCode.SequenceAnomaly, warning.Code);
-            Assert.Contains("its replay started with seq_id 5 instead", warning.Message);
+            Assert.Contains("its replay started with another message at seq_id 5", warning.Message);
             sim.PublishSignal(66);
             Assert.Equal(9, (await Sim.NextAsync(s)).SeqId);
         }
