@@ -266,9 +266,11 @@ namespace C2WebSocket.Tests
                 // The script fails while processing seq 2: the checkpoint must say 1, not 2 or 3.
                 var r = sh.Run("Receive-C2Signal -Count 3 -TimeoutSec 10 | ForEach-Object { if ($_.SeqId -eq 2) { throw 'boom' } }");
                 Assert.NotNull(r.Terminating);
+                // The commit rule: what a statement emitted is committed once the statement has completed, at the
+                // session's next command (here Disconnect-C2Socket).
+                sh.Run("Disconnect-C2Socket").ThrowIfFailed();
                 using (var doc = JsonDocument.Parse(File.ReadAllBytes(path)))
                     Assert.Equal(1, doc.RootElement.GetProperty("streams").GetProperty("strategy.signal:9").GetProperty("seq").GetInt64());
-                sh.Run("Disconnect-C2Socket").ThrowIfFailed();
 
                 // The next process resumes after seq 1 and gets 2 and 3 again, and what came since.
                 sim.PublishSignal(9);
