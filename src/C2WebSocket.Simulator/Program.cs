@@ -36,7 +36,11 @@ internal static class SimulatorProgram
         "  --ack-payload full|empty|absent     subscription.ack payload (default full)\n" +
         "  --no-unsubscribe-ack                never answer an unsubscribe\n" +
         "  --heartbeat-close-status N          close status for a missed heartbeat (default 1008)\n" +
-        "  --rejection-code STATUS=CODE        body code of a refused upgrade, e.g. 429=TOO_MANY_REQUESTS (repeatable)\n";
+        "  --rejection-code STATUS=CODE        body code of a refused upgrade, e.g. 429=TOO_MANY_REQUESTS (repeatable)\n" +
+        "REST API (GET /Strategies/GetStrategyHistoricalOrders, GetStrategyActiveOrders, GetStrategyHistoricalClosedTrades):\n" +
+        "  --rest-casing pascal|camel          names of REST responses (default pascal)\n" +
+        "  --rest-page-size N                  most rows per page whatever the client's Limit (default 1000)\n" +
+        "  --rest-end-marker null|empty|missing  the last page's next_cursor (default null)\n";
 
     public static async Task<int> Main(string[] args)
     {
@@ -61,7 +65,8 @@ internal static class SimulatorProgram
                     case "--forbid": forbidden.Add(long.Parse(Next(), CultureInfo.InvariantCulture)); break;
                     case "--exit-on-stdin-close": exitOnStdinClose = true; break;
                     case "--vocabulary" or "--envelope-strategy" or "--resume-from" or "--error-request-id" or "--version-format"
-                        or "--ack-payload" or "--heartbeat-close-status" or "--rejection-code":
+                        or "--ack-payload" or "--heartbeat-close-status" or "--rejection-code"
+                        or "--rest-casing" or "--rest-page-size" or "--rest-end-marker":
                         OptionWords.Apply(options, args[i].Substring(2), Next());
                         break;
                     case "--no-unsubscribe-ack": options.AckUnsubscribe = false; break;
@@ -100,6 +105,7 @@ internal static class SimulatorProgram
         Console.WriteLine($"API key:     {sim.DemoApiKey}");
         Console.WriteLine($"Strategies:  {string.Join(", ", DemoStrategies)}");
         Console.WriteLine($"Control API: {sim.HttpUri}control  (GET for help)");
+        Console.WriteLine($"REST API:    {sim.RestUri}Strategies/GetStrategyHistoricalOrders?StrategyId={DemoStrategies[0]}  (same key)");
         Console.WriteLine("Branches:    " + string.Join(", ", OptionWords.Describe(sim.Options)
             .Where(kv => kv.Key != "rejection_codes").Select(kv => $"{kv.Key}={(kv.Value is bool b ? (b ? "true" : "false") : kv.Value)}")));
         if (sim.Certificate is not null) Console.WriteLine($"TLS cert SHA-1 thumbprint: {sim.Certificate.Thumbprint} (self-signed)");
