@@ -20,6 +20,8 @@
         'Remove-C2Subscription'
         'Get-C2Subscription'
         'Receive-C2Signal'
+        'Get-C2StrategyHistory'
+        'Get-C2ActiveOrder'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
