@@ -65,11 +65,15 @@ namespace C2WebSocket.History
             var used = new bool[delivered.Count];
             var unmatched = new List<HistoryOrder>();
 
+            // 0. Rows outside the window asked for (a server that ignores the dates) take no part.
+            var inWindow = rows.Where(r => !r.Facts.Time.HasValue || query.Contains(r.Facts.Time.Value)).ToList();
+            result.OutsideWindow = rows.Count - inWindow.Count;
+
             // 1. SignalId: exact, one to one.
             var byId = new Dictionary<long, int>();
             for (var i = 0; i < delivered.Count; i++)
                 if (delivered[i].SignalId is long id && !byId.ContainsKey(id)) byId[id] = i;
-            foreach (var r in rows)
+            foreach (var r in inWindow)
             {
                 if (r.Facts.SignalId is long id && byId.TryGetValue(id, out var d) && !used[d]) { used[d] = true; result.MatchedBySignalId++; }
                 else unmatched.Add(r);
@@ -98,7 +102,6 @@ namespace C2WebSocket.History
             {
                 if (!r.Facts.Time.HasValue) { r.HeldBackBecause = "it carries no time, so its place in the stream is unknown"; held.Add(r); continue; }
                 var t = r.Facts.Time.Value;
-                if (!query.Contains(t)) { result.OutsideWindow++; continue; }
                 if (knownSince.HasValue && t - tolerance < knownSince.Value)
                 {
                     r.HeldBackBecause = "it was posted before " + HistoryQuery.IsoUtc(knownSince.Value) + ", before this session's record of delivered signals begins";
@@ -118,7 +121,7 @@ namespace C2WebSocket.History
             }
             result.Deliver = deliver.OrderBy(r => r.Facts.Time).ThenBy(r => r.Facts.SignalId ?? long.MaxValue).ThenBy(r => r.Index).ToList();
             result.HeldBack = held;
-            result.Limitations = Limitations(rows, delivered, tolerance, deliveredFieldNames);
+            result.Limitations = Limitations(inWindow, delivered, tolerance, deliveredFieldNames);
             return result;
         }
 
