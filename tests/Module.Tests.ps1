@@ -2,12 +2,12 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
     $ModuleFolder = Split-Path -Parent $C2ModuleManifest
-    $Cmdlets = 'Add-C2Subscription', 'Connect-C2Socket', 'Disconnect-C2Socket', 'Get-C2Session', 'Get-C2Subscription',
-               'Receive-C2Signal', 'Remove-C2Subscription', 'Test-C2Connection'
+    $Cmdlets = 'Add-C2Subscription', 'Connect-C2Socket', 'Disconnect-C2Socket', 'Get-C2ActiveOrder', 'Get-C2Session',
+               'Get-C2StrategyHistory', 'Get-C2Subscription', 'Receive-C2Signal', 'Remove-C2Subscription', 'Test-C2Connection'
 }
 
 Describe 'C2WebSocket module' {
-    It 'passes Test-ModuleManifest: name, editions, PowerShell 5.1, the 8 cmdlets, gallery data' {
+    It 'passes Test-ModuleManifest: name, editions, PowerShell 5.1, the 10 cmdlets, gallery data' {
         $m = Test-ModuleManifest -Path $C2ModuleManifest -ErrorAction Stop
         $m.Name | Should -Be 'C2WebSocket'
         $m.CompatiblePSEditions | Should -Contain 'Desktop'
@@ -51,7 +51,7 @@ Describe 'C2WebSocket module' {
         try { $out = & $pwsh.FileName @($pwsh.Prefix) -NoProfile -NonInteractive -Command 'Import-Module C2WebSocket -ErrorAction Stop; (Get-Command -Module C2WebSocket).Count; (Get-Module C2WebSocket).ModuleBase' }
         finally { $env:PSModulePath = $saved }
         $LASTEXITCODE | Should -Be 0
-        $out[0] | Should -Be '8'
+        $out[0] | Should -Be '10'
         $out[1] | Should -Be $ModuleFolder
     }
 
@@ -59,6 +59,6 @@ Describe 'C2WebSocket module' {
         Remove-Module C2WebSocket
         Get-Command -Name Connect-C2Socket -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         Import-Module $C2ModuleManifest
-        (Get-Command -Module C2WebSocket).Count | Should -Be 8
+        (Get-Command -Module C2WebSocket).Count | Should -Be 10
     }
 }
