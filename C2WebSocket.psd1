@@ -21,6 +21,8 @@
         'Get-C2Subscription'
         'Receive-C2Signal'
         'Save-C2Checkpoint'
+        'Get-C2StrategyHistory'
+        'Get-C2ActiveOrder'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
@@ -34,6 +36,7 @@
             ReleaseNotes = @'
 0.1.0 - first release.
 - Connect-C2Socket, Test-C2Connection, Disconnect-C2Socket, Get-C2Session, Add-/Remove-/Get-C2Subscription, Receive-C2Signal.
+- Get-C2StrategyHistory and Get-C2ActiveOrder: C2's REST history and working orders (cursor-paged, streamed, retried after Retry-After).
 - Heartbeats answered in the background; reconnect with backoff and resume_from replay; duplicates dropped by seq_id.
 - -CheckpointPath: the last processed seq_id per strategy survives restarts (atomic writes).
 - Delivery problems become error records: C2ReplayGap, C2InboxOverflow, C2ResubscribeFailed.

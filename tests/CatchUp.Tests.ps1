@@ -87,8 +87,9 @@ Describe 'Invoke-C2CatchUp.ps1 as a scheduled task' {
 
     It 'the CSV has the envelope and payload columns, ISO 8601 times with milliseconds and offset, and no RawJson' {
         $rows = @(Import-Csv -LiteralPath (Join-Path $Folder 'main.csv'))
-        $rows[0].PSObject.Properties.Name | Should -Be 'SessionId', 'Channel', 'StrategyId', 'SeqId', 'Id', 'Timestamp', 'ReceivedAt', 'strategy_id', 'symbol', 'side', 'quantity'
+        $rows[0].PSObject.Properties.Name | Should -Be 'SessionId', 'Channel', 'StrategyId', 'SeqId', 'Id', 'Timestamp', 'ReceivedAt', 'Source', 'strategy_id', 'symbol', 'side', 'quantity'
         foreach ($row in $rows) {
+            $row.Source | Should -Be 'Stream'
             $row.Timestamp | Should -Match $IsoTime
             $row.ReceivedAt | Should -Match $IsoTime
         }

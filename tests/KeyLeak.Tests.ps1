@@ -163,6 +163,26 @@ Describe 'The API key stays secret' {
         $Scan.Leaks | Should -BeNullOrEmpty
     }
 
+    It 'REST history and active orders, answered, refused and failed, write no key' {
+        $secure = ConvertTo-SecureString -String $C2CanaryKey -AsPlainText -Force
+        $rest = [uri]('http://127.0.0.1:{0}/' -f $Sim.Uri.Port)
+        $null = Publish-C2TestSignal $Sim 77 -Count 3
+        $null = Invoke-Step 'rest-connect' { Connect-C2Socket -ApiKey $secure -Uri $Sim.Uri -Verbose -Debug }
+        (Invoke-Step 'history' { Get-C2StrategyHistory -StrategyId 77 -PageSize 2 -Verbose -Debug; Get-C2ActiveOrder -StrategyId 77 -Verbose -Debug }).Output.Count | Should -BeGreaterOrEqual 3
+        (Invoke-Step 'history-own' { Get-C2StrategyHistory -StrategyId 77 -ApiKey $C2CanaryKey -Uri $Sim.Uri -ClosedTrades -Verbose -Debug; Get-C2ActiveOrder -StrategyId 77 -ApiKey $secure -RestUri $rest -Verbose -Debug }).Errors | Should -BeNullOrEmpty
+        (Invoke-Step 'history-badkey' { Get-C2StrategyHistory -StrategyId 77 -ApiKey $BadKey -Uri $Sim.Uri -Verbose -Debug }).Errors | Should -Not -BeNullOrEmpty
+        (Invoke-Step 'history-forbidden' { Get-C2StrategyHistory -StrategyId $C2ForbiddenStrategy -Verbose -Debug; Get-C2ActiveOrder -StrategyId $C2ForbiddenStrategy -Verbose -Debug }).Errors.Count | Should -Be 2
+        (Invoke-Step 'history-notfound' { Get-C2StrategyHistory -StrategyId 77 -RestUri ([uri]::new($rest, '/none/')) -Verbose -Debug }).Errors | Should -Not -BeNullOrEmpty
+        (Invoke-Step 'history-unencrypted' { Get-C2StrategyHistory -StrategyId 77 -ApiKey $C2CanaryKey -RestUri http://192.0.2.10/ -Verbose -Debug }).Errors | Should -Not -BeNullOrEmpty
+        Invoke-C2TestFault $Sim rest-fail -Query @{ count = 1; status = 500 }
+        Invoke-C2TestFault $Sim rest-fail -Query @{ count = 4; status = 429; retry_after = 0 }
+        (Invoke-Step 'history-faults' { Get-C2StrategyHistory -StrategyId 77 -Verbose -Debug; Get-C2ActiveOrder -StrategyId 77 -Verbose -Debug }).Errors.Count | Should -Be 2
+        Invoke-C2TestFault $Sim rest-slow -Query @{ count = 1; delay_ms = 5000 }
+        (Invoke-Step 'history-timeout' { Get-C2StrategyHistory -StrategyId 77 -TimeoutSec 1 -Verbose -Debug }).Errors | Should -Not -BeNullOrEmpty
+        $null = Invoke-Step 'rest-disconnect' { Disconnect-C2Socket -All -Verbose -Debug }
+        $Scan.Leaks | Should -BeNullOrEmpty
+    }
+
     It 'the checkpoint file and everything else written to disk hold no key' {
         $files = @(Get-ChildItem -LiteralPath $Folder -Recurse -File)
         $files.Name | Should -Contain 'checkpoint.json'

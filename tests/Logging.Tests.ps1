@@ -54,8 +54,8 @@ Describe 'Signals that log cleanly' {
     It 'Export-Csv of a signal: the envelope, each payload field once, ISO times, the nested symbol as one JSON cell' {
         $lines = @($signal | ConvertTo-Csv -NoTypeInformation)
         $lines.Count | Should -Be 2
-        $lines[0] | Should -BeExactly '"SessionId","Channel","StrategyId","SeqId","Id","Timestamp","ReceivedAt","SignalId","Side","OrderType","OpenClose","OrderQuantity","Limit","Stop","TIF","C2Symbol","PostedAt"'
-        $expected = '"{0}","strategy.signal","31401","1","{1}","<time>","<time>","500123","1","2","O","2","5012.25",,"0",{2},"2026-11-30T08:31:44.120+00:00"' -f
+        $lines[0] | Should -BeExactly '"SessionId","Channel","StrategyId","SeqId","Id","Timestamp","ReceivedAt","Source","SignalId","Side","OrderType","OpenClose","OrderQuantity","Limit","Stop","TIF","C2Symbol","PostedAt"'
+        $expected = '"{0}","strategy.signal","31401","1","{1}","<time>","<time>","Stream","500123","1","2","O","2","5012.25",,"0",{2},"2026-11-30T08:31:44.120+00:00"' -f
             $signal.SessionId, $signal.Id, (Format-Cell '{"FullSymbol":"@ESZ6","SymbolType":"future"}')
         Hide-EnvelopeTimes $lines[1] | Should -BeExactly $expected
         # The server's timestamp to the millisecond, as it sent it.
@@ -65,8 +65,8 @@ Describe 'Signals that log cleanly' {
 
     It 'Export-Csv of a position update: the position list and the symbol are JSON cells a spreadsheet keeps in one cell' {
         $lines = @($position | ConvertTo-Csv -NoTypeInformation)
-        $lines[0] | Should -BeExactly '"SessionId","Channel","StrategyId","SeqId","Id","Timestamp","ReceivedAt","Quantity","AvgPx","C2Symbol","UpdatedAt","Positions"'
-        $expected = '"{0}","strategy.positions","31401","1","{1}","<time>","<time>","-4","189.23",{2},"2026-11-30T08:31:44.500+00:00",{3}' -f
+        $lines[0] | Should -BeExactly '"SessionId","Channel","StrategyId","SeqId","Id","Timestamp","ReceivedAt","Source","Quantity","AvgPx","C2Symbol","UpdatedAt","Positions"'
+        $expected = '"{0}","strategy.positions","31401","1","{1}","<time>","<time>","Stream","-4","189.23",{2},"2026-11-30T08:31:44.500+00:00",{3}' -f
             $position.SessionId, $position.Id, (Format-Cell '{"FullSymbol":"AAPL","SymbolType":"stock"}'),
             (Format-Cell '[{"Symbol":"AAPL","Quantity":-4},{"Symbol":"@ESZ6","Quantity":2,"OpenedAt":"2026-11-29T14:00:00.000+00:00"}]')
         Hide-EnvelopeTimes $lines[1] | Should -BeExactly $expected
@@ -75,7 +75,7 @@ Describe 'Signals that log cleanly' {
     It 'ConvertTo-Json writes each field once: no Payload copy, no RawJson' {
         $json = $signal | ConvertTo-Json -Compress
         $masked = $json -replace '"(Timestamp|ReceivedAt)":"[^"]+"', '"$1":"<time>"'
-        $masked | Should -BeExactly ('{{"SessionId":{0},"Channel":"strategy.signal","StrategyId":31401,"SeqId":1,"Id":"{1}","Timestamp":"<time>","ReceivedAt":"<time>",' -f $signal.SessionId, $signal.Id +
+        $masked | Should -BeExactly ('{{"SessionId":{0},"Channel":"strategy.signal","StrategyId":31401,"SeqId":1,"Id":"{1}","Timestamp":"<time>","ReceivedAt":"<time>","Source":"Stream",' -f $signal.SessionId, $signal.Id +
             '"SignalId":500123,"Side":"1","OrderType":"2","OpenClose":"O","OrderQuantity":2,"Limit":5012.25,"Stop":null,"TIF":"0","C2Symbol":{"FullSymbol":"@ESZ6","SymbolType":"future"},"PostedAt":"2026-11-30T08:31:44.12+00:00"}')
         $back = $json | ConvertFrom-Json -DateKind String
         [DateTimeOffset]$back.Timestamp | Should -Be $signal.Timestamp

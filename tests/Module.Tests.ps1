@@ -2,8 +2,9 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
     $ModuleFolder = Split-Path -Parent $C2ModuleManifest
-    $Cmdlets = 'Add-C2Subscription', 'Connect-C2Socket', 'Disconnect-C2Socket', 'Get-C2Session', 'Get-C2Subscription',
-               'Receive-C2Signal', 'Remove-C2Subscription', 'Save-C2Checkpoint', 'Test-C2Connection'
+    $Cmdlets = 'Add-C2Subscription', 'Connect-C2Socket', 'Disconnect-C2Socket', 'Get-C2ActiveOrder', 'Get-C2Session',
+               'Get-C2StrategyHistory', 'Get-C2Subscription', 'Receive-C2Signal', 'Remove-C2Subscription', 'Save-C2Checkpoint',
+               'Test-C2Connection'
 }
 
 Describe 'C2WebSocket module' {

@@ -75,6 +75,7 @@ public sealed partial class C2Simulator
             // serialize throws here and consumes no seq_id.
             var bytes = Wire.Envelope(Options, channel, Now, seq, null, payload, stream.Key);
             stream.AppendLocked(seq, bytes);
+            Rest.Book.Record(channel, strategyId, bytes);
             if (!_paused) stream.DeliverPendingLocked();
             stream.TrimLocked(Options.MaxHistoryPerStream);
         }

@@ -177,6 +177,8 @@ public sealed partial class C2Simulator : IAsyncDisposable
         {
             if (ctx.Request.Path == "/ws")
                 await HandleWebSocketAsync(ctx).ConfigureAwait(false);
+            else if (SimulatorRest.Handles(ctx.Request.Path))
+                await Rest.HandleAsync(ctx).ConfigureAwait(false);
             else if (Options.EnableControlApi && ctx.Request.Path.StartsWithSegments("/control"))
                 await ControlApi.HandleAsync(this, ctx).ConfigureAwait(false);
             else

@@ -30,6 +30,10 @@ namespace C2WebSocket.Simulator;
 /// POST /control/streams/restart?strategy_id=N[&amp;channel=...]          RestartStream: next seq_id 1, history forgotten
 /// POST /control/malformed?strategy_id=N&amp;field=seq_id[&amp;channel=...][&amp;omit=true]
 ///                                       body = raw JSON value of the field: PublishWithEnvelopeOverride
+/// POST /control/faults/rest-fail?count=1&amp;status=429[&amp;retry_after=1]   the next REST requests fail (401/429/500/503)
+/// POST /control/faults/rest-slow?count=1&amp;delay_ms=2000                  the next REST requests answer late
+/// GET  /control/rest/requests[?last=N]  the REST requests answered (no key: its hash), oldest first
+/// GET  /control/rest/orders?strategy_id=N   how many orders the REST history holds for a strategy
 /// </code>
 /// </summary>
 internal static class ControlApi
@@ -44,7 +48,11 @@ internal static class ControlApi
         "GET  /control/options  (current branches)\n" +
         "POST /control/options?name=value&...  (names with _ or -; all applied or none):\n" + OptionWords.Usage +
         "POST /control/streams/restart?strategy_id=N[&channel=strategy.signal|strategy.positions]  (next seq_id 1, history forgotten)\n" +
-        "POST /control/malformed?strategy_id=N&field=seq_id[&channel=..][&omit=true]  (body = raw JSON value; consumes no seq_id)\n";
+        "POST /control/malformed?strategy_id=N&field=seq_id[&channel=..][&omit=true]  (body = raw JSON value; consumes no seq_id)\n" +
+        "POST /control/faults/rest-fail?count=1&status=429[&retry_after=1]  (next REST requests fail: 401, 429, 500, 503, ...)\n" +
+        "POST /control/faults/rest-slow?count=1&delay_ms=2000  (next REST requests answer late)\n" +
+        "GET  /control/rest/requests[?last=N]  (REST requests answered, without the key)\n" +
+        "GET  /control/rest/orders?strategy_id=N  (orders in the REST history)\n";
 
     public static async Task HandleAsync(C2Simulator sim, HttpContext ctx)
     {
@@ -67,6 +75,24 @@ internal static class ControlApi
             if (path == "/control/options" && method == "GET")
             {
                 await WriteJsonAsync(ctx, 200, OptionWords.Describe(sim.Options));
+                return;
+            }
+            if (path == "/control/rest/requests" && method == "GET")
+            {
+                var all = sim.Rest.Requests;
+                int last = (int)Math.Min(Long(q["last"], all.Count), all.Count);
+                await WriteJsonAsync(ctx, 200, all.Skip(all.Count - last).Select(r => new
+                {
+                    at = r.At, method = r.Method, path = r.Path, query = r.QueryString, authorization_scheme = r.AuthorizationScheme,
+                    api_key_hash = r.ApiKeyHash, content_type = r.ContentType, accept = r.Accept, accept_encoding = r.AcceptEncoding,
+                    content_encoding = r.ContentEncoding, status = r.Status,
+                }));
+                return;
+            }
+            if (path == "/control/rest/orders" && method == "GET")
+            {
+                long strategy = Long(q["strategy_id"], 0);
+                await WriteJsonAsync(ctx, 200, new { strategy_id = strategy, orders = sim.Rest.OrderCount(strategy) });
                 return;
             }
             if (method != "POST")
@@ -152,6 +178,16 @@ internal static class ControlApi
                     break;
                 }
                 case "/control/faults/policy-violation": sim.PolicyViolationOnNextHandshakes((int)Long(q["count"], 1)); break;
+                case "/control/faults/rest-fail":
+                {
+                    var ra = q["retry_after"].FirstOrDefault();
+                    sim.Rest.FailNext((int)Long(q["count"], 1), (int)Long(q["status"], 503),
+                        ra is null ? null : TimeSpan.FromSeconds(double.Parse(ra, CultureInfo.InvariantCulture)));
+                    break;
+                }
+                case "/control/faults/rest-slow":
+                    sim.Rest.DelayNext((int)Long(q["count"], 1), TimeSpan.FromMilliseconds(Long(q["delay_ms"], 2000)));
+                    break;
                 case "/control/faults/restart":
                     await WriteJsonAsync(ctx, 202, new { ok = true, fault = "restart" });
                     await ctx.Response.CompleteAsync();
@@ -193,6 +229,7 @@ internal static class ControlApi
             replayed_messages = s.ReplayedMessages,
             gaps_sent = s.GapsSent,
             retention_holes = s.RetentionHoles,
+            rest_requests = sim.Rest.RequestCount,
             errors_sent = s.ErrorsSent,
             invalid_client_messages = s.InvalidClientMessages,
             client_messages_by_type = s.ClientMessagesByType,

@@ -24,6 +24,9 @@ internal static class OptionWords
     private static readonly (string Word, RetentionHoleReply Value)[] RetentionHoleReplies =
         { ("replay", RetentionHoleReply.ReplayOldest), ("gap-first", RetentionHoleReply.GapFirst) };
     private static readonly (string Word, bool Value)[] ErrorRequestIds = { ("echo", true), ("omit", false) };
+    private static readonly (string Word, RestCasing Value)[] RestCasings = { ("pascal", RestCasing.Pascal), ("camel", RestCasing.Camel) };
+    private static readonly (string Word, RestEndMarker Value)[] RestEndMarkers =
+        { ("null", RestEndMarker.Null), ("empty", RestEndMarker.Empty), ("missing", RestEndMarker.Missing) };
 
     /// <summary>name=value lines for --help and the control API help.</summary>
     public const string Usage =
@@ -38,7 +41,10 @@ internal static class OptionWords
         "  replay-limit        N                    signals replayed before a gap (default 1000)\n" +
         "  replay-retention    N                    a replay serves only the newest N signals of a stream (0 = all)\n" +
         "  below-retention     replay|gap-first     resume_from below the oldest held: replay from it, or a gap first\n" +
-        "  rejection-code      STATUS=CODE          body code of a refused upgrade, e.g. 429=TOO_MANY_REQUESTS\n";
+        "  rejection-code      STATUS=CODE          body code of a refused upgrade, e.g. 429=TOO_MANY_REQUESTS\n" +
+        "  rest-casing         pascal|camel         REST names: Results/SignalId or results/signalId\n" +
+        "  rest-page-size      N                    most rows per REST page, whatever the client's Limit (default 1000)\n" +
+        "  rest-end-marker     null|empty|missing   how the last REST page marks the end: next_cursor null, \"\" or absent\n";
 
     /// <summary>Sets one option from its word. Throws <see cref="ArgumentException"/> (or FormatException) on
     /// an unknown name or value.</summary>
@@ -68,6 +74,9 @@ internal static class OptionWords
                 lock (codes) codes[status] = value.Substring(sep + 1);
                 break;
             }
+            case "rest-casing": o.Rest.Casing = Parse(name, value, RestCasings); break;
+            case "rest-page-size": o.Rest.PageSize = Math.Max(1, int.Parse(value, NumberStyles.None, CultureInfo.InvariantCulture)); break;
+            case "rest-end-marker": o.Rest.EndMarker = Parse(name, value, RestEndMarkers); break;
             default: throw new ArgumentException($"unknown option '{name}'");
         }
     }
@@ -93,6 +102,9 @@ internal static class OptionWords
             ["replay_retention"] = o.ReplayRetention,
             ["below_retention"] = Word(o.BelowRetention, RetentionHoleReplies),
             ["rejection_codes"] = codes,
+            ["rest_casing"] = Word(o.Rest.Casing, RestCasings),
+            ["rest_page_size"] = o.Rest.PageSize,
+            ["rest_end_marker"] = Word(o.Rest.EndMarker, RestEndMarkers),
         };
     }
 

@@ -38,7 +38,11 @@ internal static class SimulatorProgram
         "  --heartbeat-close-status N          close status for a missed heartbeat (default 1008)\n" +
         "  --replay-retention N                a replay serves only the newest N signals of each stream (default 0: all)\n" +
         "  --below-retention replay|gap-first  resume_from below the oldest held: replay from it | a gap at once, then that\n" +
-        "  --rejection-code STATUS=CODE        body code of a refused upgrade, e.g. 429=TOO_MANY_REQUESTS (repeatable)\n";
+        "  --rejection-code STATUS=CODE        body code of a refused upgrade, e.g. 429=TOO_MANY_REQUESTS (repeatable)\n" +
+        "REST API (GET /Strategies/GetStrategyHistoricalOrders, GetStrategyActiveOrders, GetStrategyHistoricalClosedTrades):\n" +
+        "  --rest-casing pascal|camel          names of REST responses (default pascal)\n" +
+        "  --rest-page-size N                  most rows per page whatever the client's Limit (default 1000)\n" +
+        "  --rest-end-marker null|empty|missing  the last page's next_cursor (default null)\n";
 
     public static async Task<int> Main(string[] args)
     {
@@ -63,7 +67,8 @@ internal static class SimulatorProgram
                     case "--forbid": forbidden.Add(long.Parse(Next(), CultureInfo.InvariantCulture)); break;
                     case "--exit-on-stdin-close": exitOnStdinClose = true; break;
                     case "--vocabulary" or "--envelope-strategy" or "--resume-from" or "--error-request-id" or "--version-format"
-                        or "--ack-payload" or "--heartbeat-close-status" or "--rejection-code" or "--replay-retention" or "--below-retention":
+                        or "--ack-payload" or "--heartbeat-close-status" or "--rejection-code" or "--replay-retention" or "--below-retention"
+                        or "--rest-casing" or "--rest-page-size" or "--rest-end-marker":
                         OptionWords.Apply(options, args[i].Substring(2), Next());
                         break;
                     case "--no-unsubscribe-ack": options.AckUnsubscribe = false; break;
@@ -102,6 +107,7 @@ internal static class SimulatorProgram
         Console.WriteLine($"API key:     {sim.DemoApiKey}");
         Console.WriteLine($"Strategies:  {string.Join(", ", DemoStrategies)}");
         Console.WriteLine($"Control API: {sim.HttpUri}control  (GET for help)");
+        Console.WriteLine($"REST API:    {sim.RestUri}Strategies/GetStrategyHistoricalOrders?StrategyId={DemoStrategies[0]}  (same key)");
         Console.WriteLine("Branches:    " + string.Join(", ", OptionWords.Describe(sim.Options)
             .Where(kv => kv.Key != "rejection_codes").Select(kv => $"{kv.Key}={(kv.Value is bool b ? (b ? "true" : "false") : kv.Value)}")));
         if (sim.Certificate is not null) Console.WriteLine($"TLS cert SHA-1 thumbprint: {sim.Certificate.Thumbprint} (self-signed)");

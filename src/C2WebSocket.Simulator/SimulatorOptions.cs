@@ -114,6 +114,9 @@ public sealed class SimulatorOptions
     /// <summary>Serve the HTTP control surface under /control/* (publish, faults, stats). Off when embedded by default.</summary>
     public bool EnableControlApi { get; set; }
 
+    /// <summary>The REST API's answers: casing, page size, end marker (README: "REST API").</summary>
+    public SimulatorRestOptions Rest { get; set; } = new();
+
     /// <summary>Opt-in timing hook for benchmarks (null by default: no cost). Called with (connection id, isAck,
     /// Stopwatch timestamp) just before a heartbeat is written to a socket and when a heartbeat.ack is received.
     /// Runs on the connection's send or receive loop: keep it short and never throw.</summary>

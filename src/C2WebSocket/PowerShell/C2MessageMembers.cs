@@ -35,8 +35,11 @@ namespace C2WebSocket
             return C2StreamMessageAdapter.Projected(message, C2StreamMessageAdapter.PayloadSlot, payload);
         }
 
-        /// <summary>The message exactly as the server sent it (hidden property <c>RawJson</c>).</summary>
+        /// <summary>The message exactly as the server sent it (hidden property <c>RawJson</c>); for a "History" object, the REST row.</summary>
         public static string? GetRawJson(PSObject instance) => (instance?.BaseObject as C2StreamMessage)?.RawJson;
+
+        /// <summary>For a "History" object, the range of the stream it fills (hidden property <c>FilledGap</c>); null for stream messages.</summary>
+        public static C2DeliveryGap? GetFilledGap(PSObject instance) => (instance?.BaseObject as C2StreamMessage)?.FilledGap;
 
         /// <summary>Compact JSON of a nested payload object or array: times in the same ISO 8601 form as <see cref="FormatTime"/>.</summary>
         internal static string ToJson(object value)

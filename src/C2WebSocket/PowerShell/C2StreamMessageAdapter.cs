@@ -8,7 +8,7 @@ namespace C2WebSocket
 {
     /// <summary>
     /// Exposes a signal or position update to PowerShell as one property set chosen for logging: the envelope
-    /// (SessionId, Channel, StrategyId, SeqId, Id, Timestamp, ReceivedAt), then every top-level payload field once
+    /// (SessionId, Channel, StrategyId, SeqId, Id, Timestamp, ReceivedAt, Source), then every top-level payload field once
     /// (<c>Where-Object symbol -eq 'ESZ6'</c>), without building per-message PowerShell objects on the receive loop: the
     /// payload is decoded when the pipeline first asks. That set is what Export-Csv, ConvertTo-Json, Select-Object *
     /// and Format-List * see. <c>Payload</c> and <c>RawJson</c> are hidden members of the type (C2WebSocket.Types.ps1xml,
@@ -51,6 +51,7 @@ namespace C2WebSocket
             new EnvelopeField(nameof(C2StreamMessage.Id), typeof(string), m => m.Id),
             new EnvelopeField(nameof(C2StreamMessage.Timestamp), typeof(DateTimeOffset?), m => m.Timestamp, TimestampSlot),
             new EnvelopeField(nameof(C2StreamMessage.ReceivedAt), typeof(DateTimeOffset), m => m.ReceivedAt, ReceivedAtSlot),
+            new EnvelopeField(nameof(C2StreamMessage.Source), typeof(string), m => m.Source),
         };
 
         /// <summary>Names a payload field cannot take as a property: the envelope's and the hidden members'.</summary>

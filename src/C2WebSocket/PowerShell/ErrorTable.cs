@@ -65,6 +65,15 @@ namespace C2WebSocket.Commands
             new Entry("C2SessionFaulted", ErrorCategory.NotSpecified, "The session stopped after an internal error.", "Connect again, and report the error."),
             new Entry("C2MessageTooLarge", ErrorCategory.InvalidData, "A message exceeded -MaxMessageSizeKB; the connection was recycled and resumed.", "Raise -MaxMessageSizeKB if the server's messages are that large."),
             new Entry("C2ServerError", ErrorCategory.InvalidOperation, "The server reported an error not tied to a request of this client; the category follows the server's code.", null),
+            new Entry("C2RestForbidden", ErrorCategory.PermissionDenied, "C2's REST API answered 403: the key may not read that strategy's orders.", "Check that the API key is authorized for the strategy."),
+            new Entry("C2RestNotFound", ErrorCategory.ObjectNotFound, "C2's REST API answered 404: the method is not at that address.", "Check -RestUri, or the session's -Uri it is derived from (wss://host/ws -> https://host/)."),
+            new Entry("C2RestRefused", ErrorCategory.InvalidArgument, "C2's REST API refused a request (400 or another 4xx); the message names the parameter the server refused and what it said.", "Fix the parameter the server named."),
+            new Entry("C2RestRateLimited", ErrorCategory.LimitsExceeded, "C2's REST API still answered 429 after the retries, or asked to wait longer than a minute.", "Wait before asking again; other scripts may be using the same API key."),
+            new Entry("C2RestUnavailable", ErrorCategory.ResourceUnavailable, "C2's REST API still answered 502, 503 or 504 after the retries (maintenance or overload).", "Try again later."),
+            new Entry("C2RestServerError", ErrorCategory.InvalidResult, "C2's REST API failed (500 or another 5xx); the message carries what it said.", "Try again later; report it to C2 if it persists."),
+            new Entry("C2RestTimeout", ErrorCategory.OperationTimeout, "C2's REST API did not answer within -TimeoutSec.", "Try again, or raise -TimeoutSec."),
+            new Entry("C2RestConnectFailed", ErrorCategory.ConnectionError, "C2's REST API could not be reached (DNS, TCP, TLS or the proxy).", "Check -RestUri (or -Uri), the network and -Proxy."),
+            new Entry("C2RestInvalidResponse", ErrorCategory.InvalidData, "C2's REST API answered something other than its documented JSON (a body that is not JSON, a redirect, a cursor that repeats).", "Check -RestUri; the message shows the start of what came back."),
         };
 
         private static readonly Dictionary<string, Entry> ById = Entries.ToDictionary(e => e.ErrorId, StringComparer.Ordinal);
@@ -139,6 +148,16 @@ namespace C2WebSocket.Commands
             var cause = session.EndCause;
             var action = cause is C2ConnectException connect ? Get(IdFor(connect.Failure)).RecommendedAction + " Then connect again with Connect-C2Socket." : null;
             return Record("C2SessionEnded", new C2SessionEndedException(text, session, cause), session, text, null, action);
+        }
+
+        internal static string IdFor(Rest.C2RestFailure failure) =>
+            failure == Rest.C2RestFailure.AuthenticationFailed ? "C2AuthenticationFailed" : "C2Rest" + failure;
+
+        /// <summary>A REST failure, with <paramref name="target"/> (the strategy asked about) as TargetObject. A TLS failure is a SecurityError.</summary>
+        internal static ErrorRecord Record(Rest.C2RestException ex, object? target)
+        {
+            var category = ex.IsTlsFailure ? ErrorCategory.SecurityError : (ErrorCategory?)null;
+            return Record(IdFor(ex.Failure), ex, target, ex.Message, category);
         }
 
         internal static ErrorRecord Record(C2DeliveryGap gap)

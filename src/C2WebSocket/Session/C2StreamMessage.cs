@@ -36,6 +36,28 @@ namespace C2WebSocket
             Epoch = epoch;
         }
 
+        /// <summary>An order from C2's REST history delivered in the stream in place of a range the socket could not
+        /// deliver (<see cref="Source"/> "History"): the row is the payload, its time the timestamp, no seq_id.</summary>
+        internal C2StreamMessage(int sessionId, string channel, long strategyId, string? id, DateTimeOffset? time, byte[] rowUtf8,
+            DateTimeOffset receivedAt, long epoch, C2DeliveryGap filledGap)
+        {
+            SessionId = sessionId;
+            Channel = channel;
+            StrategyId = strategyId;
+            _idText = id;
+            _timestampValue = time;
+            _timestampParsed = true;
+            _payloadStart = 0;
+            _payloadLength = rowUtf8.Length;
+            ReceivedAt = receivedAt;
+            _utf8 = rowUtf8;
+            Epoch = epoch;
+            Source = SourceHistory;
+            FilledGap = filledGap;
+        }
+
+        internal const string SourceStream = "Stream", SourceHistory = "History";
+
         public int SessionId { get; }
         public string Channel { get; }
         /// <summary>The strategy, from the message (payload or envelope) or, when the message does not name it, from
@@ -62,6 +84,13 @@ namespace C2WebSocket
         /// <summary>When this client received it (local clock, UTC).</summary>
         public DateTimeOffset ReceivedAt { get; }
 
+        /// <summary>"Stream": the server sent it on the socket. "History": an order from C2's REST history, delivered in
+        /// place of a range the socket could not deliver (no SeqId; Id and Timestamp are the row's Id and posting time).</summary>
+        public string Source { get; } = SourceStream;
+
+        /// <summary>For a "History" object, the range it fills (PowerShell: the hidden member <c>FilledGap</c>).</summary>
+        internal C2DeliveryGap? FilledGap { get; }
+
         /// <summary>The message exactly as the server sent it. Internal so that reflection-based serialisers
         /// (ConvertTo-Json) leave it out; PowerShell reaches it as the hidden member <c>RawJson</c> (C2WebSocket.Types.ps1xml).</summary>
         internal string RawJson => Encoding.UTF8.GetString(_utf8);
@@ -81,11 +110,23 @@ namespace C2WebSocket
             string.Format(CultureInfo.InvariantCulture, "{0} strategy {1} seq {2}", Channel, StrategyId?.ToString(CultureInfo.InvariantCulture) ?? "?", SeqId?.ToString(CultureInfo.InvariantCulture) ?? "-");
     }
 
-    /// <summary>A <c>strategy.signal</c> message.</summary>
+    /// <summary>A <c>strategy.signal</c> message, or an order from C2's REST history delivered in its stream (<see cref="C2StreamMessage.Source"/>).</summary>
     public sealed class C2Signal : C2StreamMessage
     {
         internal C2Signal(int sessionId, long? strategyId, in Envelope env, byte[] utf8, DateTimeOffset receivedAt, long epoch)
             : base(sessionId, Channels.Signal, strategyId, env, utf8, receivedAt, epoch) { }
+
+        private C2Signal(int sessionId, long strategyId, string? id, DateTimeOffset? time, byte[] row, DateTimeOffset receivedAt, long epoch, C2DeliveryGap gap)
+            : base(sessionId, Channels.Signal, strategyId, id, time, row, receivedAt, epoch, gap) { }
+
+        /// <summary>The signal object of a REST order row that fills <paramref name="gap"/>: Source "History", the row's
+        /// fields as the payload, its Id and posting time (<paramref name="time"/>, read by the matcher) as Id and Timestamp.</summary>
+        internal static C2Signal FromHistory(C2RestRow row, C2DeliveryGap gap, DateTimeOffset? time, DateTimeOffset receivedAt, long epoch)
+        {
+            var rowId = row.Fields["Id"];
+            var id = rowId is IFormattable f ? f.ToString(null, CultureInfo.InvariantCulture) : rowId as string;
+            return new C2Signal(gap.SessionId, gap.StrategyId ?? row.QueriedStrategyId ?? 0, id, time, row.Utf8, receivedAt, epoch, gap);
+        }
     }
 
     /// <summary>A <c>strategy.positions</c> message.</summary>

@@ -126,7 +126,7 @@ namespace C2WebSocket.Tests.Units
 
             var raced = await CloseWith1008Async(h);
             Assert.True(raced.Due >= h.Options.ThrottledReconnectInterval, raced.ToString());
-            Assert.Single(h.Diagnostics.Where(d => d.Message.Contains("the connect race")));
+            Assert.Single(h.Diagnostics, d => d.Message.Contains("the connect race"));
         }
     }
 }

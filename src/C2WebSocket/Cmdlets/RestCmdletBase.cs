@@ -1,0 +1,179 @@
+using System;
+using System.Globalization;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using C2WebSocket.Rest;
+using C2WebSocket.Transport;
+
+namespace C2WebSocket.Commands
+{
+    /// <summary>Only http:// and https:// REST addresses.</summary>
+    public sealed class ValidateRestUriAttribute : ValidateArgumentsAttribute
+    {
+        protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
+        {
+            var value = arguments is PSObject pso ? pso.BaseObject : arguments;
+            if (value is Uri uri && uri.IsAbsoluteUri && (uri.Scheme == "https" || uri.Scheme == "http")) return;
+            throw new ValidationMetadataException("The REST address must be absolute and start with https:// (or http:// for a local simulator), for example https://api4-general.collective2.com.");
+        }
+    }
+
+    /// <summary>
+    /// Base of the cmdlets that call C2's REST API: with a session (-Session, or the runspace's default session: its key,
+    /// proxy and host, its REST client shared by every call), or on their own with Connect-C2Socket's connection
+    /// parameters (a client for this one command). With neither a session nor connection parameters, $env:C2_API_KEY and
+    /// C2's production address are used when the key is set.
+    /// </summary>
+    public abstract class C2RestCmdletBase : C2SessionCmdletBase, IDisposable
+    {
+        protected const string SessionSet = "Session";
+        protected const string ConnectSet = "Connect";
+
+        [Parameter(ParameterSetName = SessionSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(SessionCompleter))]
+        [ValidateNotNull]
+        public override C2Session? Session { get => base.Session; set => base.Session = value; }
+
+        [Parameter(ParameterSetName = ConnectSet)]
+        [SecureStringTransformation]
+        [ValidateNotNull]
+        public SecureString? ApiKey { get; set; }
+
+        /// <summary>The WebSocket address whose host serves the REST API (wss -> https, ws -> http).</summary>
+        [Parameter(ParameterSetName = ConnectSet)]
+        [ValidateNotNull]
+        [ValidateWebSocketUri]
+        public Uri Uri { get; set; } = new Uri(C2ConnectCmdletBase.DefaultUri);
+
+        [Parameter(ParameterSetName = ConnectSet)]
+        [ValidateProxyUri]
+        public Uri? Proxy { get; set; }
+
+        [Parameter(ParameterSetName = ConnectSet)]
+        [Credential]
+        public PSCredential? ProxyCredential { get; set; }
+
+        [Parameter(ParameterSetName = ConnectSet)]
+        public SwitchParameter ProxyUseDefaultCredentials { get; set; }
+
+        [Parameter(ParameterSetName = ConnectSet)]
+        public SwitchParameter NoProxy { get; set; }
+
+        /// <summary>The REST API's address, when it is not on the WebSocket's host.</summary>
+        [Parameter]
+        [ValidateRestUri]
+        public Uri? RestUri { get; set; }
+
+        /// <summary>Seconds for each request (sending, the server's work, reading the page); 0 = no limit.</summary>
+        [Parameter]
+        [ValidateRange(0, 86400)]
+        public int TimeoutSec { get; set; } = 30;
+
+        [Parameter]
+        public SwitchParameter AllowUnencryptedAuthentication { get; set; }
+
+        private C2RestClient? _ownClient;
+
+        /// <summary>The per-request timeout: -TimeoutSec when given, else the session's (null).</summary>
+        protected TimeSpan? RequestTimeout =>
+            MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec)) || _ownClient != null ? Seconds(TimeoutSec) : (TimeSpan?)null;
+
+        private static TimeSpan Seconds(int s) => s == 0 ? TimeSpan.FromDays(1) : TimeSpan.FromSeconds(s);
+
+        /// <summary>The client for this record: the session's, or one of this command's own. Terminating errors when there is none.</summary>
+        internal C2RestClient ResolveClient()
+        {
+            if (_ownClient != null) return _ownClient;
+            if (ParameterSetName == ConnectSet) return _ownClient = OwnClient(ApiKey, Uri);
+            var session = Session ?? SessionRegistry.Default(CurrentRunspace);
+            if (session == null)
+            {
+                if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("C2_API_KEY"))) return _ownClient = OwnClient(null, Uri);
+                var none = NoSessionError();
+                var text = none.ErrorDetails.Message + " Or call the REST API without a session: pass -ApiKey (and -Uri or -RestUri), or set $env:C2_API_KEY.";
+                ThrowTerminatingError(Error("C2NoSession", new InvalidOperationException(text), null, text));
+            }
+            Touch(session!);
+            var restBase = RestUri != null ? RestEndpoints.Normalize(RestUri) : RestEndpoints.FromSocket(session!.Uri);
+            if (RestEndpoints.IsUnencryptedRemote(restBase) && !AllowUnencryptedAuthentication && !RestSettings.For(session!.Options, RestUri).AllowUnencryptedAuthentication)
+                ThrowUnencrypted(restBase);
+            try
+            {
+                var client = RestClients.For(session!, RestUri);
+                WriteVerbose("C2 REST API of session " + session!.Id.ToString(CultureInfo.InvariantCulture) + ": " + client.BaseUri);
+                return client;
+            }
+            catch (InvalidOperationException ex)
+            {
+                ThrowTerminatingError(Error("C2SessionClosed", ex, session, "Session " + session!.Id.ToString(CultureInfo.InvariantCulture) + " is " + session.State +
+                    ": its REST client is closed with it. Connect again with Connect-C2Socket, or pass -ApiKey to call the REST API without a session."));
+                throw;
+            }
+        }
+
+        /// <summary>A client for this command alone, from the connection parameters (Connect-C2Socket's rules).</summary>
+        private C2RestClient OwnClient(SecureString? key, Uri socketUri)
+        {
+            if (NoProxy && (Proxy != null || ProxyCredential != null || ProxyUseDefaultCredentials))
+                ThrowParameterError("NoProxy", "-NoProxy cannot be combined with -Proxy, -ProxyCredential or -ProxyUseDefaultCredentials.");
+            if (ProxyCredential != null && ProxyUseDefaultCredentials)
+                ThrowParameterError("ProxyCredential", "-ProxyCredential and -ProxyUseDefaultCredentials cannot be used together.");
+            if ((ProxyCredential != null || ProxyUseDefaultCredentials) && Proxy == null)
+                ThrowParameterError("Proxy", "-ProxyCredential and -ProxyUseDefaultCredentials need -Proxy.");
+            if (key == null)
+            {
+                var env = Environment.GetEnvironmentVariable("C2_API_KEY");
+                if (!string.IsNullOrEmpty(env))
+                {
+                    key = SecureText.From(env!);
+                    WriteVerbose("Using the API key from $env:C2_API_KEY" + (Session == null && ParameterSetName == SessionSet ? " (no session in this runspace)." : "."));
+                }
+            }
+            if (key == null || key.Length == 0)
+                ThrowTerminatingError(Error("C2ApiKeyMissing", new ArgumentException("No API key.", "ApiKey"), null,
+                    "No API key: pass -ApiKey (a SecureString, for example from Get-Secret, or a string) or set $env:C2_API_KEY."));
+            var restBase = RestUri != null ? RestEndpoints.Normalize(RestUri) : RestEndpoints.FromSocket(socketUri);
+            if (RestEndpoints.IsUnencryptedRemote(restBase) && !AllowUnencryptedAuthentication) ThrowUnencrypted(restBase);
+
+            IWebProxy? proxy = null;
+            if (Proxy != null)
+            {
+                var wp = new WebProxy(Proxy);
+                if (ProxyCredential != null) wp.Credentials = ProxyCredential.GetNetworkCredential();
+                else if (ProxyUseDefaultCredentials) wp.UseDefaultCredentials = true;
+                proxy = wp;
+            }
+            var client = new C2RestClient(new RestSettings
+            {
+                BaseUri = restBase,
+                ApiKey = key!,
+                Proxy = proxy,
+                UseDefaultProxy = !NoProxy,
+                RequestTimeout = Seconds(TimeoutSec),
+                AllowUnencryptedAuthentication = true, // checked above
+            });
+            WriteVerbose("C2 REST API: " + client.BaseUri);
+            return client;
+        }
+
+        private void ThrowUnencrypted(Uri restBase) =>
+            ThrowTerminatingError(Error("C2UnencryptedAuthentication", new InvalidOperationException("Unencrypted authentication refused."), restBase,
+                "Refusing to send the API key over an unencrypted connection to " + restBase.Host + " (" + restBase.Scheme + "://). Use https://, or pass -AllowUnencryptedAuthentication if you accept that the key can be read on the network. http:// is allowed without it only for loopback addresses."));
+
+        /// <summary>Writes a REST failure for one strategy; a refused key ends the command (every other strategy would fail the same way).</summary>
+        protected void WriteRestError(C2RestException ex, long strategyId)
+        {
+            var record = C2ErrorTable.Record(ex, strategyId);
+            if (ex.Failure == C2RestFailure.AuthenticationFailed) ThrowTerminatingError(record);
+            WriteError(record);
+        }
+
+        /// <summary>PowerShell disposes the command when its pipeline ends, however it ends: a client of its own goes with it.</summary>
+        public void Dispose()
+        {
+            _ownClient?.Dispose();
+            _ownClient = null;
+        }
+    }
+}

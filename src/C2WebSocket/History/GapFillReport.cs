@@ -1,0 +1,117 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using C2WebSocket.Rest;
+
+namespace C2WebSocket.History
+{
+    /// <summary>What became of a range the socket could not deliver.</summary>
+    internal enum GapFillOutcome
+    {
+        /// <summary>The history query ran; its orders (possibly none new) were delivered at the range's place.</summary>
+        Filled,
+        /// <summary>The history holds no orders in the range's window.</summary>
+        WindowEmpty,
+        /// <summary>The REST request failed (refused parameter, rate limit, server error, timeout, unreachable).</summary>
+        RestRefused,
+        /// <summary>The key may not read the strategy's history (401, 403).</summary>
+        NotAllowed,
+        /// <summary>The range cannot be made into a query (positions, no strategy, no start time).</summary>
+        NotPlannable,
+        /// <summary>Gap fill is off: the report carries the command that would fill it.</summary>
+        Disabled,
+    }
+
+    /// <summary>
+    /// The sentence a range's report carries about history: "Filled from history: N orders ...", or why not (REST refused,
+    /// window empty, not allowed, cannot be planned), or, with gap fill off, the Get-C2StrategyHistory command line that
+    /// fetches the range. Built by the factories from a plan and what happened to it.
+    /// </summary>
+    internal sealed class GapFillReport
+    {
+        private GapFillReport(GapFillOutcome outcome, string text, string? commandLine)
+        {
+            Outcome = outcome; Text = text; CommandLine = commandLine;
+        }
+
+        public GapFillOutcome Outcome { get; }
+        /// <summary>One or two sentences for the range's error record.</summary>
+        public string Text { get; }
+        /// <summary>The Get-C2StrategyHistory command that fetches the range, when there is one.</summary>
+        public string? CommandLine { get; }
+        /// <summary>Orders delivered from history.</summary>
+        public int Filled { get; private set; }
+        public GapFillMatch? Match { get; private set; }
+        public C2RestException? Error { get; private set; }
+
+        /// <summary>Gap fill is off (Connect-C2Socket without -FillGapsFromHistory).</summary>
+        public static GapFillReport Disabled(GapFillPlan plan)
+        {
+            if (plan.CommandLine == null) return NotPlanned(plan);
+            var text = "To fetch this range's orders from C2's REST history: " + plan.CommandLine +
+                       (plan.CanFill ? "" : " (" + plan.Reason + ": the command's window is what is known of it)");
+            return new GapFillReport(GapFillOutcome.Disabled, text, plan.CommandLine);
+        }
+
+        /// <summary>The range cannot be made into a query: says why, and what can still be fetched.</summary>
+        public static GapFillReport NotPlanned(GapFillPlan plan) =>
+            new GapFillReport(GapFillOutcome.NotPlannable, "Not filled from history: " + plan.Reason + "." +
+                (plan.CommandLine != null ? " What is known of it: " + plan.CommandLine : ""), plan.CommandLine);
+
+        /// <summary>The query ran and the matcher decided.</summary>
+        public static GapFillReport Completed(GapFillPlan plan, GapFillMatch match)
+        {
+            var q = plan.Query ?? throw new ArgumentException("The plan has no query.", nameof(plan));
+            var window = Window(q);
+            if (match.Fetched - match.OutsideWindow == 0)
+                return new GapFillReport(GapFillOutcome.WindowEmpty, "Not filled from history: C2's REST history holds no orders of strategy " +
+                    Id(q.StrategyId) + " " + window + " (window empty).", plan.CommandLine) { Match = match };
+
+            var n = match.Deliver.Count;
+            var text = "Filled from history: " + Orders(n) + " of strategy " + Id(q.StrategyId) + " " + window + " (GetStrategyHistoricalOrders)";
+            if (match.AlreadyDelivered > 0)
+                text += "; " + Orders(match.AlreadyDelivered) + " in that window had been delivered by the stream and were left out" +
+                        (match.MatchedByFingerprint == 0 ? " (matched by SignalId)" : match.MatchedBySignalId == 0 ? " (matched by time, symbol, side and quantity)" : "");
+            text += ".";
+            if (match.HeldBack.Count > 0)
+            {
+                var first = match.HeldBack[0];
+                text += " " + Orders(match.HeldBack.Count) + " not delivered because the module cannot tell whether the stream already delivered " +
+                        (match.HeldBack.Count == 1 ? "it" : "them") + " (" + first.HeldBackBecause + (match.HeldBack.Count > 1 ? ", ..." : "") +
+                        "): check with " + plan.CommandLine + ".";
+            }
+            if (match.Limitations.Count > 0) text += " Matching: " + string.Join("; ", match.Limitations) + ".";
+            return new GapFillReport(GapFillOutcome.Filled, text, plan.CommandLine) { Filled = n, Match = match };
+        }
+
+        /// <summary>The REST request failed: not allowed (401, 403) or refused otherwise, with the server's words.</summary>
+        public static GapFillReport Failed(GapFillPlan plan, C2RestException error)
+        {
+            var notAllowed = error.Failure == C2RestFailure.AuthenticationFailed || error.Failure == C2RestFailure.Forbidden;
+            var text = notAllowed
+                ? "Not filled from history: not allowed. " + error.Message
+                : "Not filled from history: the REST request failed (" + error.Failure + "). " + error.Message;
+            if (plan.CommandLine != null) text += " To fetch it later: " + plan.CommandLine;
+            return new GapFillReport(notAllowed ? GapFillOutcome.NotAllowed : GapFillOutcome.RestRefused, text, plan.CommandLine) { Error = error };
+        }
+
+        private static string Window(HistoryQuery q) =>
+            "posted from " + HistoryQuery.IsoUtc(q.Since) + (q.Until.HasValue ? " to " + HistoryQuery.IsoUtc(q.Until.Value) : " on (open-ended: the stream had not caught up)");
+
+        private static string Orders(int n) => n.ToString(CultureInfo.InvariantCulture) + (n == 1 ? " order" : " orders");
+
+        private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Texts shared by the plan and the report.</summary>
+    internal static class GapFillText
+    {
+        /// <summary>The command a user runs to fetch a window: times in ISO 8601 invariant form (UTC, "o"), quoted.</summary>
+        public static string CommandLine(long strategyId, DateTimeOffset? since, DateTimeOffset? until) =>
+            "Get-C2StrategyHistory -StrategyId " + strategyId.ToString(CultureInfo.InvariantCulture) +
+            (since.HasValue ? " -Since '" + Round(since.Value) + "'" : "") +
+            (until.HasValue ? " -Until '" + Round(until.Value) + "'" : "");
+
+        private static string Round(DateTimeOffset t) => t.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
+    }
+}
