@@ -137,6 +137,15 @@ namespace C2WebSocket.Commands
         [ValidateRange(0, 86400)]
         public int WaitForCheckpointSec { get; set; }
 
+        /// <summary>Ranges of signals the socket cannot deliver are filled from C2's REST history.</summary>
+        [Parameter]
+        public SwitchParameter FillGapsFromHistory { get; set; }
+
+        /// <summary>The REST API's address for -FillGapsFromHistory (default: the socket's host over https).</summary>
+        [Parameter]
+        [ValidateRestUri]
+        public Uri? RestUri { get; set; }
+
         [Parameter]
         public ResumeFromWireType ResumeFromFormat { get; set; } = ResumeFromWireType.String;
 
@@ -159,6 +168,10 @@ namespace C2WebSocket.Commands
                 ThrowParameterError(nameof(WaitForCheckpointSec), "-WaitForCheckpointSec needs -CheckpointPath: without a checkpoint there is nothing to own.");
             options.ManualCheckpoint = ManualCheckpoint;
             options.WaitForCheckpoint = TimeSpan.FromSeconds(WaitForCheckpointSec);
+            if (RestUri != null && !FillGapsFromHistory)
+                ThrowParameterError(nameof(RestUri), "-RestUri is the REST address of -FillGapsFromHistory: add -FillGapsFromHistory, or leave -RestUri out.");
+            options.FillGapsFromHistory = FillGapsFromHistory;
+            options.RestUri = RestUri != null ? Rest.RestEndpoints.Normalize(RestUri) : null;
 
             if (!ShouldProcess(Uri.ToString(), "Connect to the C2 WebSocket API")) return;
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
+using C2WebSocket.History;
 using C2WebSocket.Protocol;
 
 namespace C2WebSocket.Commands
@@ -132,7 +133,11 @@ namespace C2WebSocket.Commands
                 {
                     // A state change is written where it happened among the messages; it counts for neither -Count nor -IdleTimeoutSec.
                     if (change != null) WriteObject(change);
-                    else if (Deliver(session!, taken)) { written++; lastItem = DateTime.UtcNow; }
+                    else
+                    {
+                        var n = Deliver(session!, taken);
+                        if (n > 0) { written += n; lastItem = DateTime.UtcNow; }
+                    }
                     continue;
                 }
                 if (StopToken.IsCancellationRequested) { endReason = "stopped"; break; }
@@ -157,19 +162,28 @@ namespace C2WebSocket.Commands
         private bool Verifying(Func<StreamKey, bool>? accepts) =>
             _sessions.Any(s => s.Subscriptions.Any(x => x.Verifying && (accepts == null || accepts(x.Key))));
 
-        /// <summary>Writes one item. Returns true for a message written to the pipeline.</summary>
-        private bool Deliver(C2Session session, InboxTake taken)
+        /// <summary>Writes one item. Returns how many objects it wrote to the pipeline (a range filled from history writes
+        /// its orders).</summary>
+        private int Deliver(C2Session session, InboxTake taken)
         {
             switch (taken.Item)
             {
                 case C2DeliveryGap gap:
-                    WriteError(C2ErrorTable.Record(gap));
-                    return false;
+                    return WriteGap(session, gap);
                 case PositionMarker marker:
                     session.MarkEmitted(this, marker.Key, marker.Epoch, marker.Seq, marker.At);
-                    return false;
+                    return 0;
             }
             var message = (C2StreamMessage)taken.Item;
+            var filler = session.Options.FillGapsFromHistory ? GapFiller.For(session) : null;
+            if (filler != null && filler.AlreadyFilled(message))
+            {
+                // The order reached the pipeline from history (a range filled while the stream was behind): once only.
+                WriteVerbose(session.Label + ": " + message.Channel + ":" + message.StrategyId + " seq_id " + message.SeqId +
+                             " is an order already delivered from C2's REST history; not written again.");
+                Emitted(session, message);
+                return 0;
+            }
             var delivered = false;
             session.MarkDelivering(message);
             try
@@ -190,7 +204,32 @@ namespace C2WebSocket.Commands
                 if (!delivered) session.Inbox.Requeue(taken);
             }
             Emitted(session, message);
-            return true;
+            filler?.Delivered(message);
+            return 1;
+        }
+
+        /// <summary>A range the stream could not deliver: with -FillGapsFromHistory, the orders C2's REST history holds for
+        /// it are written here, at the range's place, after its report; without, the report names the command that
+        /// fetches them. A range filled completely is a warning (nothing is missing any more), otherwise an error.</summary>
+        private int WriteGap(C2Session session, C2DeliveryGap gap)
+        {
+            var filler = GapFiller.For(session);
+            if (!session.Options.FillGapsFromHistory || gap.Channel != Channels.Signal)
+            {
+                WriteError(C2ErrorTable.Record(gap, gap.Channel == Channels.Signal ? filler.Describe(gap) : null));
+                return 0;
+            }
+            WriteVerbose(session.Label + ": asking C2's REST history for " + gap + ".");
+            var result = filler.Fill(session, gap, WriteVerbose, StopToken);
+            if (result.Complete) WriteWarning(C2ErrorTable.GapText(gap, result.Report));
+            else WriteError(C2ErrorTable.Record(gap, result.Report));
+            var n = 0;
+            foreach (var order in result.Orders)
+            {
+                WriteObject(order);
+                n++;
+            }
+            return n;
         }
 
         private void Emitted(C2Session session, C2StreamMessage message)

@@ -160,12 +160,23 @@ namespace C2WebSocket.Commands
             return Record(IdFor(ex.Failure), ex, target, ex.Message, category);
         }
 
-        internal static ErrorRecord Record(C2DeliveryGap gap)
+        internal static ErrorRecord Record(C2DeliveryGap gap, History.GapFillReport? fill = null)
         {
-            var text = gap.Message + " Missing: " + gap.Range +
-                       (gap.Count.HasValue ? " (" + gap.Count.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) + " message(s) counted)" : "") + "." +
-                       (gap.ServerMessage != null ? " The server said: " + gap.ServerMessage : "");
+            var text = GapText(gap, fill);
             return Record(IdFor(gap.Problem), new C2DeliveryException(text, gap), gap, text);
+        }
+
+        /// <summary>A range's words: what is missing, what the server said, and what history did for it (or would).</summary>
+        internal static string GapText(C2DeliveryGap gap, History.GapFillReport? fill)
+        {
+            gap.Fill = fill?.Text;
+            var message = fill != null && gap.Message.EndsWith(C2DeliveryGap.RestAdvice, StringComparison.Ordinal)
+                ? gap.Message.Substring(0, gap.Message.Length - C2DeliveryGap.RestAdvice.Length)
+                : gap.Message;
+            return message + " Missing: " + gap.Range +
+                   (gap.Count.HasValue ? " (" + gap.Count.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) + " message(s) counted)" : "") + "." +
+                   (gap.ServerMessage != null ? " The server said: " + gap.ServerMessage : "") +
+                   (fill != null ? " " + fill.Text : "");
         }
     }
 

@@ -52,6 +52,13 @@ namespace C2WebSocket
         /// <summary>-ManualCheckpoint: the checkpoint moves only through Save-C2Checkpoint.</summary>
         public bool ManualCheckpoint { get; set; }
 
+        /// <summary>-FillGapsFromHistory: a range of signals the socket cannot deliver is asked of C2's REST history and the
+        /// orders found are delivered at its place (Source 'History').</summary>
+        public bool FillGapsFromHistory { get; set; }
+
+        /// <summary>-RestUri: the REST API's address (null: derived from <see cref="Uri"/>).</summary>
+        public Uri? RestUri { get; set; }
+
         /// <summary>-WaitForCheckpointSec: how long claiming a stream of the checkpoint waits for its current owner.</summary>
         public TimeSpan WaitForCheckpoint { get; set; } = TimeSpan.Zero;
 

@@ -157,6 +157,10 @@ namespace C2WebSocket
         {
             SessionId = sessionId; Problem = problem; Channel = channel; StrategyId = strategyId; AfterSeqId = afterSeqId; Message = message;
         }
+        /// <summary>The advice that ends the message of a range C2's REST history may hold; the reader replaces it with
+        /// what history did for the range (or the exact command).</summary>
+        internal const string RestAdvice = " Fetch them from the C2 REST API (GetStrategyHistoricalOrders).";
+
         public int SessionId { get; }
         public C2DeliveryProblem Problem { get; }
         public string Channel { get; }
@@ -170,6 +174,9 @@ namespace C2WebSocket
         /// <summary>The server time window the range falls in, when known (for a REST query).</summary>
         public DateTimeOffset? From { get; internal set; }
         public DateTimeOffset? To { get; internal set; }
+        /// <summary>What C2's REST history did for the range ("Filled from history: N orders ...", or why not), or with gap
+        /// fill off the Get-C2StrategyHistory command that fetches it; null for position updates.</summary>
+        public string? Fill { get; internal set; }
         /// <summary>What the server said, verbatim, when it said something.</summary>
         public string? ServerMessage { get; internal set; }
         public string Message { get; internal set; }

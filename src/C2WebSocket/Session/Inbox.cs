@@ -177,6 +177,20 @@ namespace C2WebSocket
         // ----- the reader's side ----------------------------------------------------------------------
 
         /// <summary>Whether an item the filter accepts is queued.</summary>
+        /// <summary>The messages of one stream queued now, oldest first (a copy; the reader's gap fill compares history rows
+        /// with what the stream is about to deliver).</summary>
+        public List<C2StreamMessage> Queued(StreamKey key)
+        {
+            var list = new List<C2StreamMessage>();
+            lock (_gate)
+            {
+                if (!_lanes.TryGetValue(key, out var lane)) return list;
+                for (var i = 0; i < lane.Count; i++)
+                    if (lane.At(i).Item is C2StreamMessage m) list.Add(m);
+            }
+            return list;
+        }
+
         public bool Peekable(Func<StreamKey, bool>? filter)
         {
             lock (_gate)
@@ -271,6 +285,7 @@ namespace C2WebSocket
 
             public Slot PeekFirst() => _ring[_head];
             public Slot PeekLast() => _ring[(_head + Count - 1) % _ring.Length];
+            public Slot At(int index) => _ring[(_head + index) % _ring.Length];
 
             public void AddLast(Slot s)
             {

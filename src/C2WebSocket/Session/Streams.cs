@@ -215,7 +215,7 @@ namespace C2WebSocket
                 "The replay of " + entry.Key + " asked for with resume_from " + SeqText(asked) + " began at seq_id " + seq.ToString(CultureInfo.InvariantCulture) +
                 (after.HasValue ? ", not " + (after.Value + 1).ToString(CultureInfo.InvariantCulture) : "") + ": any signal between them" +
                 (count.HasValue ? " (" + count.Value.ToString(CultureInfo.InvariantCulture) + " if the stream's seq_ids have no holes)" : "") +
-                " is no longer held by the server and was not delivered. Fetch them from the C2 REST API (GetStrategyHistoricalOrders).")
+                " is no longer held by the server and was not delivered." + C2DeliveryGap.RestAdvice)
             { BeforeSeqId = seq, From = entry.LastDelivered?.Timestamp ?? entry.Tracker.LastTimestamp, To = first.Timestamp };
             _inbox.AddNotice(entry.Key, gap);
         }
@@ -285,7 +285,7 @@ namespace C2WebSocket
             }
             var after = entry.Tracker.LastSeq ?? (long.TryParse(from, NumberStyles.None, CultureInfo.InvariantCulture, out var f2) ? f2 : (long?)null);
             var gap = new C2DeliveryGap(_session.Id, C2DeliveryProblem.ReplayLimitExceeded, entry.Key.Channel, entry.Key.StrategyId, after,
-                "The server could not replay " + entry.Key + " from resume_from " + (from ?? "?") + ": it sent a gap before any new signal of the replay, so these signals cannot be had over the socket. Fetch them from the C2 REST API (GetStrategyHistoricalOrders).")
+                "The server could not replay " + entry.Key + " from resume_from " + (from ?? "?") + ": it sent a gap before any new signal of the replay, so these signals cannot be had over the socket." + C2DeliveryGap.RestAdvice)
             { ServerMessage = serverText, From = entry.LastDelivered?.Timestamp ?? entry.Tracker.LastTimestamp };
             entry.Tracker.OpenGap = gap;
             _inbox.AddNotice(entry.Key, gap);

@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using C2WebSocket.Protocol;
+using C2WebSocket.Rest;
+
+namespace C2WebSocket.History
+{
+    /// <summary>What a range's fill gives the reader: the orders to write at the range's place, and the report.</summary>
+    internal sealed class GapFillResult
+    {
+        internal GapFillResult(IReadOnlyList<C2Signal> orders, GapFillReport report) { Orders = orders; Report = report; }
+        public IReadOnlyList<C2Signal> Orders { get; }
+        public GapFillReport Report { get; }
+        /// <summary>Every order of the range reached the pipeline: nothing is missing any more.</summary>
+        public bool Complete => Report.Outcome == GapFillOutcome.Filled && (Report.Match?.HeldBack.Count ?? 0) == 0;
+    }
+
+    /// <summary>
+    /// Connect-C2Socket -FillGapsFromHistory: turns a range the socket cannot deliver into a REST history query and the
+    /// orders found into signal objects (Source 'History') delivered once. Runs on the pipeline thread, inside
+    /// Receive-C2Signal, when the reader reaches the range's report in the inbox (so the orders land at the range's
+    /// place); the session loop is not involved. Per session it keeps, per strategy, the signals the stream delivered
+    /// (the newest <see cref="RecordCapacity"/>), which the matcher compares the REST rows with, and the orders it
+    /// delivered for a window that was still open on the right, so that the stream does not deliver them again.
+    /// </summary>
+    internal sealed class GapFiller
+    {
+        /// <summary>Signals remembered per strategy for matching (a range's window rarely spans more).</summary>
+        public const int RecordCapacity = 4096;
+
+        private static readonly ConditionalWeakTable<C2Session, GapFiller> Table = new ConditionalWeakTable<C2Session, GapFiller>();
+
+        private readonly Dictionary<long, Record> _records = new Dictionary<long, Record>();
+        private readonly HistoryFillPlanner _planner = new HistoryFillPlanner();
+
+        private sealed class Record
+        {
+            public readonly Queue<C2StreamMessage> Delivered = new Queue<C2StreamMessage>();
+            public bool Evicted;
+            /// <summary>Orders delivered from history that the stream may still bring (it had not delivered them when the
+            /// range was filled, and they were not queued yet): the newest <see cref="RecordCapacity"/>.</summary>
+            public readonly List<OrderFacts> Filled = new List<OrderFacts>();
+        }
+
+        public static GapFiller For(C2Session session) => Table.GetValue(session, _ => new GapFiller());
+
+        /// <summary>Remembers a signal the stream delivered to the pipeline.</summary>
+        public void Delivered(C2StreamMessage message)
+        {
+            if (message.Channel != Channels.Signal || !message.StrategyId.HasValue || message.Source != C2StreamMessage.SourceStream) return;
+            var r = Get(message.StrategyId.Value);
+            r.Delivered.Enqueue(message);
+            if (r.Delivered.Count > RecordCapacity) { r.Delivered.Dequeue(); r.Evicted = true; }
+        }
+
+        /// <summary>True for a stream signal that is an order already delivered from history (the range was filled before
+        /// the stream brought it): the reader passes it over (counted as processed), so the order arrives once.</summary>
+        public bool AlreadyFilled(C2StreamMessage message)
+        {
+            if (message.Channel != Channels.Signal || !message.StrategyId.HasValue) return false;
+            if (!_records.TryGetValue(message.StrategyId.Value, out var r) || r.Filled.Count == 0) return false;
+            var facts = OrderFacts.FromSignal(message);
+            for (var i = 0; i < r.Filled.Count; i++)
+            {
+                var f = r.Filled[i];
+                var same = f.SignalId.HasValue && facts.SignalId.HasValue
+                    ? f.SignalId == facts.SignalId
+                    : f.HasFingerprint && facts.HasFingerprint && f.Symbol == facts.Symbol && f.Side == facts.Side && f.Quantity == facts.Quantity &&
+                      (f.Time!.Value - facts.Time!.Value).Duration() <= OrderMatcher.DefaultTolerance;
+                if (!same) continue;
+                r.Filled.RemoveAt(i);
+                return true;
+            }
+            return false;
+        }
+
+        /// <summary>The report of a range when gap fill is off: the command that would fill it.</summary>
+        public GapFillReport Describe(C2DeliveryGap gap) => GapFillReport.Disabled(_planner.Plan(gap));
+
+        /// <summary>Asks C2's REST history for the range's window and decides what to deliver. Blocking (the pipeline
+        /// thread waits, as for any web cmdlet); <paramref name="cancel"/> is the command's stop token.</summary>
+        public GapFillResult Fill(C2Session session, C2DeliveryGap gap, Action<string> verbose, CancellationToken cancel)
+        {
+            var plan = _planner.Plan(gap);
+            if (!plan.CanFill) return new GapFillResult(Array.Empty<C2Signal>(), GapFillReport.NotPlanned(plan));
+            var query = plan.Query!;
+            var rows = new List<C2RestRow>();
+            try
+            {
+                var client = RestClients.For(session, session.Options.RestUri);
+                var pager = new RestPager(client, query.Endpoint, query.Parameters(), RestPager.MaxLimit, query.StrategyId);
+                while (!pager.Done)
+                {
+                    var page = pager.NextAsync(null, cancel).GetAwaiter().GetResult();
+                    rows.AddRange(page.Rows);
+                    verbose("history page " + pager.Pages.ToString(System.Globalization.CultureInfo.InvariantCulture) + " for " + gap + ": " +
+                            page.Rows.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " row(s)");
+                }
+            }
+            catch (C2RestException ex)
+            {
+                return new GapFillResult(Array.Empty<C2Signal>(), GapFillReport.Failed(plan, ex));
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The session ended, or its address would send the key in the clear: REST refused before any request.
+                var restBase = session.Options.RestUri != null ? RestEndpoints.Normalize(session.Options.RestUri) : RestEndpoints.FromSocket(session.Uri);
+                return new GapFillResult(Array.Empty<C2Signal>(), GapFillReport.Failed(plan,
+                    new C2RestException(C2RestFailure.ConnectFailed, query.Endpoint, restBase, ex.Message, inner: ex)));
+            }
+
+            var r = Get(query.StrategyId);
+            var record = r.Delivered.ToList();
+            var knownSince = KnownSince(r, record, gap);
+            // What the stream delivered, and what it queued after the range (it will deliver that next): an order in
+            // either is not fetched from history.
+            var delivered = record.Concat(session.Inbox.Queued(new StreamKey(Channels.Signal, query.StrategyId))).ToList();
+            var match = OrderMatcher.Match(query, rows, delivered, knownSince);
+            var now = session.Options.TimeProvider.GetUtcNow();
+            var orders = match.Deliver.Select(d => C2Signal.FromHistory(d.Row, gap, d.Facts.Time, now, 0)).ToList();
+            // The stream may still bring some of them (it was behind, or its next messages were not queued yet).
+            r.Filled.AddRange(match.Deliver.Select(d => d.Facts));
+            if (r.Filled.Count > RecordCapacity) r.Filled.RemoveRange(0, r.Filled.Count - RecordCapacity);
+            return new GapFillResult(orders, GapFillReport.Completed(plan, match));
+        }
+
+        /// <summary>From when the record of delivered signals is complete for this range. The stream delivered nothing of
+        /// the strategy after <see cref="C2DeliveryGap.From"/> before the range (that is what From means); what this
+        /// session delivered is all in the record unless the oldest was forgotten. So: the whole window when the record
+        /// reaches back to From and forgot nothing, else the later of From and the oldest remembered signal.</summary>
+        private static DateTimeOffset? KnownSince(Record r, List<C2StreamMessage> delivered, C2DeliveryGap gap)
+        {
+            var oldest = delivered.Count > 0 ? delivered[0].Timestamp : null;
+            if (!r.Evicted && oldest.HasValue && gap.From.HasValue && oldest.Value <= gap.From.Value) return null;
+            if (r.Evicted && oldest.HasValue) return gap.From.HasValue && gap.From.Value > oldest.Value ? gap.From : oldest;
+            return gap.From;
+        }
+
+        private Record Get(long strategyId)
+        {
+            if (!_records.TryGetValue(strategyId, out var r)) _records[strategyId] = r = new Record();
+            return r;
+        }
+    }
+}
