@@ -9,7 +9,9 @@
     - Get-Secret returns that key (SecretManagement is not installed here);
     - Send-MailMessage and Invoke-MyOrder, which examples call on each signal, are stubs: the mail server of the example
       (smtp.example.com) is not on this machine, and Invoke-MyOrder stands for the user's own code;
-    - a Receive-C2Signal without -TimeoutSec ends after $ReceiveSeconds (the examples say "until Ctrl+C");
+    - a Receive-C2Signal without -TimeoutSec ends after $ReceiveSeconds (the examples say "until Ctrl+C"), and one with a
+      -TimeoutSec longer than 5 s (the scheduled-task examples bound a run at minutes) after 5 s: the test simulator
+      publishes 20 signals a second, so -IdleTimeoutSec never ends those runs here;
     - three sessions (ids 1 to 3, the third is the default), each subscribed to 12345678 and 87654321 on both channels,
       for the examples that use "the default session", "session 2" or "sessions 1 and 3";
     - ./strategies.csv for the example that imports one (HelpExamples.Tests.ps1 puts it in the block's folder).
@@ -58,6 +60,9 @@ if (-not $AsNewUser) {
 }
 
 $code = Get-Content -LiteralPath $CodePath -Raw
+# The bound of a run: a Receive-C2Signal's -TimeoutSec of minutes becomes 5 s (the rest of the line is unchanged).
+$code = [regex]::Replace($code, '(?m)(Receive-C2Signal\b[^\r\n|]*?-TimeoutSec )(\d+)', {
+        param($m) $m.Groups[1].Value + [string][Math]::Min(5, [int]$m.Groups[2].Value) })
 $objects = [System.Collections.Generic.List[object]]::new()
 $errors = [System.Collections.Generic.List[object]]::new()
 $warnings = [System.Collections.Generic.List[string]]::new()
