@@ -66,6 +66,19 @@ Describe 'Connect-C2Socket -FillGapsFromHistory' {
         ($ids -join ',') | Should -Be ((Get-C2PublishedSignalId 9401) -join ',') -Because 'in the order they were posted'
     }
 
+    It 'a read that ends inside the range (-Count) leaves the rest to the next read, without asking history again' {
+        $first = New-C2RetentionHole 9404 @{ FillGapsFromHistory = $true }
+        $requests = (Get-C2TestStats $Sim).rest_requests
+        $a = @(Receive-C2Signal -Count 10 -TimeoutSec 30 3>$null)
+        $b = @(Receive-C2Signal -Count 30 -TimeoutSec 30 3>$null)
+        $a.Source | Select-Object -Unique | Should -Be 'History'
+        ($b | Where-Object Source -eq 'History').Count | Should -Be 20
+        ($b | Where-Object Source -eq 'Stream').SeqId | Should -Be (36..45)
+        (Get-C2TestStats $Sim).rest_requests - $requests | Should -Be 1
+        $ids = @($first + $a + $b | ForEach-Object { Get-C2OrderId $_ })
+        ($ids -join ',') | Should -Be ((Get-C2PublishedSignalId 9404) -join ',')
+    }
+
     It 'without the switch, the report is an error naming the command that fetches the range, and that command does' {
         $first = New-C2RetentionHole 9402
         $rest = @(Receive-C2Signal -Count 10 -TimeoutSec 30 -ErrorVariable failed -ErrorAction SilentlyContinue 3>$null)
@@ -102,5 +115,73 @@ Describe 'Connect-C2Socket -FillGapsFromHistory' {
         $r = Invoke-C2Captured { Connect-C2Socket -ApiKey $Sim.ApiKey -Uri $Sim.Uri -FillGapsFromHistory -RestUri 'ftp://127.0.0.1/' }
         $r.Errors[0].FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError*'
         Get-C2Session | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Connect-C2Socket -FillGapsFromHistory with a checkpoint, across runs' {
+    BeforeEach {
+        Reset-C2TestSessions
+        $null = Invoke-C2Control -Simulator $Sim -Path options -Query @{ replay_retention = 10 }
+        $Folder = New-C2TestFolder
+        $Checkpoint = Join-Path $Folder 'c2.checkpoint.json'
+        # One run of a scheduled task: connect with the checkpoint, read, disconnect (the commit point).
+        # The first run of a checkpoint watches a strategy from the moment it subscribes: -Publish publishes after that.
+        function Invoke-C2Run([long] $StrategyId, [int] $Count, [int] $Publish = 0) {
+            $null = Connect-C2TestSession $Sim -With @{ CheckpointPath = $Checkpoint; FillGapsFromHistory = $true }
+            $null = Add-C2Subscription -StrategyId $StrategyId
+            if ($Publish) { $null = Publish-C2TestSignal $Sim $StrategyId -Count $Publish }
+            $got = @(Receive-C2Signal -Count $Count -TimeoutSec 30 -WarningVariable script:RunWarnings -ErrorVariable script:RunErrors -ErrorAction SilentlyContinue 3>$null)
+            Disconnect-C2Socket
+            $got
+        }
+    }
+
+    It 'a run after a long pause fills the range the server no longer holds: the checkpoint places it among the history rows' {
+        $run1 = Invoke-C2Run 9411 5 -Publish 5
+        $null = Publish-C2TestSignal $Sim 9411 -Count 40     # while no run is going: the server keeps 36..45
+        $run2 = Invoke-C2Run 9411 40
+
+        $RunErrors | Should -BeNullOrEmpty -Because 'nothing is missing: the orders before the range are placed by the checkpoint, not held back'
+        "$RunWarnings" | Should -Match 'Filled from history: 30 orders of strategy 9411'
+        ($run2 | Where-Object Source -eq 'History').Count | Should -Be 30
+        ($run2 | Where-Object Source -eq 'Stream').SeqId | Should -Be (36..45)
+        $ids = @($run1 + $run2 | ForEach-Object { Get-C2OrderId $_ })
+        ($ids -join ',') | Should -Be ((Get-C2PublishedSignalId 9411) -join ',')
+    }
+
+    It 'a range filled part-way is not filled again by the next run: it goes on after the last order written' {
+        $run1 = Invoke-C2Run 9412 5 -Publish 5
+        $null = Publish-C2TestSignal $Sim 9412 -Count 40
+        $run2 = Invoke-C2Run 9412 12                          # 12 of the range's 30 orders, then the run ends
+        $run2.Source | Select-Object -Unique | Should -Be 'History'
+        (Get-Content -LiteralPath $Checkpoint -Raw | ConvertFrom-Json).streams.'strategy.signal:9412'.historyOrderId | Should -Be (Get-C2OrderId $run2[-1])
+
+        $run3 = Invoke-C2Run 9412 28                          # the other 18, then 36..45 from the stream
+        $RunErrors | Should -BeNullOrEmpty
+        ($run3 | Where-Object Source -eq 'History').Count | Should -Be 18
+        ($run3 | Where-Object Source -eq 'Stream').SeqId | Should -Be (36..45)
+        $ids = @($run1 + $run2 + $run3 | ForEach-Object { Get-C2OrderId $_ })
+        ($ids -join ',') | Should -Be ((Get-C2PublishedSignalId 9412) -join ',') -Because 'every order once, in posting order'
+    }
+
+    It 'Save-C2Checkpoint takes history orders: a manual run that saved part of the range goes on after the last saved' {
+        $null = Connect-C2TestSession $Sim -With @{ CheckpointPath = $Checkpoint; FillGapsFromHistory = $true; ManualCheckpoint = $true }
+        $null = Add-C2Subscription -StrategyId 9413
+        $null = Publish-C2TestSignal $Sim 9413 -Count 5
+        Receive-C2Signal -Count 5 -TimeoutSec 20 | Save-C2Checkpoint
+        Disconnect-C2Socket
+        $null = Publish-C2TestSignal $Sim 9413 -Count 40
+
+        $null = Connect-C2TestSession $Sim -With @{ CheckpointPath = $Checkpoint; FillGapsFromHistory = $true; ManualCheckpoint = $true }
+        $null = Add-C2Subscription -StrategyId 9413
+        $batch = @(Receive-C2Signal -Count 20 -TimeoutSec 30 3>$null)
+        $batch | Select-Object -First 7 | Save-C2Checkpoint   # the script finished 7 of them
+        Disconnect-C2Socket
+
+        $null = Connect-C2TestSession $Sim -With @{ CheckpointPath = $Checkpoint; FillGapsFromHistory = $true; ManualCheckpoint = $true }
+        $null = Add-C2Subscription -StrategyId 9413
+        $next = @(Receive-C2Signal -Count 1 -TimeoutSec 30 3>$null)
+        Disconnect-C2Socket
+        Get-C2OrderId $next[0] | Should -Be (Get-C2OrderId $batch[7]) -Because 'the first order not saved comes next'
     }
 }

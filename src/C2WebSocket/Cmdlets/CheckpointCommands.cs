@@ -72,15 +72,23 @@ namespace C2WebSocket.Commands
                         ". Save each signal with the session that delivered it: -Session " + message.SessionId.ToString(CultureInfo.InvariantCulture) + ". Nothing was saved."));
                     return;
                 }
+                if (message.Source == C2StreamMessage.SourceHistory && message.FilledGap != null)
+                {
+                    // An order written from history in a range's place: saving it says the range is done up to its time.
+                    if (_session.HistoryPosition(message.FilledGap, message.Timestamp, History.OrderFacts.SignalIdOf(message)) is StreamPosition p) _items.Add(new KeyValuePair<StreamKey, StreamPosition>(message.Key, p));
+                    else _positions++;
+                    continue;
+                }
                 if (message.Channel != Channels.Signal || !message.SeqId.HasValue || !message.StrategyId.HasValue) { _positions++; continue; }
-                _items.Add(new KeyValuePair<StreamKey, StreamPosition>(message.Key, new StreamPosition(message.Epoch, message.SeqId.Value, message.Timestamp)));
+                _items.Add(new KeyValuePair<StreamKey, StreamPosition>(message.Key, new StreamPosition(message.Epoch, message.SeqId.Value, message.Timestamp,
+                    _session.Options.FillGapsFromHistory ? History.OrderFacts.SignalIdOf(message) : null)));
             }
         }
 
         protected override void EndProcessing()
         {
             if (_session?.Checkpoint == null) { base.EndProcessing(); return; }
-            if (_positions > 0) WriteVerbose("Save-C2Checkpoint: " + _positions.ToString(CultureInfo.InvariantCulture) + " object(s) without a checkpoint position (position updates) passed over.");
+            if (_positions > 0) WriteVerbose("Save-C2Checkpoint: " + _positions.ToString(CultureInfo.InvariantCulture) + " object(s) without a checkpoint position (position updates, or history orders of a range that does not start at the stream's position) passed over.");
             var targets = _items.GroupBy(i => i.Key).Select(g => g.Key + " up to seq_id " + g.Max(i => i.Value.Seq).ToString(CultureInfo.InvariantCulture)).ToList();
             if (targets.Count == 0 || !ShouldProcess(string.Join(", ", targets) + " in " + _session.CheckpointPath, "Save checkpoint")) { base.EndProcessing(); return; }
             List<KeyValuePair<StreamKey, StreamPosition>> saved;

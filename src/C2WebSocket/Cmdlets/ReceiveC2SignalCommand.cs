@@ -135,7 +135,7 @@ namespace C2WebSocket.Commands
                     if (change != null) WriteObject(change);
                     else
                     {
-                        var n = Deliver(session!, taken);
+                        var n = Deliver(session!, taken, Count > 0 ? Count - written : int.MaxValue);
                         if (n > 0) { written += n; lastItem = DateTime.UtcNow; }
                     }
                     continue;
@@ -164,12 +164,12 @@ namespace C2WebSocket.Commands
 
         /// <summary>Writes one item. Returns how many objects it wrote to the pipeline (a range filled from history writes
         /// its orders).</summary>
-        private int Deliver(C2Session session, InboxTake taken)
+        private int Deliver(C2Session session, InboxTake taken, int budget)
         {
             switch (taken.Item)
             {
                 case C2DeliveryGap gap:
-                    return WriteGap(session, gap);
+                    return WriteGap(session, gap, taken, budget);
                 case PositionMarker marker:
                     session.MarkEmitted(this, marker.Key, marker.Epoch, marker.Seq, marker.At);
                     return 0;
@@ -211,7 +211,7 @@ namespace C2WebSocket.Commands
         /// <summary>A range the stream could not deliver: with -FillGapsFromHistory, the orders C2's REST history holds for
         /// it are written here, at the range's place, after its report; without, the report names the command that
         /// fetches them. A range filled completely is a warning (nothing is missing any more), otherwise an error.</summary>
-        private int WriteGap(C2Session session, C2DeliveryGap gap)
+        private int WriteGap(C2Session session, C2DeliveryGap gap, InboxTake taken, int budget)
         {
             var filler = GapFiller.For(session);
             if (!session.Options.FillGapsFromHistory || gap.Channel != Channels.Signal)
@@ -219,22 +219,55 @@ namespace C2WebSocket.Commands
                 WriteError(C2ErrorTable.Record(gap, gap.Channel == Channels.Signal ? filler.Describe(gap) : null));
                 return 0;
             }
-            WriteVerbose(session.Label + ": asking C2's REST history for " + gap + ".");
-            var result = filler.Fill(session, gap, WriteVerbose, StopToken);
-            if (result.Complete) WriteWarning(C2ErrorTable.GapText(gap, result.Report));
-            else WriteError(C2ErrorTable.Record(gap, result.Report));
-            var n = 0;
-            foreach (var order in result.Orders)
+            var writing = filler.InProgress(gap);
+            if (writing == null)
             {
-                WriteObject(order);
-                n++;
+                WriteVerbose(session.Label + ": asking C2's REST history for " + gap + ".");
+                var result = filler.Fill(session, gap, WriteVerbose, StopToken);
+                if (result.Complete) WriteWarning(C2ErrorTable.GapText(gap, result.Report));
+                else WriteError(C2ErrorTable.Record(gap, result.Report));
+                writing = filler.Begin(gap, result);
+            }
+            var orders = writing.Result.Orders;
+            var n = 0;
+            try
+            {
+                while (writing.Written < orders.Count && n < budget)
+                {
+                    // Like a stream message: in flight while the statement runs, committed once it completes (the next
+                    // run does not write it again).
+                    var order = orders[writing.Written];
+                    session.MarkHistory(null, order);
+                    try
+                    {
+                        WriteObject(order);
+                    }
+                    catch (PipelineStoppedException) when (!StopToken.IsCancellationRequested)
+                    {
+                        // Select-Object -First N took it, then stopped the pipeline: it was consumed.
+                        writing.Written++;
+                        session.MarkHistory(this, order);
+                        throw;
+                    }
+                    writing.Written++;
+                    n++;
+                    session.MarkHistory(this, order);
+                }
+            }
+            finally
+            {
+                // -Count reached, Ctrl+C, or a downstream command stopped the pipeline: the rest is written by the next read.
+                if (writing.Written < orders.Count) session.Inbox.Requeue(taken);
+                else filler.End(gap);
             }
             return n;
         }
 
         private void Emitted(C2Session session, C2StreamMessage message)
         {
-            if (message.SeqId is long seq) session.MarkEmitted(this, message.Key, message.Epoch, seq, message.Timestamp);
+            if (message.SeqId is long seq)
+                session.MarkEmitted(this, message.Key, message.Epoch, seq, message.Timestamp,
+                    session.Options.FillGapsFromHistory && session.Checkpoint != null ? OrderFacts.SignalIdOf(message) : null);
         }
 
         /// <summary>PowerShell disposes the command when the whole pipeline has ended (every downstream command finished,

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using C2WebSocket.Rest;
@@ -68,10 +69,17 @@ namespace C2WebSocket.History
                     Id(q.StrategyId) + " " + window + " (window empty).", plan.CommandLine) { Match = match };
 
             var n = match.Deliver.Count;
-            var text = "Filled from history: " + Orders(n) + " of strategy " + Id(q.StrategyId) + " " + window + " (GetStrategyHistoricalOrders)";
+            var text = n == 0 && match.HeldBack.Count == 0
+                ? "Nothing left to fill from history: C2's REST history holds " + Orders(match.Fetched - match.OutsideWindow) + " of strategy " + Id(q.StrategyId) + " " + window
+                : "Filled from history: " + Orders(n) + " of strategy " + Id(q.StrategyId) + " " + window + " (GetStrategyHistoricalOrders)";
             if (match.AlreadyDelivered > 0)
-                text += "; " + Orders(match.AlreadyDelivered) + " in that window had been delivered by the stream and were left out" +
-                        (match.MatchedByFingerprint == 0 ? " (matched by SignalId)" : match.MatchedBySignalId == 0 ? " (matched by time, symbol, side and quantity)" : "");
+            {
+                var ways = new List<string>();
+                if (match.MatchedBySignalId > 0) ways.Add("matched by SignalId");
+                if (match.MatchedByFingerprint > 0) ways.Add("matched by time, symbol, side and quantity");
+                if (match.MatchedByCheckpoint > 0) ways.Add("placed by the checkpoint");
+                text += "; " + Orders(match.AlreadyDelivered) + " in that window had been delivered and were left out (" + string.Join("; ", ways) + ")";
+            }
             text += ".";
             if (match.HeldBack.Count > 0)
             {

@@ -34,6 +34,23 @@ namespace C2WebSocket.History
         private static readonly ConditionalWeakTable<C2Session, GapFiller> Table = new ConditionalWeakTable<C2Session, GapFiller>();
 
         private readonly Dictionary<long, Record> _records = new Dictionary<long, Record>();
+        private readonly Dictionary<C2DeliveryGap, Writing> _writing = new Dictionary<C2DeliveryGap, Writing>();
+
+        /// <summary>A filled range whose orders are not all written yet (-Count reached, or the pipeline stopped): the
+        /// range goes back to the front of its stream's queue and the next read writes the rest, without asking again.</summary>
+        internal sealed class Writing
+        {
+            public Writing(GapFillResult result) { Result = result; }
+            public GapFillResult Result { get; }
+            public int Written;
+        }
+
+        /// <summary>The range's fill in progress, if a read already asked history for it.</summary>
+        public Writing? InProgress(C2DeliveryGap gap) => _writing.TryGetValue(gap, out var w) ? w : null;
+
+        public Writing Begin(C2DeliveryGap gap, GapFillResult result) => _writing[gap] = new Writing(result);
+
+        public void End(C2DeliveryGap gap) => _writing.Remove(gap);
         private readonly HistoryFillPlanner _planner = new HistoryFillPlanner();
 
         private sealed class Record
@@ -115,10 +132,15 @@ namespace C2WebSocket.History
             var r = Get(query.StrategyId);
             var record = r.Delivered.ToList();
             var knownSince = KnownSince(r, record, gap);
+            var before = rows.Count;
+            rows = Resume(session, gap, rows, ref knownSince, verbose);
+            var earlier = before - rows.Count;
             // What the stream delivered, and what it queued after the range (it will deliver that next): an order in
             // either is not fetched from history.
             var delivered = record.Concat(session.Inbox.Queued(new StreamKey(Channels.Signal, query.StrategyId))).ToList();
             var match = OrderMatcher.Match(query, rows, delivered, knownSince);
+            match.MatchedByCheckpoint = earlier;
+            match.Fetched += earlier;
             var now = session.Options.TimeProvider.GetUtcNow();
             var orders = match.Deliver.Select(d => C2Signal.FromHistory(d.Row, gap, d.Facts.Time, now, 0)).ToList();
             // The stream may still bring some of them (it was behind, or its next messages were not queued yet).
@@ -137,6 +159,40 @@ namespace C2WebSocket.History
             if (!r.Evicted && oldest.HasValue && gap.From.HasValue && oldest.Value <= gap.From.Value) return null;
             if (r.Evicted && oldest.HasValue) return gap.From.HasValue && gap.From.Value > oldest.Value ? gap.From : oldest;
             return gap.From;
+        }
+
+        /// <summary>What the checkpoint knows of where the range begins, for a session that did not deliver the signal
+        /// before it (a later run): the rows up to the last signal processed before the range (found by its order id among
+        /// the rows, which C2 lists by posting time) and the history orders a run already wrote for the range (up to
+        /// their posting time) are left out; with the first found, the rest of the window needs no record of its own.</summary>
+        private static List<C2RestRow> Resume(C2Session session, C2DeliveryGap gap, List<C2RestRow> rows, ref DateTimeOffset? knownSince, Action<string> verbose)
+        {
+            var saved = session.Checkpoint?.Store.Get(new StreamKey(Channels.Signal, gap.StrategyId));
+            if (!saved.HasValue || saved.Value.Seq != gap.AfterSeqId) return rows;
+            if (saved.Value.OrderId is long last)
+            {
+                var at = rows.FindIndex(row => OrderFacts.FromRow(row).SignalId == last);
+                if (at >= 0)
+                {
+                    verbose("the checkpoint's last signal before the range (signal id " + last.ToString(System.Globalization.CultureInfo.InvariantCulture) +
+                            ") is history row " + (at + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "; the rows up to it were delivered before the range");
+                    rows = rows.Skip(at + 1).ToList();
+                    knownSince = null;
+                }
+            }
+            if (saved.Value.HistoryThrough is DateTimeOffset through)
+            {
+                // Through the last order written, found by its SignalId; without one, the orders posted before its time
+                // (one posted at the same instant may come again: never one lost).
+                var written = saved.Value.HistoryOrderId is long id ? rows.FindIndex(row => OrderFacts.FromRow(row).SignalId == id) : -1;
+                var kept = written >= 0 ? rows.Skip(written + 1).ToList()
+                    : rows.Where(row => !(OrderFacts.FromRow(row).Time is DateTimeOffset t) || t >= through).ToList();
+                if (kept.Count < rows.Count)
+                    verbose((rows.Count - kept.Count).ToString(System.Globalization.CultureInfo.InvariantCulture) + " history order(s) of this range posted up to " +
+                            HistoryQuery.IsoUtc(through) + " were written by an earlier run (the checkpoint says so); not written again");
+                rows = kept;
+            }
+            return rows;
         }
 
         private Record Get(long strategyId)

@@ -61,6 +61,9 @@ namespace C2WebSocket.History
         /// <summary>The facts of a delivered signal: its payload, and its envelope timestamp when the payload has no time.</summary>
         public static OrderFacts FromSignal(C2StreamMessage message) => Read(message.Fields, message.Timestamp);
 
+        /// <summary>Only the signal id of a delivered signal (what the checkpoint keeps of it for gap fill).</summary>
+        public static long? SignalIdOf(C2StreamMessage message) => Long(Find(message.Fields, SignalIdNames));
+
         internal static OrderFacts Read(PayloadFields f, DateTimeOffset? envelopeTime)
         {
             var facts = new OrderFacts { SignalId = Long(Find(f, SignalIdNames)), Quantity = Number(Find(f, QuantityNames)) };

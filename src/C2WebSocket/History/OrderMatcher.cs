@@ -25,7 +25,9 @@ namespace C2WebSocket.History
         /// <summary>Rows the stream already delivered (matched by SignalId or by time, symbol, side and quantity).</summary>
         public int MatchedBySignalId { get; internal set; }
         public int MatchedByFingerprint { get; internal set; }
-        public int AlreadyDelivered => MatchedBySignalId + MatchedByFingerprint;
+        /// <summary>Rows the checkpoint shows were delivered before the range, or written from history by an earlier run.</summary>
+        public int MatchedByCheckpoint { get; internal set; }
+        public int AlreadyDelivered => MatchedBySignalId + MatchedByFingerprint + MatchedByCheckpoint;
         /// <summary>Rows outside the window asked for (a server that does not filter by date).</summary>
         public int OutsideWindow { get; internal set; }
         /// <summary>Rows to deliver at the range's place, oldest first.</summary>

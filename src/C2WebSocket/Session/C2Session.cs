@@ -276,10 +276,37 @@ namespace C2WebSocket
 
         /// <summary>Receive-C2Signal wrote <paramref name="message"/> (or passed a skipped position): it is in flight
         /// until <paramref name="statement"/> completes (see <see cref="CheckpointCommits"/>).</summary>
-        internal void MarkEmitted(object statement, StreamKey key, long epoch, long seq, DateTimeOffset? at)
+        internal void MarkEmitted(object statement, StreamKey key, long epoch, long seq, DateTimeOffset? at, long? orderId = null)
         {
             if (Checkpoint == null || !key.IsSignal || !key.StrategyId.HasValue) return;
-            Checkpoint.Emitted(statement, key, new StreamPosition(epoch, seq, at));
+            Checkpoint.Emitted(statement, key, new StreamPosition(epoch, seq, at, orderId));
+        }
+
+        /// <summary>The checkpoint position of a history order written for <paramref name="gap"/> (posted at
+        /// <paramref name="postedAt"/>): the range's start (its AfterSeqId, as this session emitted it or the checkpoint
+        /// holds it) with the range written from history up to that time. Null without a checkpoint, or when the range
+        /// does not begin at the stream's position.</summary>
+        internal StreamPosition? HistoryPosition(C2DeliveryGap gap, DateTimeOffset? postedAt, long? orderId)
+        {
+            if (Checkpoint == null || !gap.StrategyId.HasValue || !gap.AfterSeqId.HasValue || !postedAt.HasValue || gap.Channel != Channels.Signal) return null;
+            var key = new StreamKey(Channels.Signal, gap.StrategyId);
+            var start = Checkpoint.EmittedOf(key);
+            if (!start.HasValue || start.Value.Seq != gap.AfterSeqId.Value)
+            {
+                var saved = Checkpoint.Store.Get(key);
+                if (saved?.Seq != gap.AfterSeqId.Value) return null;
+                start = new StreamPosition(saved!.Value.Epoch, saved.Value.Seq!.Value, saved.Value.At, saved.Value.OrderId, saved.Value.HistoryThrough, saved.Value.HistoryOrderId);
+            }
+            return start.Value.WithHistoryThrough(postedAt.Value, orderId);
+        }
+
+        /// <summary>Receive-C2Signal is about to write, or wrote, a history order: it moves the stream's position within
+        /// the range (see <see cref="HistoryPosition"/>).</summary>
+        internal void MarkHistory(object? statement, C2StreamMessage order)
+        {
+            if (order.FilledGap == null || !(HistoryPosition(order.FilledGap, order.Timestamp, History.OrderFacts.SignalIdOf(order)) is StreamPosition p)) return;
+            if (statement == null) Checkpoint!.Delivering(order.Key, p);
+            else Checkpoint!.Emitted(statement, order.Key, p);
         }
 
         /// <summary>Receive-C2Signal is about to write a message: the script may save it before the write returns.</summary>

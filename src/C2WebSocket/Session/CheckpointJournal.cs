@@ -29,6 +29,9 @@ namespace C2WebSocket
             sb.Append("{\"seq\":").Append(entry.Seq.GetValueOrDefault().ToString(CultureInfo.InvariantCulture))
               .Append(",\"epoch\":").Append(entry.Epoch.ToString(CultureInfo.InvariantCulture));
             if (entry.At is DateTimeOffset at) sb.Append(",\"at\":\"").Append(CheckpointStore.Iso(at)).Append('"');
+            if (entry.OrderId is long orderId) sb.Append(",\"orderId\":").Append(orderId.ToString(CultureInfo.InvariantCulture));
+            if (entry.HistoryThrough is DateTimeOffset through) sb.Append(",\"historyThrough\":\"").Append(CheckpointStore.Iso(through)).Append('"');
+            if (entry.HistoryOrderId is long historyOrderId) sb.Append(",\"historyOrderId\":").Append(historyOrderId.ToString(CultureInfo.InvariantCulture));
             sb.Append("}\n");
             var bytes = Encoding.UTF8.GetBytes(sb.ToString());
             var file = Open();
@@ -71,7 +74,10 @@ namespace C2WebSocket
                     if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("seq", out var s) || !s.TryGetInt64(out var seq)) return false;
                     var epoch = root.TryGetProperty("epoch", out var ep) && ep.TryGetInt64(out var epv) ? epv : 0;
                     DateTimeOffset? at = root.TryGetProperty("at", out var a) && a.ValueKind == JsonValueKind.String && Protocol.Timestamps.TryParse(a.GetString(), out var av) ? av : (DateTimeOffset?)null;
-                    entry = new CheckpointEntry(seq, epoch, at, null);
+                    long? orderId = root.TryGetProperty("orderId", out var o) && o.ValueKind == JsonValueKind.Number && o.TryGetInt64(out var ov) ? ov : (long?)null;
+                    DateTimeOffset? through = root.TryGetProperty("historyThrough", out var h) && h.ValueKind == JsonValueKind.String && Protocol.Timestamps.TryParse(h.GetString(), out var hv) ? hv : (DateTimeOffset?)null;
+                    long? historyOrderId = root.TryGetProperty("historyOrderId", out var ho) && ho.ValueKind == JsonValueKind.Number && ho.TryGetInt64(out var hov) ? hov : (long?)null;
+                    entry = new CheckpointEntry(seq, epoch, at, null, false, orderId, through, historyOrderId);
                     return true;
                 }
             }

@@ -58,6 +58,9 @@ namespace C2WebSocket
         public void Advance(StreamKey key, long epoch, long seq, DateTimeOffset? at) =>
             Note(key.ToString(), new CheckpointEntry(seq, epoch, at, null));
 
+        /// <summary>Records a committed position (with its order id and history fill, when known).</summary>
+        public void Advance(StreamKey key, StreamPosition position) => Note(key.ToString(), position.ToEntry());
+
         /// <summary>Records that a stream with no seq_id is watched since <paramref name="since"/> (kept only when nothing better is known).</summary>
         public void Watch(StreamKey key, DateTimeOffset since) => Note(key.ToString(), new CheckpointEntry(null, 0, null, since));
 
@@ -198,7 +201,9 @@ namespace C2WebSocket
             long? seq = e.TryGetProperty("seq", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var sv) ? sv : (long?)null;
             var epoch = e.TryGetProperty("epoch", out var ep) && ep.ValueKind == JsonValueKind.Number && ep.TryGetInt64(out var epv) ? epv : 0;
             var reported = e.TryGetProperty("reported", out var r) && r.ValueKind == JsonValueKind.True;
-            return new CheckpointEntry(seq, epoch, Time(e, "at"), Time(e, "watchingSince"), reported);
+            long? orderId = e.TryGetProperty("orderId", out var o) && o.ValueKind == JsonValueKind.Number && o.TryGetInt64(out var ov) ? ov : (long?)null;
+            long? historyOrderId = e.TryGetProperty("historyOrderId", out var ho) && ho.ValueKind == JsonValueKind.Number && ho.TryGetInt64(out var hov) ? hov : (long?)null;
+            return new CheckpointEntry(seq, epoch, Time(e, "at"), Time(e, "watchingSince"), reported, orderId, Time(e, "historyThrough"), historyOrderId);
         }
 
         private static DateTimeOffset? Time(JsonElement e, string name) =>
@@ -223,6 +228,9 @@ namespace C2WebSocket
                             w.WriteStartObject(kv.Key);
                             if (kv.Value.Seq is long seq) { w.WriteNumber("seq", seq); w.WriteNumber("epoch", kv.Value.Epoch); }
                             if (kv.Value.At is DateTimeOffset at) w.WriteString("at", Iso(at));
+                            if (kv.Value.Seq.HasValue && kv.Value.OrderId is long orderId) w.WriteNumber("orderId", orderId);
+                            if (kv.Value.Seq.HasValue && kv.Value.HistoryThrough is DateTimeOffset through) w.WriteString("historyThrough", Iso(through));
+                            if (kv.Value.Seq.HasValue && kv.Value.HistoryOrderId is long historyOrderId) w.WriteNumber("historyOrderId", historyOrderId);
                             if (kv.Value.WatchingSince is DateTimeOffset since && !kv.Value.Seq.HasValue) w.WriteString("watchingSince", Iso(since));
                             if (kv.Value.Reported && !kv.Value.Seq.HasValue) w.WriteBoolean("reported", true);
                             w.WriteEndObject();

@@ -123,7 +123,7 @@ namespace C2WebSocket
         {
             var completed = _commits.TakeCompleted();
             if (!Manual)
-                foreach (var kv in completed) Store.Advance(kv.Key, kv.Value.Epoch, kv.Value.Seq, kv.Value.At);
+                foreach (var kv in completed) Store.Advance(kv.Key, kv.Value);
             List<StreamKey> reported;
             lock (_gate) { reported = _reported.ToList(); _reported.Clear(); }
             foreach (var key in reported) Store.MarkReported(key);
@@ -158,10 +158,11 @@ namespace C2WebSocket
             foreach (var kv in highest)
             {
                 var current = Store.Get(kv.Key);
-                if (current?.Seq is long seq && !kv.Value.IsBeyond(new StreamPosition(current.Value.Epoch, seq, null))) continue;
+                var stored = current?.Seq is long seq ? new StreamPosition(current.Value.Epoch, seq, null, null, current.Value.HistoryThrough, current.Value.HistoryOrderId) : (StreamPosition?)null;
+                if (stored.HasValue && !kv.Value.IsBeyond(stored.Value) && !kv.Value.SameHistoryInstant(stored.Value)) continue;
                 CheckpointClaim claim;
                 lock (_gate) claim = _claims[kv.Key];
-                Store.Save(kv.Key, new CheckpointEntry(kv.Value.Seq, kv.Value.Epoch, kv.Value.At, null), claim.Journal);
+                Store.Save(kv.Key, kv.Value.ToEntry(), claim.Journal);
                 saved.Add(kv);
             }
             return saved;

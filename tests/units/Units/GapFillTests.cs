@@ -237,7 +237,7 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(GapFillOutcome.Filled, report.Outcome);
             Assert.Equal(6, report.Filled);
             Assert.Equal("Filled from history: 6 orders of strategy 12345678 posted from 2026-11-30T08:00:18.000Z to 2026-11-30T08:01:32.000Z " +
-                         "(GetStrategyHistoricalOrders); 2 orders in that window had been delivered by the stream and were left out (matched by SignalId).", report.Text);
+                         "(GetStrategyHistoricalOrders); 2 orders in that window had been delivered and were left out (matched by SignalId).", report.Text);
 
             var held = GapFillReport.Completed(plan, OrderMatcher.Match(q, rows, Outage((id, t) => "{}", (id, t) => RestRow(id, t)).Delivered));
             Assert.Contains("Filled from history: 6 orders", held.Text);
