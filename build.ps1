@@ -89,6 +89,8 @@ $moduleFolder = [System.IO.Path]::Combine($root, 'out', 'C2WebSocket')
 $resultsFolder = [System.IO.Path]::Combine($root, 'out', 'TestResults')
 $toolsProject = [System.IO.Path]::Combine($root, 'tools', 'TestTools.csproj')
 Import-Module -Name ([System.IO.Path]::Combine($root, 'tools', 'C2Simulator.psm1')) -Force
+# Every child process (dotnet, the Pester pwsh, the demo, the simulator) is started and waited for by this module.
+Import-Module -Name ([System.IO.Path]::Combine($root, 'tools', 'ChildProcess.psm1')) -Force
 
 function Invoke-Dotnet {
     [CmdletBinding()]
@@ -97,12 +99,19 @@ function Invoke-Dotnet {
         throw 'The .NET SDK (dotnet) is required: https://dot.net'
     }
     Write-Host "dotnet $($ArgumentList -join ' ')" -ForegroundColor Cyan
-    if ($Quiet) { $output = & dotnet @ArgumentList 2>&1 } else { & dotnet @ArgumentList }
-    if ($LASTEXITCODE -ne 0) {
-        if ($Quiet) { $output | Out-Host }
-        throw "dotnet $($ArgumentList[0]) failed with exit code $LASTEXITCODE."
+    # -Quiet: the output goes to a file and is returned (standard output) or shown when dotnet fails.
+    $capture = if ($Quiet) { [System.IO.Path]::GetTempFileName() }
+    try {
+        $exit = Invoke-ChildProcess -Command (@('dotnet') + $ArgumentList) -WorkingDirectory $root -OutputPath $capture
+        if ($exit -ne 0) {
+            if ($Quiet) { Get-Content -LiteralPath $capture, ($capture + '.err') | Out-Host }
+            throw "dotnet $($ArgumentList[0]) failed with exit code $exit."
+        }
+        if ($Quiet) { Get-Content -LiteralPath $capture }
     }
-    if ($Quiet) { $output }
+    finally {
+        if ($Quiet) { Remove-Item -LiteralPath $capture, ($capture + '.err') -ErrorAction SilentlyContinue }
+    }
 }
 
 function Get-PwshCommand {
@@ -132,32 +141,6 @@ function Invoke-BuildTask {
     Write-Host "Module laid out in $moduleFolder"
 }
 
-function Invoke-ChildProcess {
-    # Runs a child process with its output going straight to this console, extra environment variables, and a deadline.
-    param([string[]] $Command, [hashtable] $Environment = @{}, [int] $TimeoutMinutes = 30)
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($Command[0])
-    foreach ($a in $Command | Select-Object -Skip 1) { $psi.ArgumentList.Add($a) }
-    $psi.UseShellExecute = $false
-    $psi.WorkingDirectory = $root
-    foreach ($k in $Environment.Keys) {
-        if ($null -eq $Environment[$k]) { $null = $psi.Environment.Remove($k) } else { $psi.Environment[$k] = [string]$Environment[$k] }
-    }
-    $p = [System.Diagnostics.Process]::Start($psi)
-    try {
-        if (-not $p.WaitForExit([int][TimeSpan]::FromMinutes($TimeoutMinutes).TotalMilliseconds)) {
-            Write-Warning "$($Command -join ' ') did not finish within $TimeoutMinutes minutes; stopping it."
-            $p.Kill($true)
-            $null = $p.WaitForExit(10000)
-            return -1
-        }
-        $p.ExitCode
-    }
-    finally {
-        if (-not $p.HasExited) { $p.Kill($true) }
-        $p.Dispose()
-    }
-}
-
 function Invoke-XunitTests {
     $trx = [System.IO.Path]::Combine($resultsFolder, 'xunit.trx')
     if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx }
@@ -167,8 +150,7 @@ function Invoke-XunitTests {
         '--blame-hang-timeout', '5m', '--blame-hang-dump-type', 'none')
     if ($Filter) { $arguments += @('--filter', $Filter) }
     Write-Host "dotnet $($arguments -join ' ')" -ForegroundColor Cyan
-    & dotnet @arguments | Out-Host
-    $exit = $LASTEXITCODE
+    $exit = Invoke-ChildProcess -Command (@('dotnet') + $arguments) -WorkingDirectory $root
     if (-not (Test-Path -LiteralPath $trx)) {
         Write-Warning "dotnet test wrote no results (exit code $exit)."
         return [pscustomobject]@{ Runner = 'xunit'; Passed = 0; Failed = 1; Skipped = 0 }
@@ -191,39 +173,17 @@ function Start-PesterTests {
     $command = @(Get-PwshCommand) + @('-NoProfile', '-NonInteractive', '-File', $runner,
         '-PesterManifest', $script:PesterManifest, '-ResultPath', $xml, '-SummaryPath', $summary, '-Path', ($paths -join [System.IO.Path]::PathSeparator))
     Write-Host "pwsh $runner $($paths -join ' ')  (output: $log)" -ForegroundColor Cyan
-    $psi = [System.Diagnostics.ProcessStartInfo]::new($command[0])
-    foreach ($a in $command | Select-Object -Skip 1) { $psi.ArgumentList.Add($a) }
-    $psi.UseShellExecute = $false
-    $psi.WorkingDirectory = $root
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    # The tests start from a known environment: no key from the caller's environment.
-    $psi.Environment['C2_BUILD_CONFIGURATION'] = $Configuration
-    foreach ($k in 'C2_API_KEY', 'C2_SIMULATOR_URI') { $null = $psi.Environment.Remove($k) }
-    $p = [System.Diagnostics.Process]::Start($psi)
-    # Plain .NET copies (no script block runs off this thread): standard output to the log, standard error beside it.
-    $files = @([System.IO.File]::Create($log), [System.IO.File]::Create($log + '.err'))
-    $copy = @($p.StandardOutput.BaseStream.CopyToAsync($files[0]), $p.StandardError.BaseStream.CopyToAsync($files[1]))
-    [pscustomobject]@{ Process = $p; Copy = $copy; Files = $files; Log = $log; Summary = $summary }
+    # The tests start from a known environment: no key from the caller's environment. Standard output goes to the
+    # log, standard error beside it (pester.log.err).
+    $child = Start-ChildProcess -Command $command -WorkingDirectory $root -OutputPath $log -Environment @{
+        C2_BUILD_CONFIGURATION = $Configuration; C2_API_KEY = $null; C2_SIMULATOR_URI = $null
+    }
+    [pscustomobject]@{ Child = $child; Log = $log; Summary = $summary }
 }
 
 function Complete-PesterTests {
     param([Parameter(Mandatory)] $Run, [int] $TimeoutMinutes = 15)
-    $p = $Run.Process
-    try {
-        if (-not $p.WaitForExit([int][TimeSpan]::FromMinutes($TimeoutMinutes).TotalMilliseconds)) {
-            Write-Warning "Pester did not finish within $TimeoutMinutes minutes; stopping it."
-            $p.Kill($true)
-            $null = $p.WaitForExit(10000)
-        }
-        $null = [System.Threading.Tasks.Task]::WaitAll($Run.Copy, 10000)
-        $exit = if ($p.HasExited) { $p.ExitCode } else { -1 }
-    }
-    finally {
-        if (-not $p.HasExited) { $p.Kill($true) }
-        foreach ($f in $Run.Files) { $f.Dispose() }
-        $p.Dispose()
-    }
+    $exit = Wait-ChildProcess -Handle $Run.Child -Timeout ([TimeSpan]::FromMinutes($TimeoutMinutes)) -Name 'Pester'
     Get-Content -LiteralPath $Run.Log | Out-Host
     Get-Content -LiteralPath ($Run.Log + '.err') | Out-Host
     if (-not (Test-Path -LiteralPath $Run.Summary)) {
@@ -263,7 +223,7 @@ function Invoke-DemoTask {
         Write-Host "C2 simulator on $($sim.Uri) publishing $Rate signal(s)/s (`$env:C2_SIMULATOR_URI and `$env:C2_API_KEY set for the demo)" -ForegroundColor Green
         $demo = [System.IO.Path]::Combine($root, 'examples', 'demo.ps1')
         $modulePath = [System.IO.Path]::Combine($root, 'out') + [System.IO.Path]::PathSeparator + $env:PSModulePath
-        $exit = Invoke-ChildProcess -Command (@(Get-PwshCommand) + @('-NoProfile', '-File', $demo)) -TimeoutMinutes 10 -Environment @{
+        $exit = Invoke-ChildProcess -Command (@(Get-PwshCommand) + @('-NoProfile', '-File', $demo)) -WorkingDirectory $root -Timeout ([TimeSpan]::FromMinutes(10)) -Environment @{
             C2_SIMULATOR_URI = $sim.Uri.ToString(); C2_API_KEY = $sim.ApiKey; PSModulePath = $modulePath
         }
         if ($exit -ne 0) { throw "examples/demo.ps1 failed with exit code $exit." }
@@ -300,9 +260,10 @@ function Invoke-SimulatorTask {
     Write-Host "  Import-Module $([System.IO.Path]::Combine($moduleFolder, 'C2WebSocket.psd1'))" -ForegroundColor Green
     $uri = if ($Port -eq 0) { '<the ws:// URI printed below>' } else { "ws://127.0.0.1:$Port/ws" }
     Write-Host "  Connect-C2Socket -Uri $uri -ApiKey c2-demo-key-0001 | Add-C2Subscription -StrategyId 12345678 | Receive-C2Signal" -ForegroundColor Green
-    # In the foreground: it prints its URI and demo key, and Ctrl+C reaches it and stops it.
-    & dotnet $dll --port $Port --rate $Rate
-    if ($LASTEXITCODE -ne 0) { throw "The simulator exited with code $LASTEXITCODE." }
+    # In the foreground: it prints its URI and demo key, and Ctrl+C reaches it and stops it (and this script, whose
+    # wait then kills whatever is left of it).
+    $exit = Invoke-ChildProcess -Command @('dotnet', $dll, '--port', $Port, '--rate', $Rate) -WorkingDirectory $root
+    if ($exit -ne 0) { throw "The simulator exited with code $exit." }
 }
 
 $script:PesterManifest = $null

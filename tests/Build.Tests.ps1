@@ -25,12 +25,77 @@ Describe 'build.ps1' {
         foreach ($t in $Tasks) { $functions | Should -Contain "Invoke-${t}Task" }
     }
 
+    It 'starts every child process through tools/ChildProcess.psm1 (no call operator, no Process.Start of its own)' {
+        $native = $Ast.FindAll({ $args[0] -is [System.Management.Automation.Language.CommandAst] -and
+                $args[0].GetCommandName() -in 'dotnet', 'pwsh', 'Start-Process' }, $true)
+        $native | ForEach-Object { $_.Extent.Text } | Should -BeNullOrEmpty
+        $Ast.Extent.Text | Should -Not -Match 'ProcessStartInfo|Diagnostics\.Process\]::Start'
+        $Ast.Extent.Text | Should -Match ([regex]::Escape("'tools', 'ChildProcess.psm1'"))
+    }
+
     It 'has help for the script and every parameter' {
         $help = Get-Help $BuildScript -Full
         $help.Synopsis | Should -Not -BeNullOrEmpty
         @($help.examples.example).Count | Should -BeGreaterOrEqual 3
         foreach ($p in $Ast.ParamBlock.Parameters.Name.VariablePath.UserPath) {
             ($help.parameters.parameter | Where-Object name -eq $p).description | Should -Not -BeNullOrEmpty -Because "-$p needs help"
+        }
+    }
+}
+
+Describe 'tools/ChildProcess.psm1: the one way build.ps1 runs a child' {
+    BeforeAll {
+        Import-Module (Join-Path $C2RepoRoot 'tools' 'ChildProcess.psm1') -Force
+        $Pwsh = Get-C2PwshCommand
+        $Work = New-C2TestFolder
+        function Get-ChildCommand([string] $Script) { @($Pwsh.FileName) + $Pwsh.Prefix + @('-NoProfile', '-NonInteractive', '-Command', $Script) }
+        # Alive and not a zombie waiting for a parent that is gone (whatever PID 1 of a container does about those).
+        function Test-Alive([int] $Id) {
+            if (-not (Get-Process -Id $Id -ErrorAction SilentlyContinue)) { return $false }
+            $stat = "/proc/$Id/stat"
+            -not ((Test-Path -LiteralPath $stat) -and ((Get-Content -LiteralPath $stat -Raw) -replace '^.*\) ', '').StartsWith('Z'))
+        }
+    }
+    AfterAll { if ($Work) { Remove-Item -LiteralPath $Work -Recurse -Force -ErrorAction SilentlyContinue } }
+
+    It 'returns the exit code, passes arguments one by one, sets and removes variables, captures both outputs' {
+        $env:C2_CHILD_TEST_REMOVED = 'inherited'
+        try {
+            $script = Join-Path $Work 'child.ps1'
+            Set-Content -LiteralPath $script -Value @'
+[Console]::Out.Write(($args -join '|') + '|' + $env:C2_CHILD_TEST_SET + '|' + [string]::IsNullOrEmpty($env:C2_CHILD_TEST_REMOVED) + '|' + [Environment]::CurrentDirectory)
+[Console]::Error.Write('to stderr')
+exit 7
+'@
+            $out = Join-Path $Work 'out.txt'
+            $command = @($Pwsh.FileName) + $Pwsh.Prefix + @('-NoProfile', '-NonInteractive', '-File', $script, 'a b', '"quoted" $x')
+            $exit = Invoke-ChildProcess -Command $command -OutputPath $out -WorkingDirectory $Work -Environment @{ C2_CHILD_TEST_SET = 'set'; C2_CHILD_TEST_REMOVED = $null }
+            $exit | Should -Be 7
+            Get-Content -LiteralPath $out -Raw | Should -Be ('a b|"quoted" $x|set|True|' + [System.IO.Path]::GetFullPath($Work).TrimEnd([System.IO.Path]::DirectorySeparatorChar))
+            Get-Content -LiteralPath ($out + '.err') -Raw | Should -Be 'to stderr'
+        }
+        finally { Remove-Item Env:C2_CHILD_TEST_REMOVED -ErrorAction SilentlyContinue }
+    }
+
+    It 'kills the whole tree at the deadline, warns naming the child, and returns -1' {
+        # The child starts a grandchild that would run for 5 minutes, writes its id, then hangs itself.
+        $pidFile = Join-Path $Work 'grandchild.pid'
+        $grand = (@($Pwsh.FileName) + $Pwsh.Prefix + @('-NoProfile', '-NonInteractive', '-Command', 'Start-Sleep -Seconds 300')) | ForEach-Object { "'" + ($_ -replace "'", "''") + "'" }
+        $script = "`$g = Start-Process -FilePath $($grand[0]) -ArgumentList $(($grand | Select-Object -Skip 1) -join ',') -PassThru; Set-Content -LiteralPath '$pidFile' -Value `$g.Id; Start-Sleep -Seconds 300"
+        $handle = Start-ChildProcess -Command (Get-ChildCommand $script)
+        $childId = $handle.Process.Id
+        Wait-C2Condition { (Test-Path -LiteralPath $pidFile) -and (Get-Content -LiteralPath $pidFile -Raw) -match '^\d+' } 'the child started its grandchild' -TimeoutSec 60
+        $grandId = [int](Get-Content -LiteralPath $pidFile -Raw)
+        try {
+            Test-Alive $grandId | Should -BeTrue
+            $exit = Wait-ChildProcess -Handle $handle -Timeout ([TimeSpan]::FromSeconds(2)) -Name 'The hung child' -WarningVariable warned 3>$null
+            $exit | Should -Be -1
+            "$warned" | Should -Be 'The hung child did not finish within 2 seconds; stopping it.'
+            Wait-C2Condition { -not (Test-Alive $childId) -and -not (Test-Alive $grandId) } 'the child and its grandchild are gone' -TimeoutSec 20
+        }
+        finally {
+            # Whatever failed above, nothing this test started outlives it.
+            Stop-Process -Id $childId, $grandId -Force -ErrorAction SilentlyContinue
         }
     }
 }

@@ -19,7 +19,7 @@ namespace C2WebSocket.Simulator;
 
 /// <summary>
 /// A C2-compatible WebSocket server (Kestrel on 127.0.0.1) for tests, benchmarks and offline script
-/// development. Follows /shared/protocol/C2-WEBSOCKET.md; where C2 is silent, <see cref="SimulatorOptions"/>
+/// development. Follows the protocol of docs/protocol.md; where C2 is silent, <see cref="SimulatorOptions"/>
 /// picks the branch (README: "Open points of the C2 docs"). Defaults:
 /// <list type="bullet">
 /// <item>Streams: one per (channel, strategy) with its own seq_id starting at 1 (positions carry seq_id too).</item>

@@ -60,7 +60,7 @@ public sealed class SimulatorOptions
     /// <summary>The "v" field of every server message.</summary>
     public int ProtocolVersion { get; set; } = 4;
 
-    // ------------------------------------------------------------ open points of the C2 docs (reference §13.2)
+    // ------------------------------------------------------------ open points of the C2 docs (docs/protocol.md §13.2)
     // All read live: a change applies to messages built afterwards. History keeps the bytes as first sent,
     // so a replay is byte-identical to the live message whatever the options say now.
 
@@ -153,7 +153,7 @@ public enum PayloadVocabulary
 {
     /// <summary>snake_case names with <c>strategy_id</c> (strategy_id, signal_id, symbol, side "buy"/"sell", ...).</summary>
     SnakeCase,
-    /// <summary>C2's REST v4 names (reference §7.3): StrategyId, SignalId, Side "1"/"2", OrderType "1"/"2"/"3",
+    /// <summary>C2's REST v4 names (docs/protocol.md §7.3): StrategyId, SignalId, Side "1"/"2", OrderType "1"/"2"/"3",
     /// OpenClose "O"/"C", OrderQuantity, Limit, Stop, TIF "0"/"1", C2Symbol{FullSymbol,SymbolType}, PostedAt;
     /// positions: StrategyId, Quantity (signed), AvgPx, C2Symbol, UpdatedAt.</summary>
     RestV4,

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace C2WebSocket.Simulator;
 
 /// <summary>Realistic-looking synthetic payloads in each <see cref="PayloadVocabulary"/>. The real C2 schema is
-/// undocumented; all of them are modelled on the REST order/position DTOs (protocol reference §7.3):
+/// undocumented; all of them are modelled on the REST order/position DTOs (docs/protocol.md §7.3):
 /// <list type="bullet">
 /// <item><see cref="PayloadVocabulary.SnakeCase"/>: strategy_id, signal_id, symbol, symbol_type, side "buy"/"sell",
 ///   action "open"/"close", quantity, order_type "limit"/"market", limit_price, stop_price, tif "day", posted_at

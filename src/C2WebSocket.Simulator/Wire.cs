@@ -126,7 +126,7 @@ internal static class Wire
         },
     };
 
-    /// <summary>The gap payload, exactly the reference's shape (§8.3).</summary>
+    /// <summary>The gap payload, exactly the documented shape (docs/protocol.md §8.3).</summary>
     public static Action<Utf8JsonWriter> GapPayload(long strategyId, long resumeFrom, string message) => w =>
     {
         w.WriteStartObject();

@@ -110,7 +110,7 @@ namespace C2WebSocket.Commands
             }
         }
 
-        /// <summary>The category of what the server said (error codes of reference §9.4).</summary>
+        /// <summary>The category of what the server said (error codes of docs/protocol.md §9.4).</summary>
         internal static ErrorCategory ForServerCode(string? code)
         {
             switch (code?.ToUpperInvariant())

@@ -5,7 +5,7 @@ using System.Text.Json;
 
 namespace C2WebSocket.Protocol
 {
-    /// <summary>The message kinds of reference §3.2; anything else is <see cref="Unknown"/> (ignored, counted).</summary>
+    /// <summary>The message kinds of docs/protocol.md §3.2; anything else is <see cref="Unknown"/> (ignored, counted).</summary>
     internal enum MessageKind
     {
         Unknown,
@@ -19,7 +19,7 @@ namespace C2WebSocket.Protocol
         Gap,
     }
 
-    /// <summary>Where a data message named its strategy (reference §13.2: the docs do not say).</summary>
+    /// <summary>Where a data message named its strategy (docs/protocol.md §13.2: the docs do not say).</summary>
     internal enum StrategySource
     {
         None,
@@ -51,7 +51,7 @@ namespace C2WebSocket.Protocol
     /// A server message decoded in one pass of <see cref="Utf8JsonReader"/> over its bytes. Only what the session
     /// needs on the receive path is materialised (kind, seq_id, request_id, version, strategy, an id hash); the
     /// id, timestamp and payload stay as positions in the bytes and are decoded when someone asks.
-    /// Envelope fields of the wrong JSON type make the message malformed (reference §2; issue: a message whose
+    /// Envelope fields of the wrong JSON type make the message malformed (docs/protocol.md §2; issue: a message whose
     /// seq_id, id, timestamp or msg_type cannot be trusted is never delivered).
     /// </summary>
     internal struct Envelope
@@ -84,7 +84,7 @@ namespace C2WebSocket.Protocol
 
     internal static class Timestamps
     {
-        /// <summary>ISO 8601 with a date and a time (reference §2: parse with round-trip rules, any fraction).</summary>
+        /// <summary>ISO 8601 with a date and a time (docs/protocol.md §2: parse with round-trip rules, any fraction).</summary>
         public static bool TryParse(string? text, out DateTimeOffset value)
         {
             value = default;
@@ -196,7 +196,7 @@ namespace C2WebSocket.Protocol
                 else if (r.ValueTextEquals("v"u8))
                 {
                     r.Read();
-                    // The overview's table types v as a string, every example shows a number (reference §13.2): both.
+                    // The overview's table types v as a string, every example shows a number (docs/protocol.md §13.2): both.
                     if (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v)) env.Version = v;
                     else if (r.TokenType == JsonTokenType.String && int.TryParse(r.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var vs)) env.Version = vs;
                     else if (r.TokenType == JsonTokenType.StartObject || r.TokenType == JsonTokenType.StartArray) r.Skip();

@@ -1,6 +1,6 @@
 namespace C2WebSocket.Protocol
 {
-    /// <summary>The documented C2 WebSocket message types and channel names (protocol reference §3).</summary>
+    /// <summary>The documented C2 WebSocket message types and channel names (docs/protocol.md §3).</summary>
     public static class MessageTypes
     {
         public const string ConnectionConnected = "connection.connected";
@@ -25,7 +25,7 @@ namespace C2WebSocket.Protocol
         public static bool IsValid(string? channel) => channel == Signal || channel == Positions;
     }
 
-    /// <summary>Documented protocol limits (reference §10).</summary>
+    /// <summary>Documented protocol limits (docs/protocol.md §10).</summary>
     public static class ProtocolLimits
     {
         public const int ProtocolVersion = 4;

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace C2WebSocket.Protocol
 {
-    /// <summary>One error item from a server <c>error</c> message (reference §9.3).</summary>
+    /// <summary>One error item from a server <c>error</c> message (docs/protocol.md §9.3).</summary>
     public sealed class C2ErrorDetail
     {
         public string? Code { get; internal set; }

@@ -4,9 +4,9 @@ using System.Globalization;
 namespace C2WebSocket.Protocol
 {
     /// <summary>
-    /// One stream of data messages: a channel and the strategy it belongs to. Written as the reference's stream
-    /// name <c>strategy.signal:12345678</c> (the shape of the <c>gap</c> message's <c>channel</c>); a stream whose
-    /// strategy is not known is written with <c>?</c>. The one place stream names are built and parsed.
+    /// One stream of data messages: a channel and the strategy it belongs to. Written as C2's stream name
+    /// <c>strategy.signal:12345678</c> (the shape of the <c>gap</c> message's <c>channel</c>, docs/protocol.md §8.3);
+    /// a stream whose strategy is not known is written with <c>?</c>. The one place stream names are built and parsed.
     /// </summary>
     internal readonly struct StreamKey : IEquatable<StreamKey>
     {

@@ -89,7 +89,7 @@ namespace C2WebSocket.Transport
             var ws = new ClientWebSocket();
             try
             {
-                // Protocol-level pings keep NATs open; they do not replace C2's heartbeat.ack (reference §5).
+                // Protocol-level pings keep NATs open; they do not replace C2's heartbeat.ack (docs/protocol.md §5).
                 ws.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
                 if (settings.Proxy != null) ws.Options.Proxy = settings.Proxy;
                 else if (!settings.UseDefaultProxy) ws.Options.Proxy = null;

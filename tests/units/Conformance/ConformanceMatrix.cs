@@ -12,7 +12,7 @@ using Xunit.Abstractions;
 namespace C2WebSocket.Tests.Conformance
 {
     /// <summary>
-    /// One row per branch a real C2 server may take where the docs leave a point open (reference §13.2), and the core
+    /// One row per branch a real C2 server may take where the docs leave a point open (docs/protocol.md §13.2), and the core
     /// flows run on each: two strategies subscribed with a forbidden one between them; both received; a drop (or a close
     /// with the branch's code) with signals published during the outage; an inbox overflow; a checkpoint carried to a new
     /// session. Every flow asserts that every published signal arrives exactly once, in seq_id order per strategy, with
@@ -22,7 +22,7 @@ namespace C2WebSocket.Tests.Conformance
     {
         public const long A = 4101, B = 4102, Forbidden = 4666;
 
-        /// <summary>Every open point of §13.2 and the branch each row plays (the first row is the friendly default).</summary>
+        /// <summary>Every open point of docs/protocol.md §13.2 and the branch each row plays (the first row is the friendly default).</summary>
         public static readonly Dictionary<string, Action<SimulatorOptions>> Rows = new Dictionary<string, Action<SimulatorOptions>>(StringComparer.Ordinal)
         {
             ["default: snake_case payload strategy_id, resume_from both, errors echo request_id, v number, full ack"] = o => { },

@@ -12,7 +12,7 @@ using Xunit;
 
 namespace C2WebSocket.Tests.Simulator;
 
-/// <summary>Each branch the C2 docs leave open (reference §13.2), played by a <see cref="SimulatorOptions"/> value
+/// <summary>Each branch the C2 docs leave open (docs/protocol.md §13.2), played by a <see cref="SimulatorOptions"/> value
 /// and asserted on the bytes a raw client receives.</summary>
 public class SimulatorOpenPointsTests
 {

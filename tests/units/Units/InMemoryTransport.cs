@@ -218,7 +218,7 @@ namespace C2WebSocket.Tests.Units
                  "\",\"seq_id\":" + seq.ToString(CultureInfo.InvariantCulture) + ",\"timestamp\":\"" + Iso(_clock.GetUtcNow()) +
                  "\",\"v\":4,\"payload\":{\"strategy_id\":" + strategyId.ToString(CultureInfo.InvariantCulture) + ",\"symbol\":\"ESZ6\",\"quantity\":1}}");
 
-        /// <summary>A gap as in the reference (§8.3): the stream named in "channel", strategy_id null, "from" as a string.</summary>
+        /// <summary>A gap as C2 documents it (docs/protocol.md §8.3): the stream named in "channel", strategy_id null, "from" as a string.</summary>
         public void SendGap(string stream, string from) =>
             Push("{\"msg_type\":\"gap\",\"id\":\"" + NextId() + "\",\"timestamp\":\"" + Iso(_clock.GetUtcNow()) +
                  "\",\"v\":4,\"payload\":{\"strategy_id\":null,\"channel\":\"" + stream + "\",\"from\":\"" + from + "\",\"message\":\"Replay limit of 1000 messages exceeded\"}}");

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace C2WebSocket.Tests.Units
 {
-    /// <summary>How answers are matched to the requests in flight (reference §6.2, §9.3), without a session.</summary>
+    /// <summary>How answers are matched to the requests in flight (docs/protocol.md §6.2, §9.3), without a session.</summary>
     public class SubscriptionBookTests
     {
         private static readonly StreamKey S1 = new StreamKey(Channels.Signal, 1), S2 = new StreamKey(Channels.Signal, 2), P1 = new StreamKey(Channels.Positions, 1);
