@@ -6,7 +6,7 @@ public sealed partial class C2Simulator
 {
     private SimulatorRest? _rest;
 
-    /// <summary>The REST API (reference §11): its history, faults (<see cref="SimulatorRest.FailNext"/>,
+    /// <summary>The REST API (docs/protocol.md §11): its history, faults (<see cref="SimulatorRest.FailNext"/>,
     /// <see cref="SimulatorRest.DelayNext"/>) and request log. Options: <see cref="SimulatorOptions.Rest"/>.</summary>
     public SimulatorRest Rest => System.Threading.LazyInitializer.EnsureInitialized(ref _rest, () => new SimulatorRest(this))!;
 

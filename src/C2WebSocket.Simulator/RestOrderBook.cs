@@ -6,7 +6,7 @@ using System.Threading;
 
 namespace C2WebSocket.Simulator;
 
-/// <summary>One order as C2's REST history shows it (reference §11.1: the order DTO), read from a published
+/// <summary>One order as C2's REST history shows it (docs/protocol.md §11.1: the order DTO), read from a published
 /// strategy.signal. Values are kept in C2's REST v4 codes whatever vocabulary the payload used.</summary>
 internal sealed record OrderRecord(
     long Ordinal, long StrategyId, long SignalId, DateTimeOffset Posted,

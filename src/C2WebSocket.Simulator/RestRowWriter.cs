@@ -9,7 +9,7 @@ namespace C2WebSocket.Simulator;
 internal readonly record struct RestFieldError(string ErrorCode, string? FieldName, string Message);
 
 /// <summary>
-/// Writes REST responses in the documented envelope (reference §11): <c>{"Results": [...], "ResponseStatus": {...},
+/// Writes REST responses in the documented envelope (docs/protocol.md §11): <c>{"Results": [...], "ResponseStatus": {...},
 /// "Pagination": {"prev_cursor", "next_cursor"}}</c>, names in <see cref="RestCasing"/> (Pagination's inner names stay
 /// snake_case), and the order, active-order and closed-trade rows in C2's REST v4 names.
 /// </summary>
@@ -77,7 +77,7 @@ internal sealed class RestRowWriter
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>An order row (the order DTO of reference §11.1). Filled orders carry a fill; working ones do not.</summary>
+    /// <summary>An order row (the order DTO of docs/protocol.md §11.1). Filled orders carry a fill; working ones do not.</summary>
     public void Order(Utf8JsonWriter w, OrderRecord o, bool working)
     {
         w.WriteStartObject();

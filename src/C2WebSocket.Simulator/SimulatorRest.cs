@@ -13,7 +13,7 @@ using Microsoft.AspNetCore.Http;
 namespace C2WebSocket.Simulator;
 
 /// <summary>
-/// The simulator's REST API (reference §11, §11.1), on the WebSocket's port with the same keys:
+/// The simulator's REST API (docs/protocol.md §11, §11.1), on the WebSocket's port with the same keys:
 /// <c>GET /Strategies/GetStrategyHistoricalOrders</c> (StrategyId, StartDate, EndDate, Limit, AscendingOrder, Cursor;
 /// cursor-paged), <c>GET /Strategies/GetStrategyActiveOrders</c> (StrategyId or StrategyIds) and
 /// <c>GET /Strategies/GetStrategyHistoricalClosedTrades</c> (StrategyId, CommissionPlan; not paged). Answers in the
@@ -96,7 +96,7 @@ public sealed class SimulatorRest
             "getstrategyhistoricalorders" => HistoricalOrdersAsync(ctx, writer, key),
             "getstrategyactiveorders" => ActiveOrdersAsync(ctx, writer, key),
             "getstrategyhistoricalclosedtrades" => ClosedTradesAsync(ctx, writer, key),
-            _ => WriteAsync(ctx, 404, null), // unknown endpoints: 404 with no body (reference §11)
+            _ => WriteAsync(ctx, 404, null), // unknown endpoints: 404 with no body (docs/protocol.md §11)
         };
     }
 

@@ -2,7 +2,7 @@ using System;
 
 namespace C2WebSocket.Simulator;
 
-/// <summary>How the simulator's REST API answers (reference §11, §11.1). Read live, so tests may change them after
+/// <summary>How the simulator's REST API answers (docs/protocol.md §11, §11.1). Read live, so tests may change them after
 /// start. The REST API shares the WebSocket's port and keys; its history holds every strategy.signal ever published
 /// (whatever the socket's replay still keeps).</summary>
 public sealed class SimulatorRestOptions

@@ -96,7 +96,7 @@ namespace C2WebSocket.Commands
                 var query = new List<KeyValuePair<string, string>> { Pair("StrategyId", id.ToString(CultureInfo.InvariantCulture)) };
                 if (ClosedTrades)
                 {
-                    // Not paged and takes no dates (reference §11.1): -Since/-Until apply to each trade's CloseDate here.
+                    // Not paged and takes no dates (docs/protocol.md §11.1): -Since/-Until apply to each trade's CloseDate here.
                     if (keep != null) WriteVerbose("GetStrategyHistoricalClosedTrades takes no dates: -Since and -Until are applied to each trade's CloseDate here.");
                     WriteRows(client, RestEndpoints.ClosedTrades, id, query, null, keep, "closed trades");
                     continue;

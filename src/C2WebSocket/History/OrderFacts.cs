@@ -21,7 +21,7 @@ namespace C2WebSocket.History
 
     /// <summary>
     /// What matching an order needs, read from a REST row or a signal's payload without knowing the payload's schema
-    /// (reference §7, §13.2): names are compared ignoring letter case and underscores, so C2's REST v4 names and
+    /// (docs/protocol.md §7, §13.2): names are compared ignoring letter case and underscores, so C2's REST v4 names and
     /// snake_case both match (SignalId / signal_id, OrderQuantity / quantity, C2Symbol.FullSymbol / symbol, Side "1"/"2" or
     /// "buy"/"sell", PostedDate / posted_at). Symbols are compared without C2's "@" futures prefix and letter case.
     /// </summary>

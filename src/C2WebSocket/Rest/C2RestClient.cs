@@ -16,7 +16,7 @@ using C2WebSocket.Transport;
 namespace C2WebSocket.Rest
 {
     /// <summary>
-    /// One HttpClient for C2's REST API (one per session, reference §11): <c>Authorization: Bearer</c> with the session's
+    /// One HttpClient for C2's REST API (one per session, docs/protocol.md §11): <c>Authorization: Bearer</c> with the session's
     /// key, <c>Content-Type: application/json</c>, compressed answers (gzip and deflate everywhere, Brotli where the runtime
     /// has it: PowerShell 7, not Windows PowerShell 5.1), the session's proxy, certificate validation always on, no
     /// redirects (the key never follows one), a per-request timeout and bounded retries of 429/502/503/504 after
@@ -112,7 +112,7 @@ namespace C2WebSocket.Rest
                 using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, timer.Token))
                 using (var request = new HttpRequestMessage(HttpMethod.Get, relative))
                 {
-                    // C2 requires Content-Type: application/json (reference §11). A GET carries it on an empty body; .NET
+                    // C2 requires Content-Type: application/json (docs/protocol.md §11). A GET carries it on an empty body; .NET
                     // Framework refuses a body on a GET, so Windows PowerShell 5.1 sends Accept: application/json alone.
                     if (!IsNetFramework) request.Content = new ByteArrayContent(Array.Empty<byte>()) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
                     try

@@ -44,7 +44,7 @@ namespace C2WebSocket.Rest
 
     /// <summary>
     /// A failed REST request: the method, the HTTP status, and what the server said in the documented envelope
-    /// (<c>ResponseStatus</c> with <c>ErrorCode</c>, <c>Message</c>, <c>Errors[]</c>; reference §11). Never carries the key:
+    /// (<c>ResponseStatus</c> with <c>ErrorCode</c>, <c>Message</c>, <c>Errors[]</c>; docs/protocol.md §11). Never carries the key:
     /// server text that contains it is masked.
     /// </summary>
     public sealed class C2RestException : Exception

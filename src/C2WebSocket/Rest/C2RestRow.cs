@@ -107,7 +107,7 @@ namespace C2WebSocket.Rest
                 {
                     RestJson.TryGet(root, "Pagination", out pagination);
                     var raw = RestJson.Text(pagination, "next_cursor");
-                    // The cursor arrives URL-encoded and goes back decoded (reference §11.1); null, "" or no key = the end.
+                    // The cursor arrives URL-encoded and goes back decoded (docs/protocol.md §11.1); null, "" or no key = the end.
                     if (!string.IsNullOrEmpty(raw)) next = Uri.UnescapeDataString(raw);
                 }
                 return new RestPage(rows, next, paginated);

@@ -4,7 +4,7 @@ using C2WebSocket.Transport;
 namespace C2WebSocket.Rest
 {
     /// <summary>
-    /// The REST methods the module calls (reference §11) and where they are: the REST API lives on the WebSocket's host
+    /// The REST methods the module calls (docs/protocol.md §11) and where they are: the REST API lives on the WebSocket's host
     /// (wss://host:port/ws -> https://host:port/, ws:// -> http://), or at an address given with -RestUri.
     /// </summary>
     internal static class RestEndpoints
@@ -13,7 +13,7 @@ namespace C2WebSocket.Rest
         public const string ActiveOrders = "Strategies/GetStrategyActiveOrders";
         public const string ClosedTrades = "Strategies/GetStrategyHistoricalClosedTrades";
 
-        /// <summary>C2's production REST API (reference §11).</summary>
+        /// <summary>C2's production REST API (docs/protocol.md §11).</summary>
         public static readonly Uri Production = new Uri("https://api4-general.collective2.com/");
 
         /// <summary>The REST base of a WebSocket address: same host and port, wss -> https, ws -> http, path "/".</summary>

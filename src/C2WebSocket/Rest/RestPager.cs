@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 namespace C2WebSocket.Rest
 {
     /// <summary>
-    /// Walks a cursor-paged REST method one page at a time (reference §11.1), so the caller can hand each page's rows on
+    /// Walks a cursor-paged REST method one page at a time (docs/protocol.md §11.1), so the caller can hand each page's rows on
     /// before the next is fetched. The rules: <c>Limit</c> is at most 1000; the next page is asked with the answer's
     /// <c>Pagination.next_cursor</c>, URL-decoded (the client encodes it again in the query); an empty, null or missing
     /// next_cursor is the end; a page with fewer rows than the Limit is not the end. A method that answers without

@@ -6,7 +6,7 @@ using C2WebSocket.Transport;
 
 namespace C2WebSocket
 {
-    /// <summary>Everything a session is configured with. Timings default to the protocol's (reference §5, §10).</summary>
+    /// <summary>Everything a session is configured with. Timings default to the protocol's (docs/protocol.md §5, §10).</summary>
     internal sealed class C2SessionOptions
     {
         public Uri Uri { get; set; } = new Uri("wss://api4-general.collective2.com/ws");

@@ -105,7 +105,7 @@ namespace C2WebSocket
         public object? Arg { get; }
     }
 
-    /// <summary>The connections this process holds per API key (C2 allows 10 per key, reference §10).</summary>
+    /// <summary>The connections this process holds per API key (C2 allows 10 per key, docs/protocol.md §10).</summary>
     internal static class ConnectionBudget
     {
         private static readonly Dictionary<string, int> Open = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -4,7 +4,7 @@ namespace C2WebSocket
 {
     /// <summary>
     /// The server's clock as seen from here: client messages must carry a timestamp within a minute of the server's
-    /// (reference §6.1), so a skewed local clock is corrected from the server's own timestamps. Only a real skew
+    /// (docs/protocol.md §6.1), so a skewed local clock is corrected from the server's own timestamps. Only a real skew
     /// (2 s or more) is corrected; after the first sample a change needs two agreeing timestamps, so one junk
     /// timestamp cannot move it. Owned by the session loop.
     /// </summary>

@@ -59,7 +59,7 @@ namespace C2WebSocket
     }
 
     /// <summary>
-    /// The sequencing rules of one stream (reference §8), with no I/O and no clock of its own: the position (last
+    /// The sequencing rules of one stream (docs/protocol.md §8), with no I/O and no clock of its own: the position (last
     /// seq_id queued or skipped), duplicates (a bounded window of message ids), the resume plan, replay pages,
     /// suspension on a full inbox, re-basing when the server's sequence goes back, and the time filter of a stream
     /// that has a watch time but no seq_id yet. Owned by the session loop; unit-tested alone.

@@ -100,7 +100,7 @@ namespace C2WebSocket
     }
 
     /// <summary>
-    /// The desired subscriptions and the requests in flight, with the correlation rules of reference §6.2/§9.3: an
+    /// The desired subscriptions and the requests in flight, with the correlation rules of docs/protocol.md §6.2/§9.3: an
     /// answer with a request_id matches that request; an ack without one matches by its payload (channel, strategy,
     /// action) when it has them, else the oldest request on that connection; an error without one matches the oldest
     /// subscribe on that connection (subscribes are what servers refuse), else the oldest request. Owned by the loop.
