@@ -38,9 +38,9 @@ Describe 'Get-C2ActiveOrder' {
         $asked.query | Should -Be '?StrategyId=7301', '?StrategyId=7302'
     }
 
-    It 'shows a table of 79 characters with Time, StrategyId, Id, Symbol, Side, Qty, Price, Status' {
+    It 'shows a table of 79 characters with Time, Strategy, Id, Symbol, Side, Qty, Price, Status' {
         $lines = @((Get-C2ActiveOrder -StrategyId 7301 | Out-String -Width 80) -split "`r?`n" | Where-Object { $_.Trim() })
-        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be 'Time', 'StrategyId', 'Id', 'Symbol', 'Side', 'Qty', 'Price', 'Status'
+        $lines[0] -split '\s+' | Where-Object { $_ } | Should -Be 'Time', 'Strategy', 'Id', 'Symbol', 'Side', 'Qty', 'Price', 'Status'
         $lines[2] | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+7301\s+2 ESZ6\s+2\s+2\s+5050\.25 Working$'
         foreach ($l in $lines) { $l.Length | Should -BeLessOrEqual 79 }
     }

@@ -133,6 +133,8 @@ Describe '-StrategyId refuses what is not a positive 64-bit id, naming the eleme
         @{ Command = 'Remove-C2Subscription'; Text = '''1 two'''; ErrorId = 'ParameterArgumentTransformationError'; Element = 'two' }
         @{ Command = 'Receive-C2Signal'; Text = '''1;NaN'''; ErrorId = 'ParameterArgumentTransformationError'; Element = 'NaN' }
         @{ Command = 'Receive-C2Signal'; Text = '''7,0'''; ErrorId = 'ParameterArgumentValidationError'; Element = '0' }
+        @{ Command = 'Get-C2StrategyHistory'; Text = '''7,x'''; ErrorId = 'ParameterArgumentTransformationError'; Element = 'x' }
+        @{ Command = 'Save-C2Checkpoint -SeqId 3'; Text = '''7,8'''; ErrorId = 'ParameterArgumentTransformationError'; Element = 'one strategy id, not 2' }
     ) {
         $r = Invoke-C2Captured ([scriptblock]::Create("$Command -StrategyId $Text"))
         $r.Output | Should -BeNullOrEmpty

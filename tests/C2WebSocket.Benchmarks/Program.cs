@@ -13,7 +13,7 @@ namespace C2WebSocket.Benchmarks;
 internal static class Program
 {
     /// <summary>Case names in run order. Cold start runs first so "first in process" really is the first.</summary>
-    public static readonly string[] AllCases = { "coldstart", "session", "pipeline", "latency", "heartbeat", "replay", "memory", "idle" };
+    public static readonly string[] AllCases = { "coldstart", "session", "pipeline", "latency", "heartbeat", "replay", "checkpoint", "memory", "idle" };
 
     public static async Task<int> Main(string[] args)
     {
@@ -70,6 +70,7 @@ internal static class Program
                     "latency" => await LatencyCase.RunAsync(cfg),
                     "heartbeat" => await HeartbeatCase.RunAsync(cfg),
                     "replay" => await ReplayCase.RunAsync(cfg),
+                    "checkpoint" => await CheckpointCase.RunAsync(cfg),
                     "memory" => await MemoryCase.RunAsync(cfg),
                     "idle" => await IdleCase.RunAsync(cfg),
                     _ => throw new InvalidOperationException(name),

@@ -57,8 +57,13 @@ namespace C2WebSocket.Commands
             if (value == null) return null;
             var ids = new List<long>();
             Collect(value, ids);
-            return ids.ToArray();
+            if (!Single) return ids.ToArray();
+            if (ids.Count != 1) throw Refuse("this parameter takes one strategy id, not " + ids.Count.ToString(CultureInfo.InvariantCulture) + ".");
+            return ids[0];
         }
+
+        /// <summary>The parameter takes one id (a string of digits with spaces around it still binds; a list is refused).</summary>
+        public bool Single { get; set; }
 
         private static void Collect(object? value, List<long> ids)
         {

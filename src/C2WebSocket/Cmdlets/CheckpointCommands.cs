@@ -25,6 +25,7 @@ namespace C2WebSocket.Commands
 
         [Parameter(ParameterSetName = "SeqId", Mandatory = true)]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
+        [StrategyIdTransformation(Single = true)]
         [ValidateRange(1, long.MaxValue)]
         public long StrategyId { get; set; }
 

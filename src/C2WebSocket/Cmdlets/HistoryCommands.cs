@@ -63,6 +63,7 @@ namespace C2WebSocket.Commands
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
+        [StrategyIdTransformation]
         [ValidateRange(1, long.MaxValue)]
         public long[] StrategyId { get; set; } = Array.Empty<long>();
 
@@ -136,6 +137,7 @@ namespace C2WebSocket.Commands
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(StrategyIdCompleter))]
+        [StrategyIdTransformation]
         [ValidateRange(1, long.MaxValue)]
         public long[] StrategyId { get; set; } = Array.Empty<long>();
 

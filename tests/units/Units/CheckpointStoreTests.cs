@@ -55,6 +55,60 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(T, CheckpointEntry.Merge(Watch(T), empty).WatchingSince);
         }
 
+        [Fact]
+        public void Merge_keeps_a_reported_watch_reported_and_a_seq_id_drops_it()
+        {
+            var reported = new CheckpointEntry(null, 0, null, T, reported: true);
+            Assert.True(CheckpointEntry.Merge(reported, Watch(T.AddMinutes(-1))).Reported);
+            Assert.True(CheckpointEntry.Merge(Watch(T.AddMinutes(-1)), reported).Reported);
+            Assert.Equal(T.AddMinutes(-1), CheckpointEntry.Merge(Watch(T.AddMinutes(-1)), reported).WatchingSince);
+            Assert.False(CheckpointEntry.Merge(reported, Seq(3)).Reported);
+        }
+
+        [Fact]
+        public void Merge_at_one_seq_id_keeps_more_of_the_range_written_from_history_and_the_order_id()
+        {
+            var plain = new CheckpointEntry(5, 0, T, null, orderId: 105);
+            var filled = new CheckpointEntry(5, 0, T, null, historyThrough: T.AddSeconds(3), historyOrderId: 130);
+            var further = new CheckpointEntry(5, 0, T, null, historyThrough: T.AddSeconds(4), historyOrderId: 131);
+            var m = CheckpointEntry.Merge(plain, filled);
+            Assert.Equal((105L, (DateTimeOffset?)T.AddSeconds(3), 130L), (m.OrderId!.Value, m.HistoryThrough, m.HistoryOrderId!.Value));
+            Assert.Equal(131, CheckpointEntry.Merge(further, filled).HistoryOrderId);
+            Assert.Equal(131, CheckpointEntry.Merge(filled, further).HistoryOrderId);
+            // Two orders posted at the same instant: the later write (second argument) wins.
+            var tie = new CheckpointEntry(5, 0, T, null, historyThrough: T.AddSeconds(3), historyOrderId: 129);
+            Assert.Equal(129, CheckpointEntry.Merge(filled, tie).HistoryOrderId);
+            // A higher seq_id leaves the range behind.
+            Assert.Null(CheckpointEntry.Merge(filled, Seq(6)).HistoryThrough);
+        }
+
+        [Fact]
+        public void The_order_id_and_the_history_fill_are_written_and_read_back()
+        {
+            var path = PathOf("fill.json");
+            var store = new CheckpointStore(path);
+            store.Advance(K1, new StreamPosition(1, 5, T, 105, T.AddSeconds(3), 130));
+            store.Flush();
+            var e = new CheckpointStore(path).Get(K1)!.Value;
+            Assert.Equal((5L, 1L, 105L, (DateTimeOffset?)T.AddSeconds(3), 130L), (e.Seq!.Value, e.Epoch, e.OrderId!.Value, e.HistoryThrough, e.HistoryOrderId!.Value));
+        }
+
+        [Fact]
+        public void A_journal_gives_its_furthest_save_and_ignores_a_line_a_kill_cut_short()
+        {
+            var path = PathOf("cp.json.strategy.signal-1.journal");
+            using (var journal = new CheckpointJournal(path))
+            {
+                journal.Append(new CheckpointEntry(3, 0, T, null));
+                journal.Append(new CheckpointEntry(7, 0, T.AddSeconds(1), null, orderId: 107));
+                journal.Append(new CheckpointEntry(5, 0, T, null));
+            }
+            File.AppendAllText(path, "{\"seq\":99,\"ep");   // the write a SIGKILL interrupted
+            var furthest = CheckpointJournal.ReadFurthest(path)!.Value;
+            Assert.Equal((7L, 107L), (furthest.Seq!.Value, furthest.OrderId!.Value));
+            Assert.Null(CheckpointJournal.ReadFurthest(PathOf("none.journal")));
+        }
+
         private static (long, long) Pair(CheckpointEntry e) => (e.Seq!.Value, e.Epoch);
 
         [Fact]
