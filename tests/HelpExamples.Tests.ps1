@@ -71,6 +71,8 @@ Describe 'Every PowerShell example of the help and the README runs against the s
             $location = if ($Item.Block.File -eq 'README.md') { $C2RepoRoot } else { $cwd.FullName }
             # The simulator address the docs use (./build.ps1 Simulator -Port 5080) is this lane's simulator.
             $code = $Item.Block.Code.Replace('ws://127.0.0.1:5080/ws', $Lane.Sim.Uri.ToString())
+            # ... and its control API (http://127.0.0.1:5080/control) this lane's simulator's.
+            $code = $code.Replace('http://127.0.0.1:5080/', $Lane.Sim.ControlUri.ToString().TrimEnd('/') + '/')
             $codePath = Join-Path $folder 'block.ps1'
             Set-Content -LiteralPath $codePath -Value $code -Encoding utf8
             $resultPath = Join-Path $folder 'result.json'
