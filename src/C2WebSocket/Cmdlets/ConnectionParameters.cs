@@ -10,6 +10,16 @@ namespace C2WebSocket.Commands
     /// <summary>The connection parameters Connect-C2Socket and Test-C2Connection share (named as the web cmdlets name them).</summary>
     public abstract class C2ConnectCmdletBase : C2CmdletBase
     {
+        /// <summary>The proxy of -Proxy with -ProxyCredential or -ProxyUseDefaultCredentials (null without -Proxy).</summary>
+        internal static IWebProxy? ProxyFor(Uri? proxy, PSCredential? credential, bool useDefaultCredentials)
+        {
+            if (proxy == null) return null;
+            var wp = new WebProxy(proxy);
+            if (credential != null) wp.Credentials = credential.GetNetworkCredential();
+            else if (useDefaultCredentials) wp.UseDefaultCredentials = true;
+            return wp;
+        }
+
         public const string DefaultUri = "wss://api4-general.collective2.com/ws";
 
         [Parameter(Position = 0)]
@@ -76,14 +86,7 @@ namespace C2WebSocket.Commands
                     "Refusing to send the API key over an unencrypted connection to " + Uri.Host + " (ws://). Use wss://, or pass -AllowUnencryptedAuthentication if you accept that the key can be read on the network. ws:// is allowed without it only for loopback addresses."));
             }
 
-            IWebProxy? proxy = null;
-            if (Proxy != null)
-            {
-                var wp = new WebProxy(Proxy);
-                if (ProxyCredential != null) wp.Credentials = ProxyCredential.GetNetworkCredential();
-                else if (ProxyUseDefaultCredentials) wp.UseDefaultCredentials = true;
-                proxy = wp;
-            }
+            var proxy = ProxyFor(Proxy, ProxyCredential, ProxyUseDefaultCredentials);
 
             return new C2SessionOptions
             {

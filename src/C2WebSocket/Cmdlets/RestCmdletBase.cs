@@ -136,14 +136,7 @@ namespace C2WebSocket.Commands
             var restBase = RestUri != null ? RestEndpoints.Normalize(RestUri) : RestEndpoints.FromSocket(socketUri);
             if (RestEndpoints.IsUnencryptedRemote(restBase) && !AllowUnencryptedAuthentication) ThrowUnencrypted(restBase);
 
-            IWebProxy? proxy = null;
-            if (Proxy != null)
-            {
-                var wp = new WebProxy(Proxy);
-                if (ProxyCredential != null) wp.Credentials = ProxyCredential.GetNetworkCredential();
-                else if (ProxyUseDefaultCredentials) wp.UseDefaultCredentials = true;
-                proxy = wp;
-            }
+            var proxy = C2ConnectCmdletBase.ProxyFor(Proxy, ProxyCredential, ProxyUseDefaultCredentials);
             var client = new C2RestClient(new RestSettings
             {
                 BaseUri = restBase,

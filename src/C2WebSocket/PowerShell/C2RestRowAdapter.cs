@@ -53,13 +53,7 @@ namespace C2WebSocket
         public override string GetPropertyTypeName(PSAdaptedProperty adaptedProperty)
         {
             var value = ((C2RestRow)adaptedProperty.BaseObject).Fields.Value((int)adaptedProperty.Tag);
-            switch (value)
-            {
-                case null: return "System.Object";
-                case PayloadFields _: return "System.Management.Automation.PSCustomObject";
-                case object?[] _: return "System.Object[]";
-                default: return value.GetType().FullName ?? "System.Object";
-            }
+            return C2StreamMessageAdapter.TypeNameOf(value);
         }
 
         /// <summary>The PowerShell form of a time, nested object or array of the row, built once and kept.</summary>

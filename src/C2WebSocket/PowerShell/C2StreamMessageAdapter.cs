@@ -121,6 +121,12 @@ namespace C2WebSocket
         {
             if (adaptedProperty.Tag is EnvelopeField e) return e.TypeName;
             var value = ((C2StreamMessage)adaptedProperty.BaseObject).Fields.Value((int)adaptedProperty.Tag);
+            return TypeNameOf(value);
+        }
+
+        /// <summary>The type name PowerShell shows for a payload value (nested objects are PSCustomObjects).</summary>
+        internal static string TypeNameOf(object? value)
+        {
             switch (value)
             {
                 case null: return "System.Object";
