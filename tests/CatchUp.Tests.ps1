@@ -220,7 +220,8 @@ Describe 'Invoke-C2CatchUp.ps1: run N+1 gets every signal published since run N 
     }
 
     It 'a run started while the previous one still owns the checkpoint does nothing and exits 4; the owner gets every signal once' {
-        $owner = Start-CatchUp -Arguments (@('-StrategyId', '31370') + (Get-RunArguments 'overlap' 3))
+        # The owner must outlive the late run's start on a loaded machine: 15 quiet seconds (the example's default).
+        $owner = Start-CatchUp -Arguments (@('-StrategyId', '31370') + (Get-RunArguments 'overlap' 15))
         Wait-C2TestSubscriptions $Sim 1 -TimeoutSec 60
         $late = Wait-CatchUp (Start-CatchUp -Arguments (@('-StrategyId', '31370') + (Get-RunArguments 'overlap' 3)))
         $late.ExitCode | Should -Be 4
