@@ -31,7 +31,7 @@ namespace C2WebSocket.Tests
         {
             var folder = typeof(WindowsPowerShellClosureTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
                 .Single(a => a.Key == "NetFx472ReferenceAssemblies").Value!;
-            Assert.True(Directory.Exists(folder), $"The .NET Framework {Framework} reference assemblies are not at {folder} (tests/units restores them as a PackageDownload)");
+            Assert.True(Directory.Exists(folder), $"The .NET Framework {Framework} reference assemblies are not at {folder} (tests/integration restores them as a PackageDownload)");
             return NetFrameworkClosure.ReadVersions(folder, Path.Combine(folder, "Facades"));
         });
 

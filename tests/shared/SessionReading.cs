@@ -3,8 +3,8 @@ using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 using C2WebSocket.Protocol;
-using C2WebSocket.Simulator;
 
+// Compiled into both test projects (tests/unit and tests/integration): reading a session as Receive-C2Signal does.
 namespace C2WebSocket.Tests
 {
     /// <summary>What a reader took from a session's inbox: a message or a typed loss report.</summary>
@@ -16,51 +16,12 @@ namespace C2WebSocket.Tests
         public override string ToString() => Message?.ToString() ?? Gap?.ToString() ?? "?";
     }
 
-    /// <summary>Simulators with shrunken timings and sessions opened against them.</summary>
-    internal static class Sim
+    /// <summary>Reading a session's inbox as Receive-C2Signal does, and waiting for its state.</summary>
+    internal static partial class Sim
     {
         public static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
-        public static Task<C2Simulator> StartFastAsync(Action<SimulatorOptions>? configure = null)
-        {
-            var o = new SimulatorOptions
-            {
-                HeartbeatInterval = TimeSpan.FromMilliseconds(100),
-                HeartbeatGrace = TimeSpan.FromSeconds(1),
-            };
-            configure?.Invoke(o);
-            return C2Simulator.StartAsync(o);
-        }
-
         public static SecureString Secure(string s) => C2WebSocket.Commands.SecureText.From(s);
-
-        public static C2SessionOptions Options(C2Simulator sim, Action<C2SessionOptions>? configure = null)
-        {
-            var o = new C2SessionOptions
-            {
-                Uri = sim.Uri,
-                ApiKey = Secure(sim.DemoApiKey),
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                RequestTimeout = TimeSpan.FromSeconds(10),
-                HeartbeatTimeout = TimeSpan.FromSeconds(2),
-                ReconnectInterval = TimeSpan.FromMilliseconds(20),
-                MaxReconnectInterval = TimeSpan.FromMilliseconds(200),
-                ThrottledReconnectInterval = TimeSpan.FromMilliseconds(300),
-                JitterSeed = 1,
-            };
-            configure?.Invoke(o);
-            return o;
-        }
-
-        public static async Task<C2Session> OpenAsync(C2Simulator sim, Action<C2SessionOptions>? configure = null)
-        {
-            var s = new C2Session(Options(sim, configure));
-            await s.OpenAsync(CancellationToken.None);
-            return s;
-        }
-
-        public static async Task<C2Subscription> SubscribeAsync(C2Session s, long strategyId, string channel = "strategy.signal", long? resumeFrom = null)
-            => await s.SubscribeAsync(channel, strategyId, resumeFrom, TimeSpan.FromSeconds(10), CancellationToken.None);
 
         /// <summary>
         /// Takes the next inbox item (position markers are applied to the checkpoint, as Receive-C2Signal does),

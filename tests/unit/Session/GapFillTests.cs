@@ -7,6 +7,7 @@ using C2WebSocket.History;
 using C2WebSocket.Protocol;
 using C2WebSocket.Rest;
 using Xunit;
+using static C2WebSocket.Tests.GapFillSamples;
 
 namespace C2WebSocket.Tests.Units
 {
@@ -14,31 +15,6 @@ namespace C2WebSocket.Tests.Units
     /// each order once), the report's words, and the objects a history row becomes.</summary>
     public class GapFillTests
     {
-        private const long S = 12345678;
-        private static readonly DateTimeOffset T0 = new DateTimeOffset(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
-
-        private static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-
-        /// <summary>A strategy.signal as the session delivers it: envelope timestamp <paramref name="at"/>, payload as given.</summary>
-        internal static C2StreamMessage Signal(long seq, DateTimeOffset at, string payload)
-        {
-            var json = "{\"msg_type\":\"strategy.signal\",\"id\":\"msg_" + seq + "\",\"seq_id\":" + seq + ",\"timestamp\":\"" + Iso(at) + "\",\"v\":4,\"payload\":" + payload + "}";
-            var bytes = Encoding.UTF8.GetBytes(json);
-            return new C2Signal(1, S, EnvelopeReader.Decode(bytes, bytes.Length), bytes, at, 0);
-        }
-
-        internal static C2RestRow Row(string json) => new C2RestRow("GetStrategyHistoricalOrders", S, Encoding.UTF8.GetBytes(json), T0.AddHours(1));
-
-        private static string Snake(long signalId, DateTimeOffset at, string symbol = "ESZ6", string side = "buy", int qty = 2) =>
-            "{\"strategy_id\":" + S + ",\"signal_id\":" + signalId + ",\"symbol\":\"" + symbol + "\",\"side\":\"" + side + "\",\"quantity\":" + qty + ",\"posted_at\":\"" + Iso(at) + "\"}";
-
-        private static string RestRow(long signalId, DateTimeOffset at, string symbol = "@ESZ6", string side = "1", int qty = 2, long id = 0) =>
-            "{\"Id\":" + (id == 0 ? 7_000_000 + signalId : id) + ",\"StrategyId\":" + S + ",\"SignalId\":" + signalId + ",\"C2Symbol\":{\"FullSymbol\":\"" + symbol +
-            "\",\"SymbolType\":\"future\"},\"Side\":\"" + side + "\",\"OrderQuantity\":" + qty + ",\"OrderStatus\":\"Filled\",\"PostedDate\":\"" + Iso(at) + "\"}";
-
-        private static C2DeliveryGap Gap(long after, long? before, DateTimeOffset? from, DateTimeOffset? to, string channel = Channels.Signal, long? strategy = S) =>
-            new C2DeliveryGap(1, C2DeliveryProblem.ReplayLimitExceeded, channel, strategy, after, "Signals were not replayed.") { BeforeSeqId = before, From = from, To = to };
-
         private static HistoryQuery Query(C2DeliveryGap gap) => new HistoryFillPlanner().Plan(gap).Query!;
 
         private static IEnumerable<long?> Ids(IEnumerable<HistoryOrder> orders) => orders.Select(o => o.Facts.SignalId);
@@ -297,24 +273,6 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(row.RawJson, h.RawJson);
             Assert.Equal("Stream", Signal(1, T0, "{}").Source);
             Assert.Null(Signal(1, T0, "{}").FilledGap);
-        }
-
-        [Fact]
-        public void Stream_and_history_objects_share_one_set_of_columns_in_PowerShell()
-        {
-            var gap = Gap(3, 10, T0.AddSeconds(20), T0.AddSeconds(90));
-            var row = Row(RestRow(104, T0.AddSeconds(30)));
-            var history = C2Signal.FromHistory(row, gap, OrderFacts.FromRow(row).Time, T0.AddHours(2), 5);
-            var stream = Signal(3, T0.AddSeconds(20), Snake(103, T0.AddSeconds(20)));
-            using var sh = new PsShell();
-            var r = sh.Run("param($a, $b) $a.PSObject.Properties.Name -join ','; $b.PSObject.Properties.Name -join ','; $b.Source; $b.FilledGap.Range; $b.PostedDate.GetType().Name", stream, history);
-            r.ThrowIfFailed();
-            var lines = r.Output.Select(o => o.ToString()).ToList();
-            Assert.Equal("SessionId,Channel,StrategyId,SeqId,Id,Timestamp,ReceivedAt,Source,strategy_id,signal_id,symbol,side,quantity,posted_at", lines[0]);
-            Assert.Equal("SessionId,Channel,StrategyId,SeqId,Id,Timestamp,ReceivedAt,Source,SignalId,C2Symbol,Side,OrderQuantity,OrderStatus,PostedDate", lines[1]);
-            Assert.Equal("History", lines[2]);
-            Assert.Equal("seq_id > 3 and < 10", lines[3]);
-            Assert.Equal("DateTimeOffset", lines[4]);
         }
     }
 }
