@@ -63,7 +63,8 @@ namespace C2WebSocket.Tests
             // Not vacuous: the code's citations were found (Protocol/, the simulator, the tests).
             Assert.True(citations.Count >= 20, "only " + citations.Count + " citations found");
             Assert.Contains(citations, c => c.File.StartsWith(Path.Combine("src", "C2WebSocket", "Protocol"), StringComparison.Ordinal));
-            Assert.Contains(citations, c => c.File.StartsWith(Path.Combine("tests", "units"), StringComparison.Ordinal));
+            Assert.Contains(citations, c => c.File.StartsWith(Path.Combine("tests", "unit") + Path.DirectorySeparatorChar, StringComparison.Ordinal));
+            Assert.Contains(citations, c => c.File.StartsWith(Path.Combine("tests", "integration") + Path.DirectorySeparatorChar, StringComparison.Ordinal));
         }
 
         [Fact]
