@@ -99,7 +99,7 @@ namespace C2WebSocket.Tests
                 Assert.Equal("INVALID_PARAMETER", e2.Code);
                 Assert.Contains("Channel", e2.ToString());
                 Assert.Equal("r1", e2.RequestId);
-                Assert.True(SessionLoop.IsResumeFromRefusal(e2));
+                Assert.True(ServerReplies.IsResumeFromRefusal(e2));
             }
         }
 

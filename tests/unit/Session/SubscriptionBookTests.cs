@@ -88,9 +88,9 @@ namespace C2WebSocket.Tests.Units
         [InlineData("INVALID_PARAMETER", null, false)]
         public void A_resume_from_refusal_is_INVALID_PARAMETER_about_ResumeFrom_in_any_spelling(string code, string? field, bool refusal)
         {
-            Assert.Equal(refusal, SessionLoop.IsResumeFromRefusal(new C2ServerError { Code = code, Field = field }));
+            Assert.Equal(refusal, ServerReplies.IsResumeFromRefusal(new C2ServerError { Code = code, Field = field }));
             var inArray = new C2ServerError { Errors = new[] { new C2ErrorDetail { Code = "INVALID_PARAMETER", Field = "Timestamp" }, new C2ErrorDetail { Code = code, Field = field } } };
-            Assert.Equal(refusal, SessionLoop.IsResumeFromRefusal(inArray));
+            Assert.Equal(refusal, ServerReplies.IsResumeFromRefusal(inArray));
         }
     }
 }
