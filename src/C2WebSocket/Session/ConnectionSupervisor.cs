@@ -26,7 +26,7 @@ namespace C2WebSocket
         private RequestSender _requests = null!;
         private ITimer? _watchdog;
         private int _nextLinkId;
-        private int ConnectionBudgetCount;
+        private int _budgetCount;
 
         public ConnectionSupervisor(SessionContext context, string keyFingerprint, Func<Input, ValueTask> postFrame) : base(context)
         {
@@ -58,7 +58,7 @@ namespace C2WebSocket
         internal void OpenFirst()
         {
             var link = NewLink(force: true)!;
-            var count = ConnectionBudgetCount;
+            var count = _budgetCount;
             if (count > Protocol.ProtocolLimits.MaxConnectionsPerKey)
                 _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, "This process now has " + count.ToString(CultureInfo.InvariantCulture) + " open connections with the same API key; C2 allows 10 connections per key and refuses the rest with HTTP 429.");
             var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, _options.HeartbeatTimeout.Ticks / 4));
@@ -72,8 +72,8 @@ namespace C2WebSocket
         {
             var n = ConnectionBudget.Take(_keyFingerprint, force);
             if (n < 0) return null;
-            ConnectionBudgetCount = n;
-            var link = new Link(_nextLinkId++) { HoldsBudget = true };
+            _budgetCount = n;
+            var link = new Link(_nextLinkId++, holdsBudget: true);
             _links.Add(link);
             return link;
         }
@@ -89,11 +89,7 @@ namespace C2WebSocket
 
         internal void Connect(Link link)
         {
-            link.Timer?.Dispose();
-            link.Timer = null;
-            link.State = LinkState.Connecting;
-            var gen = ++link.Gen;
-            link.StartedTicks = _time.GetTimestamp();
+            var gen = link.BeginConnect(_time.GetTimestamp());
             _ = ConnectTaskAsync(link, gen);
         }
 
@@ -128,14 +124,11 @@ namespace C2WebSocket
             }
             if (result is IC2Connection conn)
             {
-                link.Connection = conn;
-                link.State = LinkState.Handshake;
-                link.HandshakeTimedOut = false;
-                link.LastFrameTicks = _time.GetTimestamp();
+                link.Upgraded(conn, _time.GetTimestamp());
                 _diag.Verbose(string.Format(CultureInfo.InvariantCulture, "{0}: WebSocket upgrade accepted by {1} after {2:0} ms; waiting for connection.connected.", Label, _options.Uri, _time.GetElapsedTime(link.StartedTicks).TotalMilliseconds));
                 _ = ReceivePump.RunAsync(link, gen, conn, _postFrame, i => Post(i));
                 var left = _options.ConnectTimeout - _time.GetElapsedTime(link.StartedTicks);
-                link.Timer = Schedule(left < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : left, new Input(InputKind.HandshakeDeadline, link, gen));
+                link.Arm(Schedule(left < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : left, new Input(InputKind.HandshakeDeadline, link, gen)));
                 return;
             }
             var ex = result as Exception ?? new InvalidOperationException("connect failed");
@@ -159,9 +152,7 @@ namespace C2WebSocket
         internal void OnHandshakeDeadline(Link link, int gen)
         {
             if (gen != link.Gen || link.State != LinkState.Handshake) return;
-            link.HandshakeTimedOut = true;
-            link.AbortReason = string.Format(CultureInfo.InvariantCulture, "the server at {0} accepted the WebSocket but sent no connection.connected within {1:0.###} s", _options.Uri, _options.ConnectTimeout.TotalSeconds);
-            link.Connection?.Abort();
+            link.HandshakeExpired(string.Format(CultureInfo.InvariantCulture, "the server at {0} accepted the WebSocket but sent no connection.connected within {1:0.###} s", _options.Uri, _options.ConnectTimeout.TotalSeconds));
         }
 
         internal void OnWatchdog()
@@ -172,30 +163,22 @@ namespace C2WebSocket
             {
                 if (link.State != LinkState.Ready || link.AbortReason != null) continue;
                 if (_time.GetElapsedTime(link.LastFrameTicks, now) <= _options.HeartbeatTimeout) continue;
-                link.AbortReason = string.Format(CultureInfo.InvariantCulture, "no message from the server for {0:0.###} s (heartbeats stopped): the connection is presumed dead", _options.HeartbeatTimeout.TotalSeconds);
-                link.Connection?.Abort();
+                link.Abort(string.Format(CultureInfo.InvariantCulture, "no message from the server for {0:0.###} s (heartbeats stopped): the connection is presumed dead", _options.HeartbeatTimeout.TotalSeconds));
             }
         }
 
         internal void OnEnded(Link link, int gen, ConnectionEnd end)
         {
             if (gen != link.Gen) return;
-            var reason = link.AbortReason ?? end.Reason;
-            link.AbortReason = null;
-            link.Timer?.Dispose();
-            link.Timer = null;
-            link.Connection?.Dispose();
-            link.Connection = null;
             var wasHandshake = link.State == LinkState.Handshake;
             var policyRule = end.CloseStatus == WebSocketCloseStatus.PolicyViolation ? JudgePolicyClose(link) : (PolicyCloseRule?)null;
-            link.State = LinkState.Backoff;
+            var reason = link.Lost(end.Reason);
             foreach (var request in _book.DropLink(link)) request.Command?.Done.TrySetResult(new UnsubscribeResult { Dropped = request.Dropped });
             foreach (var e in _book.On(link))
             {
                 if (e.InFlight != null) { e.InFlight = null; e.Tracker.OnRequestAbandoned(); }
                 if (e.Sub.State == C2SubscriptionState.Active) e.Sub.State = C2SubscriptionState.Pending;
             }
-            link.ResubscribesOutstanding = 0;
             PublishSubscriptions();
             if (_lifecycle.IsClosing || _lifecycle.IsEnded) return;
 
@@ -227,7 +210,7 @@ namespace C2WebSocket
                 _lifecycle.End(C2SessionState.Disconnected, reason);
                 return;
             }
-            if (!wasHandshake && _time.GetElapsedTime(link.StartedTicks) > _options.HeartbeatTimeout) link.Attempt = 0;
+            if (!wasHandshake && _time.GetElapsedTime(link.StartedTicks) > _options.HeartbeatTimeout) link.ResetAttempts();
             _lifecycle.UpdateState();
             if (policyRule is PolicyCloseRule rule) _diag.Verbose(Label + ": " + link + " was closed with PolicyViolation (1008) " + PolicyCloseText(rule, link));
             ScheduleReconnect(link, policyRule.HasValue && policyRule.Value != PolicyCloseRule.Established, null);
@@ -240,7 +223,7 @@ namespace C2WebSocket
             var connected = link.State == LinkState.Ready;
             var rule = ReconnectPolicy.JudgePolicyClose(connected, connected ? _time.GetElapsedTime(link.ReadyTicks, now) : TimeSpan.Zero, link.MessagesSinceReady > 0,
                 link.LastPolicyCloseTicks != 0 ? _time.GetElapsedTime(link.LastPolicyCloseTicks, now) : (TimeSpan?)null);
-            link.LastPolicyCloseTicks = now;
+            link.PolicyClosed(now);
             return rule;
         }
 
@@ -260,7 +243,7 @@ namespace C2WebSocket
 
         private void ScheduleReconnect(Link link, bool throttled, TimeSpan? retryAfter)
         {
-            link.Attempt++;
+            link.NextAttempt();
             if (_options.MaxReconnectAttempts > 0 && link.Attempt > _options.MaxReconnectAttempts)
             {
                 var why = "gave up after " + _options.MaxReconnectAttempts.ToString(CultureInfo.InvariantCulture) + " reconnect attempts (last failure: " + _session.LastError + ")";
@@ -270,21 +253,14 @@ namespace C2WebSocket
             }
             var delay = _backoff.Delay(link.Attempt, throttled, retryAfter);
             Debug(string.Format(CultureInfo.InvariantCulture, "{0}: reconnect attempt {1} of {2} in {3:0.###} s{4}.", Label, link.Attempt, link, delay.TotalSeconds, throttled ? " (the server asked us to slow down)" : ""));
-            link.State = LinkState.Backoff;
-            link.Timer = Schedule(delay, new Input(InputKind.ReconnectDue, link, link.Gen));
+            link.WaitToReconnect(Schedule(delay, new Input(InputKind.ReconnectDue, link, link.Gen)));
         }
 
         /// <summary>connection.connected: the link is usable; send its subscriptions (again).</summary>
         internal void OnLinkConnected(Link link)
         {
             if (link.State != LinkState.Handshake) return;
-            link.Timer?.Dispose();
-            link.Timer = null;
-            link.State = LinkState.Ready;
-            link.ReadyTicks = _time.GetTimestamp();
-            link.MessagesSinceReady = 0;
-            var reconnect = link.EverReady;
-            link.EverReady = true;
+            var reconnect = link.Connected(_time.GetTimestamp());
             if (_lifecycle.IsOpening && link.Id == 0) _lifecycle.CompleteOpen();
             else if (reconnect)
             {
@@ -292,21 +268,14 @@ namespace C2WebSocket
                 _diag.Verbose(Label + ": " + link + " reconnected (reconnect #" + _counters.Reconnects.ToString(CultureInfo.InvariantCulture) + ").");
             }
             var streams = _book.On(link);
-            link.ResubscribesOutstanding = streams.Count(e => e.EverAcked);
+            link.ExpectResubscribes(streams.Count(e => e.EverAcked));
             foreach (var e in streams) _requests.SendSubscribe(e, e.EverAcked ? RequestPurpose.Resubscribe : RequestPurpose.User);
             _lifecycle.UpdateState();
         }
 
         internal void Shut(Link link)
         {
-            link.Timer?.Dispose();
-            link.Timer = null;
-            link.Gen++;
-            link.Connection?.Abort();
-            link.Connection?.Dispose();
-            link.Connection = null;
-            link.State = LinkState.Closed;
-            if (link.HoldsBudget) { ConnectionBudget.Release(_keyFingerprint); link.HoldsBudget = false; }
+            if (link.Shut()) ConnectionBudget.Release(_keyFingerprint);
         }
     }
 }

@@ -30,8 +30,7 @@ namespace C2WebSocket
         internal void OnFrame(Link link, int gen, byte[] data, bool binary)
         {
             if (gen != link.Gen || link.Connection == null) return; // a frame of a connection already replaced
-            link.LastFrameTicks = _time.GetTimestamp();
-            if (link.State == LinkState.Ready) link.MessagesSinceReady++;
+            link.MessageArrived(_time.GetTimestamp());
             Volatile.Write(ref _session._lastFrameTicks, link.LastFrameTicks);
             _counters.Inc(ref _counters.MessagesReceived);
             if (binary)

@@ -61,14 +61,14 @@ namespace C2WebSocket
                 entry.Witness = req;
                 Schedule(_options.WitnessTimeout, new Input(InputKind.WitnessDue, arg: req));
             }
-            if (req.ResumeFrom.HasValue) link.LastReplayAcked = entry.Key;
+            if (req.ResumeFrom.HasValue) link.ReplayAcked(entry.Key);
             if (_checkpoint != null && entry.Key.IsSignal && !entry.Tracker.LastSeq.HasValue && entry.Tracker.Since is DateTimeOffset since)
                 _checkpoint.Watch(entry.Key, since);
             // Said before the waiters resume: Add-C2Subscription writes the session's diagnostics as soon as it has its answer.
             if (first || req.Purpose != RequestPurpose.Page) _diag.Verbose(Label + ": subscribed to " + entry.Key + (req.ResumeFrom.HasValue ? " (resume_from " + req.ResumeFrom.Value.ToString(CultureInfo.InvariantCulture) + ")" : "") + ".");
             foreach (var w in entry.Waiters) { w.Timer?.Dispose(); w.Done.TrySetResult(entry.Sub); }
             entry.Waiters.Clear();
-            if (req.Purpose == RequestPurpose.Resubscribe) link.ResubscribesOutstanding--;
+            if (req.Purpose == RequestPurpose.Resubscribe) link.ResubscribeAnswered();
             PublishSubscriptions();
             _lifecycle.UpdateState();
         }
@@ -133,7 +133,7 @@ namespace C2WebSocket
             }
             entry.InFlight = null;
             entry.Tracker.OnRequestAbandoned();
-            if (req.Purpose == RequestPurpose.Resubscribe) link.ResubscribesOutstanding--;
+            if (req.Purpose == RequestPurpose.Resubscribe) link.ResubscribeAnswered();
             FailStream(entry, req.Purpose, error.ToString(), new C2ServerErrorException("Subscribing to " + entry.Key, error), error.ToString());
         }
 
@@ -167,7 +167,7 @@ namespace C2WebSocket
             }
             _requests.TakeBack(entry);
             entry.Tracker.OnRequestAbandoned();
-            if (req.Purpose == RequestPurpose.Resubscribe) req.Link.ResubscribesOutstanding--;
+            if (req.Purpose == RequestPurpose.Resubscribe) req.Link.ResubscribeAnswered();
             var why = "no acknowledgement of the subscription after " + req.Attempt.ToString(CultureInfo.InvariantCulture) + " attempts";
             FailStream(entry, req.Purpose, why, new TimeoutException("The server did not acknowledge the subscription to " + entry.Key + ": " + why + "."), null);
         }

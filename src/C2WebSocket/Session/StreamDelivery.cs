@@ -99,7 +99,7 @@ namespace C2WebSocket
             var entry = _book.Find(req.Key);
             if (entry == null || !entry.IsLive || entry.Witness != req || entry.Tracker.AwaitingAck || !entry.Tracker.WitnessSeq.HasValue) return;
             entry.Sub.Verifying = false;
-            if (entry.Link.Ambiguous.Contains(entry.Key.Channel))
+            if (entry.Link.IsAmbiguous(entry.Key.Channel))
             {
                 // Shared with other strategies whose messages do not name them: its witness could not be recognised.
                 entry.Tracker.DropWitness();

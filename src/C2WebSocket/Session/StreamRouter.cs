@@ -51,7 +51,7 @@ namespace C2WebSocket
                 var candidates = _book.On(link, channel);
                 // Several strategies share the connection, or one stays on it after a split whose unsubscribes the
                 // server may not have processed yet (until its resubscribe is acknowledged): not attributable.
-                if (candidates.Count > 1 || link.Ambiguous.Contains(channel) || candidates.Count == 1 && candidates[0].InTransition)
+                if (candidates.Count > 1 || link.IsAmbiguous(channel) || candidates.Count == 1 && candidates[0].InTransition)
                 {
                     OnAmbiguous(link, channel, env, data, candidates);
                     return;
@@ -91,7 +91,7 @@ namespace C2WebSocket
                 if (link.State != LinkState.Closed && _book.LiveCount(link) == 0) return link;
             var fresh = _connections.NewLink(force: false);
             if (fresh != null) return fresh;
-            main.Ambiguous.Add(key.Channel);
+            main.MarkAmbiguous(key.Channel);
             _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Unattributed, Label + ": the server's " + key.Channel + " messages do not name their strategy and the key's 10 connections are in use, so " + key +
                 " shares a connection with other strategies: its messages are delivered with an empty StrategyId and cannot be resumed per strategy.");
             return main;
@@ -101,7 +101,7 @@ namespace C2WebSocket
         private void OnAmbiguous(Link link, string channel, in Envelope env, byte[] data, List<StreamEntry> candidates)
         {
             _counters.Inc(ref _counters.Unattributed);
-            if (link.Ambiguous.Contains(channel) || channel == Channels.Positions)
+            if (link.IsAmbiguous(channel) || channel == Channels.Positions)
                 DeliverUnattributed(channel, env, data);   // cannot be replayed: delivered with an empty StrategyId
             else if (env.SeqId is long seq && seq <= 1)
             {
@@ -111,7 +111,7 @@ namespace C2WebSocket
             }
             else
                 _counters.Inc(ref _counters.Refetched);                   // each strategy is fetched again from its own resume point
-            if (!link.Ambiguous.Contains(channel) && candidates.Count > 1) Split(link, channel, candidates);
+            if (!link.IsAmbiguous(channel) && candidates.Count > 1) Split(link, channel, candidates);
         }
 
         private void DeliverUnattributed(string channel, in Envelope env, byte[] data)
@@ -156,7 +156,7 @@ namespace C2WebSocket
             foreach (var e in stays) e.InTransition = true;
             var anchor = stays.FirstOrDefault(e => e.Key.IsSignal) ?? stays.FirstOrDefault();
             if (anchor != null) _requests.Resubscribe(anchor, RequestPurpose.Split);
-            if (stuck.Count > 0) link.Ambiguous.Add(channel);
+            if (stuck.Count > 0) link.MarkAmbiguous(channel);
             _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Unattributed,
                 Label + ": the server sends " + channel + " messages that do not name their strategy, and strategies " + string.Join(", ", strategies) +
                 " shared " + link + ". " + (moved.Count == 1 ? "Strategy " + moved[0] + " now has a connection of its own and is fetched again from its resume point, so each message is attributed by its connection. "

@@ -9,7 +9,7 @@ namespace C2WebSocket.Tests.Units
     {
         private static readonly StreamKey S1 = new StreamKey(Channels.Signal, 1), S2 = new StreamKey(Channels.Signal, 2), P1 = new StreamKey(Channels.Positions, 1);
         private readonly SubscriptionBook _book = new SubscriptionBook(() => "t-");
-        private readonly Link _link = new Link(0), _other = new Link(1);
+        private readonly Link _link = new Link(0, holdsBudget: false), _other = new Link(1, holdsBudget: false);
 
         private PendingRequest Track(StreamKey key, string action, Link? link = null) =>
             _book.Track(new PendingRequest(_book.NewRequestId(), key, action, link ?? _link, RequestPurpose.User));

@@ -1,0 +1,21 @@
+namespace C2WebSocket
+{
+    /// <summary>What an <see cref="Input"/> of the session loop is.</summary>
+    internal enum InputKind
+    {
+        Frame,
+        Ended,
+        ConnectDone,
+        ReconnectDue,
+        HandshakeDeadline,
+        Watchdog,
+        RequestTimeout,
+        WaiterTimeout,
+        Open,
+        Subscribe,
+        Unsubscribe,
+        Close,
+        Room,
+        WitnessDue,
+    }
+}
