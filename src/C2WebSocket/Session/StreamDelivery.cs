@@ -122,8 +122,8 @@ namespace C2WebSocket
         private void ReportAnomaly(StreamEntry entry, string text)
         {
             _counters.Inc(ref _counters.SequenceAnomalies);
-            var level = entry.Tracker.AnomalyWarned ? C2DiagnosticLevel.Verbose : C2DiagnosticLevel.Warning;
-            entry.Tracker.AnomalyWarned = true;
+            var level = entry.AnomalyWarned ? C2DiagnosticLevel.Verbose : C2DiagnosticLevel.Warning;
+            entry.AnomalyWarned = true;
             _diag.Add(level, C2DiagnosticCode.SequenceAnomaly, text, entry.Sub);
         }
 

@@ -92,6 +92,8 @@ namespace C2WebSocket
         /// <summary>Set while messages that do not name their strategy may still be another strategy's (after a split, until the ack).</summary>
         public bool InTransition { get; set; }
         public bool OverflowWarned { get; set; }
+        /// <summary>A sequence anomaly of this stream was warned about: later ones are verbose.</summary>
+        public bool AnomalyWarned { get; set; }
         /// <summary>A seq_id 1 delivered with an empty StrategyId while this stream shared its connection may be its.</summary>
         public bool SeqOneUnattributed { get; set; }
         public bool IsLive => Sub.IsLive;
