@@ -38,8 +38,7 @@ namespace C2WebSocket
                     t.Commit(env.SeqId, env.IdHash, ts, skipped: true);
                     _inbox.AddMarker(entry.Key, t.Epoch, env.SeqId!.Value, ts);
                     _counters.Inc(ref _counters.SkippedBeforeWatch);
-                    entry.Sub.LastSeqId = t.LastSeq;
-                    entry.Sub.Unverified = t.Unverified;
+                    entry.Sub.SetPosition(t.LastSeq, t.Unverified);
                     return;
                 case Verdict.Anomaly:
                     WarnAnomaly(entry, env.SeqId!.Value, backfill: false);
@@ -68,8 +67,7 @@ namespace C2WebSocket
             if (seqOne) ReportSeqOne(entry, message);   // the loss before it is reported before it
             _inbox.Add(entry.Key, message); // after the ranges it closes: a reader that takes it sees their upper bound
             entry.LastDelivered = message;
-            entry.Sub.LastSeqId = t.LastSeq;
-            entry.Sub.Unverified = t.Unverified;
+            entry.Sub.SetPosition(t.LastSeq, t.Unverified);
             _counters.Inc(ref _counters.MessagesQueued);
             if (DebugSlot()) _diag.Debug(Label + ": " + entry.Key + " seq_id " + SeqText(env.SeqId) + " queued (" + data.Length.ToString(CultureInfo.InvariantCulture) + " bytes).");
         }
