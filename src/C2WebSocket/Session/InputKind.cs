@@ -15,6 +15,8 @@ namespace C2WebSocket
         Subscribe,
         Unsubscribe,
         Close,
+        /// <summary>The sockets of a close closed (or its timeout passed): finish it.</summary>
+        CloseDone,
         Room,
         WitnessDue,
     }

@@ -16,7 +16,9 @@ namespace C2WebSocket
         private readonly Action _completeInputs;
         private ConnectionSupervisor _connections = null!;
         private TaskCompletionSource<bool>? _opening;
-        private bool _closing, _ended;
+        private bool _closing, _closed, _ended;
+        /// <summary>Close commands that arrived while a close was under way: answered when it ends.</summary>
+        private readonly System.Collections.Generic.List<CloseCommand> _alsoClosing = new System.Collections.Generic.List<CloseCommand>();
 
         public SessionLifecycle(SessionContext context, Action completeInputs) : base(context) { _completeInputs = completeInputs; }
 
@@ -76,7 +78,7 @@ namespace C2WebSocket
         {
             if (_ended) return;
             _ended = true;
-            foreach (var link in _connections.Links) _connections.Shut(link);
+            _connections.ShutAll();
             _book.DropAll();
             foreach (var e in _book.All.ToList())
             {
@@ -90,18 +92,32 @@ namespace C2WebSocket
             _inbox.Complete();
         }
 
-        internal async Task CloseAsync(CloseCommand cmd)
+        /// <summary>The user's close, first half: says it, asks every connection to close with status 1000, and returns
+        /// what to wait for (the closes, or the timeout) before <see cref="FinishClose"/>; null when a close is already
+        /// under way (this command is answered when it ends). The loop does not wait: it goes on taking inputs and
+        /// keeps the ones that arrive meanwhile for after the close.</summary>
+        internal Task? BeginClose(CloseCommand cmd)
         {
-            if (_closing) { cmd.Done.TrySetResult(0); return; }
+            if (_closing)
+            {
+                if (_closed) cmd.Done.TrySetResult(0); else _alsoClosing.Add(cmd);
+                return null;
+            }
             _closing = true;
             _diag.Verbose(Label + ": closing (status 1000).");
             var closes = _connections.Links.Where(l => l.Connection != null).Select(l => l.Connection!.CloseAsync(cmd.Timeout)).ToArray();
-            try { await Task.WhenAny(Task.WhenAll(closes), _time.Delay(cmd.Timeout)).ConfigureAwait(false); } catch (Exception) { }
+            return Task.WhenAny(Task.WhenAll(closes), _time.Delay(cmd.Timeout));
+        }
+
+        /// <summary>The user's close, second half (the sockets closed, or the timeout passed): the inbox is cleared, the
+        /// connections shut, the subscriptions closed, the session Disconnected and the loop's channel completed.</summary>
+        internal void FinishClose(CloseCommand cmd)
+        {
             var dropped = _inbox.Clear();
             if (dropped > 0) _diag.Verbose(Label + ": " + dropped.ToString(CultureInfo.InvariantCulture) + " queued message(s) that no Receive-C2Signal had taken were discarded.");
             var wasEnded = _ended;
             _ended = true;
-            foreach (var link in _connections.Links) _connections.Shut(link);
+            _connections.ShutAll();
             _book.DropAll();
             foreach (var e in _book.All.ToList())
             {
@@ -113,7 +129,10 @@ namespace C2WebSocket
             if (!wasEnded) _session.SetState(C2SessionState.Disconnected, "closed by the user");
             _inbox.Complete();
             _completeInputs();
+            _closed = true;
             cmd.Done.TrySetResult(dropped);
+            foreach (var other in _alsoClosing) other.Done.TrySetResult(0);
+            _alsoClosing.Clear();
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
@@ -46,7 +47,7 @@ namespace C2WebSocket
             _ctx = new SessionContext(session, options, inbox, diag, checkpoint, counters, book, input => Post(input));
             _requests = new RequestSender(_ctx);
             _lifecycle = new SessionLifecycle(_ctx, () => _inputs.Writer.TryComplete());
-            _connections = new ConnectionSupervisor(_ctx, keyFingerprint, input => PostFrameAsync(input));
+            _connections = new ConnectionSupervisor(_ctx, keyFingerprint, input => PostMessageAsync(input));
             _connections.Attach(_lifecycle, _requests);
             _lifecycle.Attach(_connections);
             _delivery = new StreamDelivery(_ctx, _requests);
@@ -68,7 +69,7 @@ namespace C2WebSocket
         internal ValueTask InjectFrameAsync(byte[] data, bool binary)
         {
             var link = _connections.Links[0];
-            return PostFrameAsync(new Input(InputKind.Frame, link, link.Gen, data, binary));
+            return PostMessageAsync(new Input(InputKind.Frame, link, link.Gen, data, binary));
         }
 
         // ----- posting --------------------------------------------------------------------------------
@@ -88,12 +89,13 @@ namespace C2WebSocket
         }
 
         /// <summary>
-        /// For the receive pump. When the loop is idle and nothing is queued, the frame is handled right here, on the
-        /// pump's thread, as the loop: <see cref="_busy"/> makes whoever handles inputs the only one (the channel, its
-        /// locks and the loop's await cost about a tenth of a message's time in a profile of a burst). Otherwise it is
-        /// queued in order behind the rest, waiting when the loop is behind (back-pressure to the socket).
+        /// For the receive pumps (and tests). When the loop is idle and nothing is queued, the message is handled right
+        /// here, on the pump's thread, as the loop: <see cref="_busy"/> makes whoever handles inputs the only one.
+        /// Otherwise it is queued in order behind the rest, waiting when the loop is behind (back-pressure to the socket).
+        /// Two routes on purpose: the channel alone (the loop woken on the pump's thread) measured 25-30 % fewer messages
+        /// a second in the session benchmark (issue 25; see the commit that kept this).
         /// </summary>
-        private ValueTask PostFrameAsync(in Input input)
+        private ValueTask PostMessageAsync(in Input input)
         {
             if (Interlocked.CompareExchange(ref _busy, 1, 0) == 0)
             {
@@ -108,19 +110,20 @@ namespace C2WebSocket
             return _inputs.Writer.TryWrite(input) ? default : _inputs.Writer.WriteAsync(input);
         }
 
-        /// <summary>1 while a thread handles inputs: the loop's own task, or a receive pump on the direct path.</summary>
+        /// <summary>1 while a thread handles inputs: the loop's own task, or a receive pump on the direct path. Nothing
+        /// is awaited while it is held (a close asks the sockets to close and goes on; see <see cref="OnClose"/>).</summary>
         private int _busy;
 
         /// <summary>Takes <see cref="_busy"/> for the loop's own task. When a pump holds it, the task first leaves the
-        /// current thread: it may be that very pump (a post made while handling a frame wakes the waiting loop on the
-        /// posting thread), which must finish its frame before anyone else handles an input.</summary>
+        /// current thread: it may be that very pump (a post made while handling a message wakes the waiting loop on the
+        /// posting thread), which must finish its message before anyone else handles an input.</summary>
         private Task EnterLoopAsync() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0 ? Task.CompletedTask : EnterLoopSlowAsync();
 
         private async Task EnterLoopSlowAsync()
         {
             await Task.Yield();
             var spinner = new SpinWait();
-            while (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) spinner.SpinOnce(); // a pump handling one frame: microseconds
+            while (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) spinner.SpinOnce(); // a pump handling one message: microseconds
         }
 
         // ----- the loop -------------------------------------------------------------------------------
@@ -135,12 +138,7 @@ namespace C2WebSocket
                     await EnterLoopAsync().ConfigureAwait(false);
                     try
                     {
-                        while (reader.TryRead(out var input))
-                        {
-                            // Closing awaits the sockets while the loop is held: pumps queue meanwhile (and find the channel closed).
-                            if (input.Kind == InputKind.Close) await _lifecycle.CloseAsync((CloseCommand)input.Arg!).ConfigureAwait(false);
-                            else Handle(input);
-                        }
+                        while (reader.TryRead(out var input)) Route(input);
                         _session.OnProgress();
                     }
                     finally { Volatile.Write(ref _busy, 0); }
@@ -151,8 +149,39 @@ namespace C2WebSocket
                 // Never let a background exception escape: it would kill the host process.
                 await EnterLoopAsync().ConfigureAwait(false);
                 try { _lifecycle.Fault(ex); }
+                catch (Exception) { }
                 finally { Volatile.Write(ref _busy, 0); }
             }
+        }
+
+        /// <summary>While a close is under way (its sockets closing), inputs wait for its end, then are handled in order,
+        /// as they would be had they queued behind it; the close's own end comes as <see cref="InputKind.CloseDone"/>.</summary>
+        private void Route(in Input input)
+        {
+            if (_closeUnderWay != null && input.Kind != InputKind.CloseDone) { _afterClose.Add(input); return; }
+            Handle(input);
+            if (input.Kind != InputKind.CloseDone) return;
+            foreach (var waiting in _afterClose) Handle(waiting);
+            _afterClose.Clear();
+        }
+
+        private CloseCommand? _closeUnderWay;
+        private readonly List<Input> _afterClose = new List<Input>();
+
+        /// <summary>Close-C2Socket: the loop asks the sockets to close and goes on; <see cref="InputKind.CloseDone"/> finishes it.</summary>
+        private void OnClose(CloseCommand cmd)
+        {
+            var closing = _lifecycle.BeginClose(cmd);
+            if (closing == null) return;
+            _closeUnderWay = cmd;
+            closing.ContinueWith(static (_, state) => { var (loop, done) = ((SessionLoop, CloseCommand))state!; loop.Post(new Input(InputKind.CloseDone, arg: done)); },
+                (this, cmd), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        private void OnCloseDone(CloseCommand cmd)
+        {
+            _closeUnderWay = null;
+            _lifecycle.FinishClose(cmd);
         }
 
         private void Handle(in Input input)
@@ -174,6 +203,8 @@ namespace C2WebSocket
                     case InputKind.Unsubscribe: _commands.OnUnsubscribe((UnsubscribeCommand)input.Arg!); break;
                     case InputKind.Room: _delivery.OnRoom((StreamKey)input.Arg!); break;
                     case InputKind.WitnessDue: _delivery.OnWitnessDue((PendingRequest)input.Arg!); break;
+                    case InputKind.Close: OnClose((CloseCommand)input.Arg!); break;
+                    case InputKind.CloseDone: OnCloseDone((CloseCommand)input.Arg!); break;
                 }
             }
             catch (Exception ex) when (input.Kind == InputKind.Frame)
