@@ -23,6 +23,8 @@ namespace C2WebSocket.Tests.Units
         public TimeSpan Period { get; }
         public bool IsOneShot => Period == Timeout.InfiniteTimeSpan || Period == TimeSpan.Zero;
         public DateTimeOffset FiresAt => CreatedAt + Due;
+        /// <summary>The session disposed it (cancelled it, or it is done with it).</summary>
+        public bool Disposed { get; set; }
         public override string ToString() => "timer due " + Due + " after " + CreatedAt.ToString("HH:mm:ss.fff") + (IsOneShot ? "" : " every " + Period);
     }
 
@@ -50,8 +52,20 @@ namespace C2WebSocket.Tests.Units
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            lock (_timers) _timers.Add(new TimerRecord(GetUtcNow(), dueTime, period));
-            return base.CreateTimer(callback, state, dueTime, period);
+            var record = new TimerRecord(GetUtcNow(), dueTime, period);
+            lock (_timers) _timers.Add(record);
+            return new RecordedTimer(base.CreateTimer(callback, state, dueTime, period), record);
+        }
+
+        /// <summary>A timer of the fake clock that notes its disposal in its record.</summary>
+        private sealed class RecordedTimer : ITimer
+        {
+            private readonly ITimer _inner;
+            private readonly TimerRecord _record;
+            public RecordedTimer(ITimer inner, TimerRecord record) { _inner = inner; _record = record; }
+            public bool Change(TimeSpan dueTime, TimeSpan period) => _inner.Change(dueTime, period);
+            public void Dispose() { _record.Disposed = true; _inner.Dispose(); }
+            public System.Threading.Tasks.ValueTask DisposeAsync() { _record.Disposed = true; return _inner.DisposeAsync(); }
         }
     }
 }

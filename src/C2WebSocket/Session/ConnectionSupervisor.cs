@@ -246,7 +246,7 @@ namespace C2WebSocket
             link.NextAttempt();
             if (_options.MaxReconnectAttempts > 0 && link.Attempt > _options.MaxReconnectAttempts)
             {
-                var why = "gave up after " + _options.MaxReconnectAttempts.ToString(CultureInfo.InvariantCulture) + " reconnect attempts (last failure: " + _session.LastError + ")";
+                var why = "gave up after " + _options.MaxReconnectAttempts.ToString(CultureInfo.InvariantCulture) + (_options.MaxReconnectAttempts == 1 ? " reconnect attempt" : " reconnect attempts") + " (last failure: " + _session.LastError + ")";
                 _diag.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.ReconnectFailed, Label + " " + why + ". Signals published from now on are not received; connect again to resume from the last delivered seq_id.", _session);
                 _lifecycle.End(C2SessionState.Failed, why);
                 return;

@@ -27,7 +27,7 @@ namespace C2WebSocket
             _delivery = delivery;
         }
 
-        internal void OnFrame(Link link, int gen, byte[] data, bool binary)
+        internal void OnMessage(Link link, int gen, byte[] data, bool binary)
         {
             if (gen != link.Gen || link.Connection == null) return; // a frame of a connection already replaced
             link.MessageArrived(_time.GetTimestamp());

@@ -3,7 +3,8 @@ namespace C2WebSocket
     /// <summary>What an <see cref="Input"/> of the session loop is.</summary>
     internal enum InputKind
     {
-        Frame,
+        /// <summary>One whole server message (the transport reassembled its frames).</summary>
+        Message,
         Ended,
         ConnectDone,
         ReconnectDue,

@@ -33,7 +33,7 @@ namespace C2WebSocket
                                      (string.IsNullOrEmpty(end.CloseDescription) ? "" : ": " + end.CloseDescription);
                         break;
                     }
-                    await postFrame(new Input(InputKind.Frame, link, gen, f.Data, f.IsBinary)).ConfigureAwait(false);
+                    await postFrame(new Input(InputKind.Message, link, gen, f.Data, f.IsBinary)).ConfigureAwait(false);
                 }
             }
             catch (MessageTooLargeException ex)

@@ -66,10 +66,10 @@ namespace C2WebSocket
         internal Transport.IC2Connection? ConnectionOf(int linkId) => _connections.Links.FirstOrDefault(l => l.Id == linkId)?.Connection;
 
         /// <summary>Tests: hands the loop a frame as if the first connection had received it.</summary>
-        internal ValueTask InjectFrameAsync(byte[] data, bool binary)
+        internal ValueTask InjectMessageAsync(byte[] data, bool binary)
         {
             var link = _connections.Links[0];
-            return PostMessageAsync(new Input(InputKind.Frame, link, link.Gen, data, binary));
+            return PostMessageAsync(new Input(InputKind.Message, link, link.Gen, data, binary));
         }
 
         // ----- posting --------------------------------------------------------------------------------
@@ -190,7 +190,7 @@ namespace C2WebSocket
             {
                 switch (input.Kind)
                 {
-                    case InputKind.Frame: _dispatcher.OnFrame(input.Link!, input.Gen, input.Data!, input.Binary); break;
+                    case InputKind.Message: _dispatcher.OnMessage(input.Link!, input.Gen, input.Data!, input.Binary); break;
                     case InputKind.Ended: _connections.OnEnded(input.Link!, input.Gen, (ConnectionEnd)input.Arg!); break;
                     case InputKind.ConnectDone: _connections.OnConnectDone(input.Link!, input.Gen, input.Arg); break;
                     case InputKind.ReconnectDue: _connections.OnReconnectDue(input.Link!, input.Gen); break;
@@ -207,7 +207,7 @@ namespace C2WebSocket
                     case InputKind.CloseDone: OnCloseDone((CloseCommand)input.Arg!); break;
                 }
             }
-            catch (Exception ex) when (input.Kind == InputKind.Frame)
+            catch (Exception ex) when (input.Kind == InputKind.Message)
             {
                 // A message the handlers could not take (a bug, or a shape nobody foresaw) is counted and skipped.
                 _ctx.Counters.Inc(ref _ctx.Counters.HandlingFailures);

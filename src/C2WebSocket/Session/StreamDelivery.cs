@@ -21,7 +21,7 @@ namespace C2WebSocket
         {
             var t = entry.Tracker;
             var ts = t.NeedsTime ? env.ParseTimestamp(data) : null;
-            var verdict = t.Classify(env.SeqId, env.IdHash, ts, knowsLastTime: entry.LastDelivered != null);
+            var verdict = t.OnMessage(env.SeqId, env.IdHash, ts, knowsLastTime: entry.LastDelivered != null);
             if (entry.Sub.Verifying && !t.WitnessSeq.HasValue) entry.Sub.Verifying = false; // the witness was judged
             switch (verdict)
             {

@@ -117,7 +117,7 @@ namespace C2WebSocket
         private void DeliverUnattributed(string channel, in Envelope env, byte[] data)
         {
             if (!_unattributed.TryGetValue(channel, out var t)) _unattributed[channel] = t = new StreamTracker(new StreamKey(channel, null));
-            if (t.Classify(null, env.IdHash, null) == Verdict.Duplicate) { _counters.Inc(ref _counters.DuplicatesDropped); return; }
+            if (t.OnMessage(null, env.IdHash, null) == Verdict.Duplicate) { _counters.Inc(ref _counters.DuplicatesDropped); return; }
             if (!_inbox.HasRoom(t.Key)) { _counters.Inc(ref _counters.InboxOverflows); return; }
             _inbox.Add(t.Key, _delivery.NewMessage(channel, null, env, data, 0));
             t.Commit(null, env.IdHash, null, skipped: false);

@@ -163,7 +163,7 @@ namespace C2WebSocket
 
         /// <param name="knowsLastTime">The time of the last message is known (delivered in this session, or from a
         /// checkpoint): a sequence that went back can then be backfilled from its start, keeping what is newer.</param>
-        public Verdict Classify(long? seq, ulong idHash, DateTimeOffset? timestamp, bool knowsLastTime = false)
+        public Verdict OnMessage(long? seq, ulong idHash, DateTimeOffset? timestamp, bool knowsLastTime = false)
         {
             if (Suspended) { SetAsideCount++; return Verdict.SetAside; }
             if (AwaitingAck) return Verdict.Refetch;

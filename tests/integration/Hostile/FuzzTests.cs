@@ -63,7 +63,7 @@ namespace C2WebSocket.Tests.Hostile
                 {
                     var (bytes, binary, kind) = fuzz.Next();
                     current = kind + ": " + Convert.ToBase64String(bytes, 0, Math.Min(bytes.Length, 300));
-                    await s.Loop.InjectFrameAsync(bytes, binary);
+                    await s.Loop.InjectMessageAsync(bytes, binary);
                     if ((i & 1023) == 0)
                     {
                         // Keep memory flat the way a reader would: drain what the pipeline would have taken.

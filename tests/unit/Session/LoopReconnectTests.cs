@@ -132,6 +132,19 @@ namespace C2WebSocket.Tests.Units
         }
 
         [Fact]
+        public async Task One_reconnect_attempt_is_said_in_the_singular()
+        {
+            await using var h = await Harness.OpenAsync(o => o.MaxReconnectAttempts = 1);
+            for (var i = 0; i < 10; i++) h.Server.RefuseNext(C2ConnectFailure.TcpFailed);
+            var seen = h.Clock.TimerCount;
+            h.Conn.Drop();
+            await FireReconnectAsync(h, await h.TimerAfterAsync(seen, "reconnect attempt 1"));
+            await h.UntilAsync(() => h.Session.State == C2SessionState.Failed, "the session gives up");
+            var error = Assert.Single(h.Diagnostics, d => d.Code == C2DiagnosticCode.ReconnectFailed);
+            Assert.Contains("gave up after 1 reconnect attempt (last failure:", error.Message);
+        }
+
+        [Fact]
         public async Task MaxReconnectAttempts_0_ends_Disconnected_with_a_warning_and_never_reconnects()
         {
             await using var h = await Harness.OpenAsync(o => o.MaxReconnectAttempts = 0);
@@ -234,6 +247,10 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(1, h.Server.Connects);
             Assert.Equal(new[] { C2SessionState.Connected, C2SessionState.Disconnected }, h.States);
             Assert.Equal(0, h.CountDiagnostics(C2DiagnosticCode.ReconnectFailed));
+            // The watchdog (the one periodic timer) is disposed with the session: nothing posts to a closed loop.
+            var periodic = h.Clock.Timers.Where(t => !t.IsOneShot).ToList();
+            Assert.NotEmpty(periodic);
+            Assert.All(periodic, t => Assert.True(t.Disposed, "still running: " + t));
         }
 
         [Fact]

@@ -33,20 +33,20 @@ namespace C2WebSocket.Tests.Units
         {
             var t = Replaying(100);
             Assert.Equal(100, t.RequestedFrom);
-            Assert.Equal(Verdict.DeliverAfterHole, t.Classify(301, Id(301), T0.AddHours(1)));
+            Assert.Equal(Verdict.DeliverAfterHole, t.OnMessage(301, Id(301), T0.AddHours(1)));
             Assert.Equal(100, t.HoleAfter);
             t.Commit(301, Id(301), T0.AddHours(1), skipped: false);
-            Assert.Equal(Verdict.Deliver, t.Classify(302, Id(302), T0.AddHours(1)));   // only the first message tells
+            Assert.Equal(Verdict.Deliver, t.OnMessage(302, Id(302), T0.AddHours(1)));   // only the first message tells
         }
 
         [Fact]
         public void A_replay_that_starts_right_after_resume_from_has_no_hole_and_live_jumps_are_not_holes()
         {
             var t = Replaying(100);
-            Assert.Equal(Verdict.Deliver, t.Classify(101, Id(101), T0.AddHours(1)));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(101, Id(101), T0.AddHours(1)));
             t.Commit(101, Id(101), T0.AddHours(1), skipped: false);
             // A jump in live data proves nothing (seq_id contiguity is not documented, §8.1).
-            Assert.Equal(Verdict.Deliver, t.Classify(150, Id(150), T0.AddHours(1)));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(150, Id(150), T0.AddHours(1)));
         }
 
         [Fact]
@@ -55,11 +55,11 @@ namespace C2WebSocket.Tests.Units
             var t = Replaying(100, verify: true);
             Assert.Equal(99, t.RequestedFrom);
             Assert.Equal(100, t.WitnessSeq);
-            Assert.Equal(Verdict.DeliverAfterHole, t.Classify(301, Id(301), T0.AddHours(1)));
+            Assert.Equal(Verdict.DeliverAfterHole, t.OnMessage(301, Id(301), T0.AddHours(1)));
             Assert.Equal(100, t.HoleAfter);                                          // the witness was delivered before
 
             var restarted = Replaying(100, verify: true);
-            Assert.Equal(Verdict.Unconfirmed, restarted.Classify(100, Id(9100), T0.AddHours(1))); // the witness's seq_id, another id
+            Assert.Equal(Verdict.Unconfirmed, restarted.OnMessage(100, Id(9100), T0.AddHours(1))); // the witness's seq_id, another id
         }
 
         [Fact]
@@ -69,7 +69,7 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(GapVerdict.Report, t.OnGap());                              // branch B: a gap at once
             Assert.True(t.ReplayOpen);
             t.OpenGap = new C2DeliveryGap(1, C2DeliveryProblem.ReplayLimitExceeded, Signal.Channel, 42, 100, "not held");
-            Assert.Equal(Verdict.Deliver, t.Classify(301, Id(301), T0.AddHours(1))); // the open gap covers the hole
+            Assert.Equal(Verdict.Deliver, t.OnMessage(301, Id(301), T0.AddHours(1))); // the open gap covers the hole
             t.Commit(301, Id(301), T0.AddHours(1), skipped: false);
             Assert.Null(t.OpenGap);                                                  // closed by 301 (the caller sets its bounds)
             for (var s = 302; s <= 1300; s++) t.Commit(s, Id(s), T0.AddHours(1), skipped: false);
@@ -98,9 +98,9 @@ namespace C2WebSocket.Tests.Units
             }
 
             // Older than the watch: so is everything before it, nothing wanted is missing.
-            Assert.Equal(Verdict.Skip, Watching().Classify(301, Id(301), T0.AddMinutes(-1)));
+            Assert.Equal(Verdict.Skip, Watching().OnMessage(301, Id(301), T0.AddMinutes(-1)));
             var newer = Watching();
-            Assert.Equal(Verdict.DeliverAfterHole, newer.Classify(301, Id(301), T0.AddMinutes(1)));
+            Assert.Equal(Verdict.DeliverAfterHole, newer.OnMessage(301, Id(301), T0.AddMinutes(1)));
             Assert.Equal(1, newer.HoleAfter);
         }
     }

@@ -22,7 +22,7 @@ namespace C2WebSocket.Tests.Units
             t.OnAck(T0);
             for (var s = from; s <= to; s++)
             {
-                Assert.Equal(Verdict.Deliver, t.Classify(s, Id(s), T0.AddSeconds(s)));
+                Assert.Equal(Verdict.Deliver, t.OnMessage(s, Id(s), T0.AddSeconds(s)));
                 t.Commit(s, Id(s), T0.AddSeconds(s), skipped: false);
             }
             return t;
@@ -32,9 +32,9 @@ namespace C2WebSocket.Tests.Units
         public void A_message_id_seen_before_is_a_duplicate_whatever_its_seq_id()
         {
             var t = Delivered(1, 5);
-            Assert.Equal(Verdict.Duplicate, t.Classify(3, Id(3), null));
-            Assert.Equal(Verdict.Duplicate, t.Classify(9, Id(4), null)); // same id, another seq_id: still the same message
-            Assert.Equal(Verdict.Deliver, t.Classify(6, Id(6), null));
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(3, Id(3), null));
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(9, Id(4), null)); // same id, another seq_id: still the same message
+            Assert.Equal(Verdict.Deliver, t.OnMessage(6, Id(6), null));
             Assert.Equal(5, t.LastSeq);
         }
 
@@ -47,21 +47,21 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(4, t.RequestedFrom);
             Assert.Equal(5, t.WitnessSeq);
             t.OnAck(T0);
-            Assert.Equal(Verdict.Duplicate, t.Classify(5, Id(5), null)); // the same message: the position holds
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(5, Id(5), null)); // the same message: the position holds
             Assert.Null(t.WitnessSeq);
-            Assert.Equal(Verdict.Deliver, t.Classify(6, Id(6), null));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(6, Id(6), null));
 
             var restarted = Delivered(1, 5);
             restarted.OnSubscribeSent(restarted.PlanResumeFrom(verify: true));
             restarted.OnAck(T0);
-            Assert.Equal(Verdict.Unconfirmed, restarted.Classify(5, Id(905), T0.AddHours(1))); // another message at seq_id 5
+            Assert.Equal(Verdict.Unconfirmed, restarted.OnMessage(5, Id(905), T0.AddHours(1))); // another message at seq_id 5
 
             // Above the witness: the server no longer holds seq_id 5 and 6 (a retention hole, issue 24 1b), not a restart:
             // reported, then delivered; nothing is backfilled.
             var held = Delivered(1, 5);
             held.OnSubscribeSent(held.PlanResumeFrom(verify: true));
             held.OnAck(T0);
-            Assert.Equal(Verdict.DeliverAfterHole, held.Classify(7, Id(907), T0.AddHours(1)));
+            Assert.Equal(Verdict.DeliverAfterHole, held.OnMessage(7, Id(907), T0.AddHours(1)));
             Assert.Equal(5, held.HoleAfter);
         }
 
@@ -74,7 +74,7 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(4, t.RequestedFrom);
             t.OnAck(T0);
             Assert.True(t.NeedsTime);
-            Assert.Equal(Verdict.Duplicate, t.Classify(5, Id(5), T0.AddSeconds(5)));
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(5, Id(5), T0.AddSeconds(5)));
 
             var bare = new StreamTracker(Signal);
             bare.Start(5, 0, null, null, explicitPoint: true);                 // -ResumeFrom 5: nothing to recognise it by
@@ -94,18 +94,18 @@ namespace C2WebSocket.Tests.Units
             t.OnSubscribeSent(t.PlanResumeFrom());
             Assert.Equal(1, t.RequestedFrom);
             t.OnAck(T0);
-            Assert.Equal(Verdict.Skip, t.Classify(4, Id(4), T0.AddSeconds(4)));            // older than the last delivered
+            Assert.Equal(Verdict.Skip, t.OnMessage(4, Id(4), T0.AddSeconds(4)));            // older than the last delivered
             t.Commit(4, Id(4), T0.AddSeconds(4), skipped: true);
-            Assert.Equal(Verdict.Duplicate, t.Classify(5, Id(5), T0.AddSeconds(5)));       // the old sequence after all: seq_id 5 again
-            Assert.Equal(Verdict.Deliver, t.Classify(6, Id(6), T0.AddSeconds(6)));
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(5, Id(5), T0.AddSeconds(5)));       // the old sequence after all: seq_id 5 again
+            Assert.Equal(Verdict.Deliver, t.OnMessage(6, Id(6), T0.AddSeconds(6)));
         }
 
         [Fact]
         public void The_id_window_forgets_the_oldest_ids()
         {
             var t = Delivered(1, StreamTracker.IdWindow + 1);
-            Assert.NotEqual(Verdict.Duplicate, t.Classify(1, Id(1), null));  // forgotten: judged by its seq_id
-            Assert.Equal(Verdict.Duplicate, t.Classify(2, Id(2), null));
+            Assert.NotEqual(Verdict.Duplicate, t.OnMessage(1, Id(1), null));  // forgotten: judged by its seq_id
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(2, Id(2), null));
         }
 
         [Fact]
@@ -118,22 +118,22 @@ namespace C2WebSocket.Tests.Units
             Assert.True(t.ReplayOpen);
             t.Commit(11, Id(11), null, skipped: false);
             t.Commit(12, Id(12), null, skipped: false);
-            Assert.Equal(Verdict.Duplicate, t.Classify(12, 0, null));        // no id, inside (10, 12]
-            Assert.Equal(Verdict.Duplicate, t.Classify(11, Id(5011), null)); // a new id, inside (10, 12]
-            Assert.Equal(Verdict.AnomalyBackfill, t.Classify(9, Id(5009), null)); // below the replay: the sequence went back
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(12, 0, null));        // no id, inside (10, 12]
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(11, Id(5011), null)); // a new id, inside (10, 12]
+            Assert.Equal(Verdict.AnomalyBackfill, t.OnMessage(9, Id(5009), null)); // below the replay: the sequence went back
         }
 
         [Fact]
         public void Seq_id_going_back_to_1_is_an_anomaly_delivered_at_once_but_above_1_it_is_backfilled()
         {
             var t = Delivered(1, 10);
-            Assert.Equal(Verdict.Anomaly, t.Classify(1, Id(9001), null));
-            Assert.Equal(Verdict.AnomalyBackfill, t.Classify(4, Id(9004), null));
-            Assert.Equal(Verdict.AnomalyBackfill, t.Classify(10, Id(9010), null));
+            Assert.Equal(Verdict.Anomaly, t.OnMessage(1, Id(9001), null));
+            Assert.Equal(Verdict.AnomalyBackfill, t.OnMessage(4, Id(9004), null));
+            Assert.Equal(Verdict.AnomalyBackfill, t.OnMessage(10, Id(9010), null));
 
             // Positions cannot be replayed: any step back is taken as it comes.
             var p = Delivered(1, 10, Positions);
-            Assert.Equal(Verdict.Anomaly, p.Classify(4, Id(9004), null));
+            Assert.Equal(Verdict.Anomaly, p.OnMessage(4, Id(9004), null));
         }
 
         [Fact]
@@ -144,7 +144,7 @@ namespace C2WebSocket.Tests.Units
             t.Rebase();
             Assert.Equal(epoch + 1, t.Epoch);
             Assert.Null(t.LastSeq);
-            Assert.Equal(Verdict.Deliver, t.Classify(1, Id(9001), null));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(1, Id(9001), null));
             t.Commit(1, Id(9001), null, skipped: false);
             Assert.Equal(1, t.LastSeq);
         }
@@ -169,10 +169,10 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(1, t.PlanResumeFrom());           // no position, a watch time: replay all, keep the new
             t.OnSubscribeSent(1);
             t.OnAck(T0);
-            Assert.Equal(Verdict.Skip, t.Classify(1, Id(1), T0 - TimeSpan.FromMilliseconds(1)));
-            Assert.Equal(Verdict.Deliver, t.Classify(1, Id(1), T0));
-            Assert.Equal(Verdict.Deliver, t.Classify(1, Id(1), T0 + TimeSpan.FromSeconds(1)));
-            Assert.Equal(Verdict.Deliver, t.Classify(1, Id(1), null)); // no timestamp: never dropped on a guess
+            Assert.Equal(Verdict.Skip, t.OnMessage(1, Id(1), T0 - TimeSpan.FromMilliseconds(1)));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(1, Id(1), T0));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(1, Id(1), T0 + TimeSpan.FromSeconds(1)));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(1, Id(1), null)); // no timestamp: never dropped on a guess
 
             // A skip moves the position but keeps the watch; the first wanted message ends it.
             t.Commit(1, Id(1), T0.AddSeconds(-60), skipped: true);
@@ -180,7 +180,7 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(T0, t.Since);
             t.Commit(2, Id(2), T0.AddSeconds(1), skipped: false);
             Assert.Null(t.Since);
-            Assert.Equal(Verdict.Deliver, t.Classify(3, Id(3), T0.AddSeconds(-600)));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(3, Id(3), T0.AddSeconds(-600)));
         }
 
         [Fact]
@@ -206,8 +206,8 @@ namespace C2WebSocket.Tests.Units
             var t = Delivered(1, 5);
             t.Suspend();
             Assert.True(t.Suspended);
-            Assert.Equal(Verdict.SetAside, t.Classify(6, Id(6), null));
-            Assert.Equal(Verdict.SetAside, t.Classify(7, Id(7), null));
+            Assert.Equal(Verdict.SetAside, t.OnMessage(6, Id(6), null));
+            Assert.Equal(Verdict.SetAside, t.OnMessage(7, Id(7), null));
             Assert.Equal(3, t.SetAsideCount);              // the refused one and these two
             Assert.Equal(5, t.LastSeq);
             Assert.Equal(5, t.PlanResumeFrom());           // fetched again from the last queued
@@ -221,9 +221,9 @@ namespace C2WebSocket.Tests.Units
             var t = Delivered(1, 5);
             t.OnSubscribeSent(5);
             Assert.True(t.AwaitingAck);
-            Assert.Equal(Verdict.Refetch, t.Classify(6, Id(6), null));
+            Assert.Equal(Verdict.Refetch, t.OnMessage(6, Id(6), null));
             t.OnAck(T0);
-            Assert.Equal(Verdict.Deliver, t.Classify(6, Id(6), null));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(6, Id(6), null));
 
             t.OnSubscribeSent(5);
             t.OnRequestAbandoned();                         // the connection was lost: nothing in flight any more
@@ -335,7 +335,7 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(4, t.PlanResumeFrom());
             t.OnSubscribeSent(4);
             t.OnAck(T0);
-            Assert.Equal(Verdict.Deliver, t.Classify(5, Id(5), null)); // seen before the rewind, wanted again
+            Assert.Equal(Verdict.Deliver, t.OnMessage(5, Id(5), null)); // seen before the rewind, wanted again
         }
 
         [Fact]

@@ -29,7 +29,7 @@ namespace C2WebSocket.Tests.Units
 
         private static void Deliver(StreamTracker t, long s)
         {
-            Assert.Equal(Verdict.Deliver, t.Classify(s, Id(s), At(s)));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(s, Id(s), At(s)));
             t.Commit(s, Id(s), At(s), skipped: false);
         }
 
@@ -72,7 +72,7 @@ namespace C2WebSocket.Tests.Units
         {
             var t = Live();
             t.OnSubscribeSent(5);
-            Assert.Equal(Verdict.Refetch, t.Classify(6, Id(6), At(6)));
+            Assert.Equal(Verdict.Refetch, t.OnMessage(6, Id(6), At(6)));
             Assert.Equal(StreamPhase.AwaitingAck, t.Phase);
             Assert.Equal(5, t.LastSeq);
         }
@@ -129,17 +129,17 @@ namespace C2WebSocket.Tests.Units
         public void Row08_the_witness_coming_back_proves_the_position()
         {
             var t = Verifying();
-            Assert.Equal(Verdict.Duplicate, t.Classify(5, Id(5), At(5)));
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(5, Id(5), At(5)));
             Assert.Equal(StreamPhase.Replaying, t.Phase);
             Assert.Null(t.WitnessSeq);
-            Assert.Equal(Verdict.Deliver, t.Classify(6, Id(6), At(6)));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(6, Id(6), At(6)));
         }
 
         [Fact] // row 9
         public void Row09_another_message_at_the_witness_seq_id_is_a_restart()
         {
             var t = Verifying();
-            Assert.Equal(Verdict.Unconfirmed, t.Classify(5, Id(905), At(900)));
+            Assert.Equal(Verdict.Unconfirmed, t.OnMessage(5, Id(905), At(900)));
             Assert.Equal(StreamPhase.Replaying, t.Phase);
         }
 
@@ -147,7 +147,7 @@ namespace C2WebSocket.Tests.Units
         public void Row10_a_verified_resume_whose_replay_begins_above_the_witness_is_a_retention_hole()
         {
             var t = Verifying();
-            Assert.Equal(Verdict.DeliverAfterHole, t.Classify(9, Id(9), At(9)));
+            Assert.Equal(Verdict.DeliverAfterHole, t.OnMessage(9, Id(9), At(9)));
             Assert.Equal(5, t.HoleAfter);
             Assert.Equal(StreamPhase.Replaying, t.Phase);
         }
@@ -165,7 +165,7 @@ namespace C2WebSocket.Tests.Units
         public void Row12_a_replay_that_starts_where_asked_delivers()
         {
             var t = Replay(5);
-            Assert.Equal(Verdict.Deliver, t.Classify(6, Id(6), At(6)));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(6, Id(6), At(6)));
             Assert.Equal(StreamPhase.Replaying, t.Phase);
         }
 
@@ -173,7 +173,7 @@ namespace C2WebSocket.Tests.Units
         public void Row13_a_replay_that_starts_above_the_point_asked_for_is_a_retention_hole()
         {
             var t = Replay(5);
-            Assert.Equal(Verdict.DeliverAfterHole, t.Classify(301, Id(301), At(301)));
+            Assert.Equal(Verdict.DeliverAfterHole, t.OnMessage(301, Id(301), At(301)));
             Assert.Equal(5, t.HoleAfter);
             Assert.Equal(StreamPhase.Replaying, t.Phase);
         }
@@ -195,7 +195,7 @@ namespace C2WebSocket.Tests.Units
             var t = Live(8);
             t.OnSubscribeSent(5);
             t.OnAck(T0);
-            Assert.Equal(Verdict.Duplicate, t.Classify(6, Id(606), At(6)));  // pages overlap: seq 6 is had, whatever its id
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(6, Id(606), At(6)));  // pages overlap: seq 6 is had, whatever its id
             Assert.Equal(StreamPhase.Replaying, t.Phase);
         }
 
@@ -213,7 +213,7 @@ namespace C2WebSocket.Tests.Units
         public void Row17_a_gap_of_a_replay_without_progress_is_reported()
         {
             var t = Replay(5);
-            Assert.Equal(Verdict.Duplicate, t.Classify(5, Id(5), At(5)));  // only what it had: no progress
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(5, Id(5), At(5)));  // only what it had: no progress
             Assert.Equal(GapVerdict.Report, t.OnGap());
             Assert.Equal(StreamPhase.Live, t.Phase);
         }
@@ -232,7 +232,7 @@ namespace C2WebSocket.Tests.Units
         public void Row19_a_sequence_that_went_back_above_1_with_a_known_time_is_backfilled()
         {
             var t = Live();
-            Assert.Equal(Verdict.AnomalyBackfill, t.Classify(3, Id(903), At(903)));
+            Assert.Equal(Verdict.AnomalyBackfill, t.OnMessage(3, Id(903), At(903)));
             Assert.Equal(5, t.LastSeq);   // nothing moves until the loop re-bases
         }
 
@@ -241,7 +241,7 @@ namespace C2WebSocket.Tests.Units
         {
             var t = Live();
             var epoch = t.Epoch;
-            Assert.Equal(Verdict.Anomaly, t.Classify(1, Id(901), At(901)));
+            Assert.Equal(Verdict.Anomaly, t.OnMessage(1, Id(901), At(901)));
             t.Rebase();
             Assert.Equal(StreamPhase.Live, t.Phase);
             Assert.Null(t.LastSeq);
@@ -266,15 +266,15 @@ namespace C2WebSocket.Tests.Units
             var t = new StreamTracker(Signal);
             t.OnSubscribeSent(null);
             t.OnAck(T0.AddMinutes(1));
-            Assert.Equal(Verdict.Skip, t.Classify(3, Id(3), T0));
-            Assert.Equal(Verdict.Deliver, t.Classify(4, Id(4), T0.AddMinutes(2)));
+            Assert.Equal(Verdict.Skip, t.OnMessage(3, Id(3), T0));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(4, Id(4), T0.AddMinutes(2)));
         }
 
         [Fact] // row 23
         public void Row23_a_message_whose_id_was_seen_is_a_duplicate()
         {
             var t = Live();
-            Assert.Equal(Verdict.Duplicate, t.Classify(9, Id(4), At(9)));
+            Assert.Equal(Verdict.Duplicate, t.OnMessage(9, Id(4), At(9)));
             Assert.Equal(StreamPhase.Live, t.Phase);
         }
 
@@ -287,7 +287,7 @@ namespace C2WebSocket.Tests.Units
             Assert.True(t.Unverified);
             t.OnAck(T0);
             Assert.Equal(StreamPhase.ReplayStarting, t.Phase);
-            Assert.Equal(Verdict.Deliver, t.Classify(2, Id(902), At(902)));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(2, Id(902), At(902)));
             Assert.True(t.Commit(2, Id(902), At(902), skipped: false));
             Assert.False(t.Unverified);
         }
@@ -307,8 +307,8 @@ namespace C2WebSocket.Tests.Units
         {
             var t = Live();
             t.Suspend();
-            Assert.Equal(Verdict.SetAside, t.Classify(6, Id(6), At(6)));
-            Assert.Equal(Verdict.SetAside, t.Classify(7, Id(7), At(7)));
+            Assert.Equal(Verdict.SetAside, t.OnMessage(6, Id(6), At(6)));
+            Assert.Equal(Verdict.SetAside, t.OnMessage(7, Id(7), At(7)));
             Assert.Equal(3, t.SetAsideCount);
             Assert.Equal(StreamPhase.Suspended, t.Phase);
         }
@@ -331,7 +331,7 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(StreamPhase.AwaitingAck, t.Phase);
             Assert.Equal(5, t.RequestedFrom);
             t.OnAck(T0);
-            Assert.Equal(Verdict.Deliver, t.Classify(6, Id(6), At(6)));
+            Assert.Equal(Verdict.Deliver, t.OnMessage(6, Id(6), At(6)));
         }
 
         [Fact] // row 29
@@ -343,7 +343,7 @@ namespace C2WebSocket.Tests.Units
             Assert.True(t.ExplicitPoint);
             t.OnSubscribeSent(t.PlanResumeFrom());
             t.OnAck(T0);
-            Assert.Equal(Verdict.Deliver, t.Classify(3, Id(3), At(3)));  // its id was seen before the rewind: wanted again
+            Assert.Equal(Verdict.Deliver, t.OnMessage(3, Id(3), At(3)));  // its id was seen before the rewind: wanted again
         }
     }
 }

@@ -5,69 +5,6 @@ using System.Threading;
 
 namespace C2WebSocket
 {
-    /// <summary>What a diagnostic is about. The cmdlet layer maps each code to an ErrorId, a category and a recommended action.</summary>
-    public enum C2DiagnosticCode
-    {
-        Info,
-        /// <summary>The key was refused (HTTP 401).</summary>
-        AuthenticationFailed,
-        /// <summary>Reconnect attempts used up.</summary>
-        ReconnectFailed,
-        /// <summary>An internal error stopped the session.</summary>
-        SessionFaulted,
-        /// <summary>A message exceeded the size cap; the connection was recycled.</summary>
-        MessageTooLarge,
-        /// <summary>A server error not tied to one of this client's requests.</summary>
-        ServerError,
-        /// <summary>The server refused a subscription.</summary>
-        SubscriptionRefused,
-        /// <summary>A subscription could not be restored after a reconnect or a replay page.</summary>
-        ResubscribeFailed,
-        /// <summary>The server could not replay a range of signals.</summary>
-        ReplayGap,
-        /// <summary>The inbox of a stream was full (recovered for signals, lost for position updates).</summary>
-        InboxOverflow,
-        /// <summary>Signals with seq_id 1 (or lower) cannot be replayed by the protocol.</summary>
-        NotReplayable,
-        /// <summary>A stream's seq_id went back with a new message id: its sequence restarted, or a resume point was beyond it.</summary>
-        SequenceAnomaly,
-        /// <summary>Messages that do not name their strategy share a connection with other strategies.</summary>
-        Unattributed,
-        /// <summary>The checkpoint file could not be written.</summary>
-        CheckpointWriteFailed,
-        /// <summary>A message could not be decoded or had envelope fields of the wrong type.</summary>
-        MalformedMessage,
-        /// <summary>The server speaks another protocol version.</summary>
-        ProtocolVersion,
-        /// <summary>The connection was lost with reconnecting turned off: the session ended (a warning).</summary>
-        ConnectionLost,
-    }
-
-    public enum C2DiagnosticLevel
-    {
-        Debug,
-        Verbose,
-        Warning,
-        Error,
-    }
-
-    /// <summary>Something the background recorded for the user; cmdlets write it on the pipeline thread.</summary>
-    public sealed class C2Diagnostic
-    {
-        internal C2Diagnostic(C2DiagnosticLevel level, C2DiagnosticCode code, string message, object? target, Exception? exception, DateTimeOffset at)
-        {
-            Level = level; Code = code; Message = message; Target = target; Exception = exception; At = at;
-        }
-        public C2DiagnosticLevel Level { get; }
-        public C2DiagnosticCode Code { get; }
-        public string Message { get; }
-        /// <summary>What it is about: a <see cref="C2DeliveryGap"/>, a server error, a subscription, the session.</summary>
-        public object? Target { get; }
-        public Exception? Exception { get; }
-        public DateTimeOffset At { get; }
-        public override string ToString() => Level + " " + Code + ": " + Message;
-    }
-
     /// <summary>
     /// The bounded queues of diagnostics between background code and cmdlets. Verbose and debug lines (the chatter: up
     /// to 20 debug lines a second per session) have a queue of their own, so however long nobody drains them they never
