@@ -11,9 +11,10 @@
     Tasks (run in the order given):
       Build      Restores the test tools (Pester, tools/TestTools.csproj) and builds C2PowerShell.sln, which lays out
                  the importable module in out/C2WebSocket (psd1, dll, format and types files, en-US help, dependencies/).
-      Test       Build, then the xunit tests of the C# internals (tests/units) and the Pester tests of everything a user
-                 does at the prompt (tests/*.Tests.ps1, in a child pwsh over the built module). Results go to
-                 out/TestResults (xunit.trx, pester.xml in NUnit format); the last line is "N passed, N failed" over both,
+      Test       Build, then the xunit tests of the C# internals (tests/unit: no sockets, fake time; tests/integration:
+                 the simulator, sockets, a hosted engine) and the Pester tests of everything a user does at the prompt
+                 (tests/*.Tests.ps1, in a child pwsh over the built module). Results go to out/TestResults
+                 (xunit-unit.trx, xunit-integration.trx, pester.xml in NUnit format); the last line is "N passed, N failed" over all,
                  and the script exits 1 when anything failed.
       Demo       Build, start the C2 simulator, run examples/demo.ps1 in pwsh with $env:C2_SIMULATOR_URI and
                  $env:C2_API_KEY set, stop the simulator (also on Ctrl+C or failure).
@@ -142,23 +143,32 @@ function Invoke-BuildTask {
 }
 
 function Invoke-XunitTests {
-    $trx = [System.IO.Path]::Combine($resultsFolder, 'xunit.trx')
-    if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx }
-    $arguments = @('test', [System.IO.Path]::Combine($root, 'tests', 'units', 'C2WebSocket.Tests.csproj'), '-c', $Configuration, '--no-build', '-nologo',
-        '--logger', 'trx;LogFileName=xunit.trx', '--results-directory', $resultsFolder,
-        # A test that hangs fails the run after 5 minutes (each test takes seconds at most) instead of stalling CI.
-        '--blame-hang-timeout', '5m', '--blame-hang-dump-type', 'none')
-    if ($Filter) { $arguments += @('--filter', $Filter) }
-    Write-Host "dotnet $($arguments -join ' ')" -ForegroundColor Cyan
-    $exit = Invoke-ChildProcess -Command (@('dotnet') + $arguments) -WorkingDirectory $root
-    if (-not (Test-Path -LiteralPath $trx)) {
-        Write-Warning "dotnet test wrote no results (exit code $exit)."
-        return [pscustomobject]@{ Runner = 'xunit'; Passed = 0; Failed = 1; Skipped = 0 }
+    # Two sets: tests/unit (no sockets, fake time, seconds) first, then tests/integration (simulator, sockets, hosted
+    # engine). Each is one result row; the closing line counts both.
+    foreach ($set in @(@{ Name = 'unit'; Project = 'C2WebSocket.UnitTests.csproj' }, @{ Name = 'integration'; Project = 'C2WebSocket.IntegrationTests.csproj' })) {
+        $runner = "xunit $($set.Name)"
+        $trxName = "xunit-$($set.Name).trx"
+        $trx = [System.IO.Path]::Combine($resultsFolder, $trxName)
+        if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx }
+        $arguments = @('test', [System.IO.Path]::Combine($root, 'tests', $set.Name, $set.Project), '-c', $Configuration, '--no-build', '-nologo',
+            '--logger', "trx;LogFileName=$trxName", '--results-directory', $resultsFolder,
+            # A test that hangs fails the run after 5 minutes (each test takes seconds at most) instead of stalling CI.
+            '--blame-hang-timeout', '5m', '--blame-hang-dump-type', 'none')
+        if ($Filter) { $arguments += @('--filter', $Filter) }
+        Write-Host "dotnet $($arguments -join ' ')" -ForegroundColor Cyan
+        $exit = Invoke-ChildProcess -Command (@('dotnet') + $arguments) -WorkingDirectory $root
+        if (-not (Test-Path -LiteralPath $trx)) {
+            # A -Filter that matches nothing in one set is not a failure (dotnet test writes no results then).
+            if ($Filter -and $exit -eq 0) { continue }
+            Write-Warning "dotnet test ($($set.Name)) wrote no results (exit code $exit)."
+            [pscustomobject]@{ Runner = $runner; Passed = 0; Failed = 1; Skipped = 0 }
+            continue
+        }
+        $counters = ([xml](Get-Content -LiteralPath $trx -Raw)).TestRun.ResultSummary.Counters
+        $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        if ($exit -ne 0 -and $failed -eq 0 -and [int]$counters.total -gt 0) { $failed = 1 }   # the run itself failed (crash)
+        [pscustomobject]@{ Runner = $runner; Passed = [int]$counters.passed; Failed = $failed; Skipped = [int]$counters.notExecuted }
     }
-    $counters = ([xml](Get-Content -LiteralPath $trx -Raw)).TestRun.ResultSummary.Counters
-    $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
-    if ($exit -ne 0 -and $failed -eq 0) { $failed = 1 }   # the run itself failed (crash, no tests found)
-    [pscustomobject]@{ Runner = 'xunit'; Passed = [int]$counters.passed; Failed = $failed; Skipped = [int]$counters.notExecuted }
 }
 
 function Start-PesterTests {
@@ -208,7 +218,7 @@ function Invoke-TestTask {
         if ($runPester) { Complete-PesterTests -Run $pester }
     )
     Write-Host ''
-    foreach ($r in $results) { Write-Host ('{0,-7} {1} passed, {2} failed, {3} skipped' -f $r.Runner, $r.Passed, $r.Failed, $r.Skipped) }
+    foreach ($r in $results) { Write-Host ('{0,-17} {1} passed, {2} failed, {3} skipped' -f $r.Runner, $r.Passed, $r.Failed, $r.Skipped) }
     Write-Host "Results: $resultsFolder"
     $passed = ($results | Measure-Object -Property Passed -Sum).Sum
     $failed = ($results | Measure-Object -Property Failed -Sum).Sum

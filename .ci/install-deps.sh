@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite needs. Idempotent and quiet: does nothing when all are present.
 # Called by .ci/run before the tests; developers may run it by hand (needs root or sudo).
-#   tinyproxy  - a real HTTP CONNECT proxy the proxy tests start on loopback (tests/units/Hostile/TinyProxy.cs)
+#   tinyproxy  - a real HTTP CONNECT proxy the proxy tests start on loopback (tests/integration/Hostile/TinyProxy.cs)
 set -euo pipefail
 
 missing=()

@@ -191,7 +191,7 @@ internal static class Profile
         {
             var a0 = GC.GetAllocatedBytesForCurrentThread();
             var t = Stopwatch.GetTimestamp();
-            for (var i = 0; i < N; i++) await session.Loop.InjectFrameAsync(frames[r * N + i], false);
+            for (var i = 0; i < N; i++) await session.Loop.InjectMessageAsync(frames[r * N + i], false);
             var waited = Stopwatch.StartNew();
             while (session.InboxCount < N)
             {

@@ -116,7 +116,10 @@ namespace C2WebSocket.Commands
         /// <summary>Writes until a stop condition; returns the C2SessionEnded to throw when the sessions ended.</summary>
         private ErrorRecord? Stream(Func<StreamKey, bool>? accepts, InboxReader reader)
         {
-            var started = DateTime.UtcNow;
+            // Every clock read of the read goes through the sessions' TimeProvider (the first session's: a pipeline's
+            // sessions share the process clock, except in tests).
+            var clock = _sessions.Count > 0 ? _sessions[0].Options.TimeProvider : TimeProvider.System;
+            var started = clock.GetUtcNow().UtcDateTime;
             DateTime? deadline = TimeoutSec > 0 ? started.AddSeconds(TimeoutSec) : (DateTime?)null;
             var lastItem = started;
             var written = 0;
@@ -128,7 +131,7 @@ namespace C2WebSocket.Commands
                 if (Count > 0 && written >= Count) { endReason = "received " + written.ToString(CultureInfo.InvariantCulture) + " (-Count)"; break; }
                 // Checked before every take, so a busy stream (never a moment without a message) still ends on time,
                 // between two objects.
-                if (deadline.HasValue && DateTime.UtcNow >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
+                if (deadline.HasValue && clock.GetUtcNow().UtcDateTime >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
                 if (reader.TryTake(accepts, IncludeStateChange, out var session, out var taken, out var change))
                 {
                     // A state change is written where it happened among the messages; it counts for neither -Count nor -IdleTimeoutSec.
@@ -136,14 +139,14 @@ namespace C2WebSocket.Commands
                     else
                     {
                         var n = Deliver(session!, taken, Count > 0 ? Count - written : int.MaxValue);
-                        if (n > 0) { written += n; lastItem = DateTime.UtcNow; }
+                        if (n > 0) { written += n; lastItem = clock.GetUtcNow().UtcDateTime; }
                     }
                     continue;
                 }
                 if (StopToken.IsCancellationRequested) { endReason = "stopped"; break; }
                 ended = _ends.Report(s => s.Inbox.Peekable(accepts) || (IncludeStateChange && s.StateChanges.Count > 0), WriteError, WriteVerbose);
                 if (_ends.AllReported) { endReason = _ends.Summary(); break; }
-                var now = DateTime.UtcNow;
+                var now = clock.GetUtcNow().UtcDateTime;
                 if (deadline.HasValue && now >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
                 // Idle does not end a read while a resume waits for the proof that the server still holds its position
                 // (C2SessionOptions.WitnessTimeout bounds that): an empty replay may be a restarted sequence to backfill.

@@ -7,40 +7,6 @@ using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
-    public enum C2SessionState
-    {
-        Connecting,
-        Connected,
-        Reconnecting,
-        /// <summary>Closed by the user, or dropped with reconnect turned off.</summary>
-        Disconnected,
-        /// <summary>Gave up: the key was refused, or the reconnect attempts ran out.</summary>
-        Failed,
-    }
-
-    public sealed class C2SessionStateChangedEventArgs : EventArgs
-    {
-        internal C2SessionStateChangedEventArgs(C2Session session, C2SessionState previous, C2SessionState state, string reason, DateTimeOffset at)
-        {
-            Session = session; PreviousState = previous; State = state; Reason = reason; At = at;
-        }
-        public C2Session Session { get; }
-        public C2SessionState PreviousState { get; }
-        public C2SessionState State { get; }
-        public string Reason { get; }
-        public DateTimeOffset At { get; }
-    }
-
-    /// <summary>What the background did, counted. The loop writes; anybody reads.</summary>
-    internal sealed class SessionCounters
-    {
-        public long MessagesReceived, HeartbeatsReceived, HeartbeatAcksSent, MessagesQueued, DuplicatesDropped, Malformed, UnknownMessages,
-            Reconnects, InboxOverflows, LateMessagesDropped, HandlingFailures, Refetched, SkippedBeforeWatch, SequenceAnomalies, Unattributed, ReplayPages;
-
-        public void Inc(ref long counter) => Interlocked.Increment(ref counter);
-        public static long Read(ref long counter) => Interlocked.Read(ref counter);
-    }
-
     /// <summary>
     /// One logical connection to the C2 WebSocket API, the object users hold: it survives reconnects. A thin facade:
     /// the <see cref="SessionLoop"/> owns all mutable state and runs in the background; cmdlets post commands to it and
@@ -72,7 +38,7 @@ namespace C2WebSocket
             _diagnostics = new DiagnosticSink(options.TimeProvider);
             if (!string.IsNullOrEmpty(options.CheckpointPath))
             {
-                _checkpoint = new CheckpointStore(options.CheckpointPath!);
+                _checkpoint = new CheckpointStore(options.CheckpointPath!, options.TimeProvider);
                 Checkpoint = new SessionCheckpoint(_checkpoint, options.ManualCheckpoint, options.WaitForCheckpoint, options.TimeProvider, () => Id);
             }
             Inbox = new Inbox(options.InboxCapacity, key => _loop!.Post(new Input(InputKind.Room, arg: key)));
@@ -92,8 +58,11 @@ namespace C2WebSocket
         internal string Label => _options.IsProbe ? "Test-C2Connection" : Id == 0 ? "Connect-C2Socket" : "Session " + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         public Uri Uri => _options.Uri;
         public C2SessionState State { get { lock (_stateGate) return _state; } }
-        public DateTimeOffset? ConnectedAt { get; internal set; }
-        public DateTimeOffset? LastHeartbeatAt { get; internal set; }
+        public DateTimeOffset? ConnectedAt { get => Facts.ConnectedAt; internal set => Volatile.Write(ref _facts, Facts.WithConnectedAt(value)); }
+        public DateTimeOffset? LastHeartbeatAt { get => Facts.LastHeartbeatAt; internal set => Volatile.Write(ref _facts, Facts.WithLastHeartbeatAt(value)); }
+        /// <summary>What the loop publishes about the connection: one volatile read (see <see cref="SessionFacts"/>).</summary>
+        private SessionFacts Facts => Volatile.Read(ref _facts);
+        private SessionFacts _facts = SessionFacts.Initial;
         /// <summary>When the last message of any kind arrived (local clock).</summary>
         public DateTimeOffset? LastMessageAt
         {
@@ -104,14 +73,13 @@ namespace C2WebSocket
             }
         }
         internal long _lastFrameTicks;
-        public string? LastError { get => _lastError ?? _diagnostics.LastError; internal set => _lastError = value; }
+        public string? LastError { get => Facts.LastError ?? _diagnostics.LastError; internal set => Volatile.Write(ref _facts, Facts.WithLastError(value)); }
         /// <summary>Why the session ended (Disconnected or Failed); null while it is open.</summary>
         public string? EndReason { get { lock (_stateGate) return _endReason; } }
         /// <summary>When it ended (local clock, UTC); null while it is open.</summary>
         public DateTimeOffset? EndedAt { get { lock (_stateGate) return _endedAt; } }
-        private string? _lastError;
         /// <summary>The protocol version the server reports in "v" (a number or a string of digits).</summary>
-        public int? ServerVersion { get; internal set; }
+        public int? ServerVersion { get => Facts.ServerVersion; internal set => Volatile.Write(ref _facts, Facts.WithServerVersion(value)); }
         /// <summary>Server clock minus local clock, measured from server timestamps; applied to every timestamp we send.</summary>
         public TimeSpan ClockOffset => _loop.Clock.Offset;
         /// <summary>The JSON type resume_from is sent as (negotiated with the server unless -ResumeFromFormat fixed it).</summary>

@@ -1,23 +1,11 @@
 using System;
+using System.Threading;
 using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
-    public enum C2SubscriptionState
-    {
-        /// <summary>Sent (or waiting for a connection); no acknowledgement yet.</summary>
-        Pending,
-        /// <summary>Acknowledged by the server.</summary>
-        Active,
-        /// <summary>Refused by the server, or not restored (the error is in <see cref="C2Subscription.LastError"/>).</summary>
-        Failed,
-        /// <summary>Unsubscribed with Remove-C2Subscription.</summary>
-        Removed,
-        /// <summary>Its session was closed (Disconnect-C2Socket) or failed.</summary>
-        Closed,
-    }
-
-    /// <summary>One (channel, strategy) subscription of a session. Only the session loop changes it; readers see a recent state.</summary>
+    /// <summary>One (channel, strategy) subscription of a session. Only the session loop changes it, by publishing a whole
+    /// new <see cref="SubscriptionSnapshot"/>; readers see the latest one, never half of a change.</summary>
     public sealed class C2Subscription
     {
         internal C2Subscription(C2Session session, StreamKey key)
@@ -31,28 +19,54 @@ namespace C2WebSocket
         public int SessionId => Session.Id;
         public string Channel => Key.Channel;
         public long StrategyId => Key.StrategyId ?? 0;
-        public C2SubscriptionState State { get; internal set; }
-        public DateTimeOffset? SubscribedAt { get; internal set; }
+        public C2SubscriptionState State { get => Published.State; internal set { var f = Published; f.State = value; Publish(f); } }
+        public DateTimeOffset? SubscribedAt { get => Published.SubscribedAt; internal set { var f = Published; f.SubscribedAt = value; Publish(f); } }
         /// <summary>The resume_from sent with the latest subscribe (strategy.signal only).</summary>
-        public long? ResumeFrom { get; internal set; }
+        public long? ResumeFrom { get => Published.ResumeFrom; internal set { var f = Published; f.ResumeFrom = value; Publish(f); } }
         /// <summary>The highest seq_id of this stream the session has queued for the pipeline (or skipped as older than its watch).</summary>
-        public long? LastSeqId { get; internal set; }
+        public long? LastSeqId { get => Published.LastSeqId; internal set { var f = Published; f.LastSeqId = value; Publish(f); } }
         /// <summary>How many times it was sent again (reconnects, replay pages, inbox recovery).</summary>
-        public int Resubscribes { get; internal set; }
+        public int Resubscribes { get => Published.Resubscribes; internal set { var f = Published; f.Resubscribes = value; Publish(f); } }
         /// <summary>Which connection of the session carries it (0 unless the server's messages do not name their strategy).</summary>
-        public int ConnectionId { get; internal set; }
+        public int ConnectionId { get => Published.ConnectionId; internal set { var f = Published; f.ConnectionId = value; Publish(f); } }
         /// <summary>True while the session cannot confirm that nothing was published since the stream was first watched:
         /// no signal has arrived yet and its very first one (seq_id 1) could not be replayed by the protocol.</summary>
-        public bool Unverified { get => StillUnconfirmed && !AlreadyReported; internal set => StillUnconfirmed = value; }
+        public bool Unverified
+        {
+            get { var f = Published; return f.StillUnconfirmed && !f.AlreadyReported; }
+            internal set { var f = Published; f.StillUnconfirmed = value; Publish(f); }
+        }
         /// <summary>No signal since the stream was first watched, whether or not an earlier run already said so.</summary>
-        internal bool StillUnconfirmed { get; private set; }
+        internal bool StillUnconfirmed => Published.StillUnconfirmed;
         /// <summary>An earlier run with the same checkpoint already reported this stream as unconfirmed (and nothing
         /// has arrived since): it is not news, so <see cref="Unverified"/> is false and no warning is repeated.</summary>
-        internal bool AlreadyReported { get; set; }
-        public string? LastError { get; internal set; }
+        internal bool AlreadyReported { get => Published.AlreadyReported; set { var f = Published; f.AlreadyReported = value; Publish(f); } }
+        public string? LastError { get => Published.LastError; internal set { var f = Published; f.LastError = value; Publish(f); } }
         /// <summary>A resume is waiting for the last message delivered to come back (proof that the server's sequence still
         /// holds the position); Receive-C2Signal -IdleTimeoutSec does not end a read while it waits.</summary>
-        internal bool Verifying { get; set; }
+        internal bool Verifying { get => Published.Verifying; set { var f = Published; f.Verifying = value; Publish(f); } }
+
+        /// <summary>The stream's position as its tracker has it (one snapshot for both values): after each message.</summary>
+        internal void SetPosition(long? lastSeqId, bool stillUnconfirmed)
+        {
+            var f = Published;
+            if (f.LastSeqId == lastSeqId && f.StillUnconfirmed == stillUnconfirmed) return;
+            f.LastSeqId = lastSeqId;
+            f.StillUnconfirmed = stillUnconfirmed;
+            Publish(f);
+        }
+
+        /// <summary>The values readers see: one volatile read of the published snapshot (copied, so later reads of the
+        /// copy cannot mix two snapshots).</summary>
+        private SubscriptionFields Published => Volatile.Read(ref _published).Fields;
+
+        /// <summary>Publishes the next snapshot. Only the session loop writes, so a read-modify-publish never races another.</summary>
+        private void Publish(in SubscriptionFields next) => Volatile.Write(ref _published, new SubscriptionSnapshot(next));
+
+        private SubscriptionSnapshot _published = SubscriptionSnapshot.Initial;
+
+        /// <summary>The snapshot readers see now (tests; readers use the properties).</summary>
+        internal SubscriptionSnapshot Snapshot => Volatile.Read(ref _published);
 
         internal StreamKey Key { get; }
         /// <summary>Subscribed, or being subscribed: the session delivers (or will deliver) its messages.</summary>

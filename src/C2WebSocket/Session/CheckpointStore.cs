@@ -23,9 +23,12 @@ namespace C2WebSocket
         private Dictionary<string, CheckpointEntry> _known;
         private ResumeFromWireType? _format;
         private bool _formatDirty;
+        private readonly TimeProvider _time;
 
-        public CheckpointStore(string path)
+        /// <param name="time">The session's clock: the file's "updated" stamp and how long to wait for another writer's lock.</param>
+        public CheckpointStore(string path, TimeProvider? time = null)
         {
+            _time = time ?? TimeProvider.System;
             Path = System.IO.Path.GetFullPath(path);
             var dir = System.IO.Path.GetDirectoryName(Path);
             if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
@@ -220,7 +223,7 @@ namespace C2WebSocket
                     {
                         w.WriteStartObject();
                         w.WriteNumber("version", 2);
-                        w.WriteString("updated", DateTimeOffset.UtcNow.ToString("o", CultureInfo.InvariantCulture));
+                        w.WriteString("updated", _time.GetUtcNow().ToString("o", CultureInfo.InvariantCulture));
                         if (format.HasValue) w.WriteString("resumeFromFormat", format.Value.ToString());
                         w.WriteStartObject("streams");
                         foreach (var kv in data)
@@ -258,7 +261,7 @@ namespace C2WebSocket
         private T WithLock<T>(Func<T> body)
         {
             var lockPath = CheckpointFiles.MergeLock(Path);
-            var deadline = DateTime.UtcNow.AddSeconds(30);
+            var started = _time.GetTimestamp();
             while (true)
             {
                 FileStream? handle = null;
@@ -266,9 +269,10 @@ namespace C2WebSocket
                 {
                     handle = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
                 }
-                catch (IOException) when (DateTime.UtcNow < deadline)
+                catch (IOException) when (_time.GetElapsedTime(started) < TimeSpan.FromSeconds(30))
                 {
-                    // Another writer holds it; writes take milliseconds.
+                    // Another writer (maybe another process) holds it; writes take milliseconds. A short pause between
+                    // attempts, not a clock read: the 30 s bound above is measured on the session's clock.
                     Thread.Sleep(5);
                     continue;
                 }

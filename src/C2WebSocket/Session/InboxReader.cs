@@ -14,11 +14,15 @@ namespace C2WebSocket
     {
         private readonly IReadOnlyList<C2Session> _sessions;
         private readonly InboxWaiter _waiter = new InboxWaiter();
+        private readonly TimeProvider _time;
         private int _next;
 
+        /// <summary>Reads <paramref name="sessions"/>; its timeouts are measured on the first session's clock (all of a
+        /// pipeline's sessions share the process's, except in tests).</summary>
         public InboxReader(IReadOnlyList<C2Session> sessions)
         {
             _sessions = sessions;
+            _time = sessions.Count > 0 ? sessions[0].Options.TimeProvider : TimeProvider.System;
             foreach (var s in sessions) s.Inbox.Register(_waiter);
         }
 
@@ -69,11 +73,11 @@ namespace C2WebSocket
         /// <summary>Takes the next accepted item, waiting up to <paramref name="timeout"/>.</summary>
         public bool TryTake(Func<StreamKey, bool>? filter, TimeSpan timeout, CancellationToken cancel, out C2Session? session, out InboxTake taken)
         {
-            var deadline = DateTime.UtcNow + timeout;
+            var started = _time.GetTimestamp();
             while (true)
             {
                 if (TryTake(filter, out session, out taken)) return true;
-                var left = deadline - DateTime.UtcNow;
+                var left = timeout - _time.GetElapsedTime(started);
                 if (left <= TimeSpan.Zero || cancel.IsCancellationRequested || AllEnded(filter)) return false;
                 Wait(filter, left, cancel);
             }

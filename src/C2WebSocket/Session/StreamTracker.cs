@@ -4,65 +4,47 @@ using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
-    /// <summary>What to do with one data message of a stream.</summary>
-    internal enum Verdict
-    {
-        /// <summary>Queue it for the pipeline (then <see cref="StreamTracker.Commit"/>).</summary>
-        Deliver,
-        /// <summary>The same message again (its id was seen, or it lies inside a replay the client asked for and already has): drop.</summary>
-        Duplicate,
-        /// <summary>Older than the moment the stream was first watched: not wanted, but it moves the position (then Commit).</summary>
-        Skip,
-        /// <summary>The stream is suspended (its inbox was full): the resubscribe with resume_from fetches it again.</summary>
-        SetAside,
-        /// <summary>A resubscribe is in flight (replay page, recovery, split): the replay after its ack brings it again.</summary>
-        Refetch,
-        /// <summary>seq_id went back with an unseen id: deliver it and re-base the stream (<see cref="StreamTracker.Rebase"/>).</summary>
-        Anomaly,
-        /// <summary>seq_id went back above 1: the messages of the new sequence before it may be missing; drop it and
-        /// backfill the new sequence from its start (<see cref="StreamTracker.BeginBackfill"/>).</summary>
-        AnomalyBackfill,
-        /// <summary>A verified resume's replay started with another message at its witness's seq_id: the server's sequence
-        /// restarted below the position. Drop it and backfill as for <see cref="AnomalyBackfill"/>.</summary>
-        Unconfirmed,
-        /// <summary>The first message of a replay the client asked for came above the point asked for (resume_from + 1,
-        /// or the witness): the server no longer holds what lies between (<see cref="StreamTracker.HoleAfter"/> .. its
-        /// seq_id). Report that range, then deliver it (and Commit).</summary>
-        DeliverAfterHole,
-    }
-
-    /// <summary>One message as a resume recognises it again: its seq_id, and its id hash or server time (either may be unknown).</summary>
-    internal readonly struct MessageMark
-    {
-        public MessageMark(long seq, ulong idHash, DateTimeOffset? at) { Seq = seq; IdHash = idHash; At = at; }
-        public long Seq { get; }
-        public ulong IdHash { get; }
-        public DateTimeOffset? At { get; }
-        /// <summary>Anything to recognise it by (a bare -ResumeFrom has neither).</summary>
-        public bool Recognisable => IdHash != 0 || At.HasValue;
-
-        /// <summary>The same message again: same seq_id, and the same id, or the same time to the millisecond (checkpoints
-        /// keep milliseconds).</summary>
-        public bool Is(long seq, ulong idHash, DateTimeOffset? at) =>
-            seq == Seq && (idHash != 0 && idHash == IdHash ||
-                           at.HasValue && At.HasValue && at.Value.UtcTicks / TimeSpan.TicksPerMillisecond == At.Value.UtcTicks / TimeSpan.TicksPerMillisecond);
-    }
-
-    internal enum GapVerdict
-    {
-        /// <summary>The page made progress: resubscribe from the last seq_id for the next page.</summary>
-        NextPage,
-        /// <summary>No progress, or not a replay of ours: report the range.</summary>
-        Report,
-        /// <summary>Already handled (repeated, or the stream is being fetched again anyway).</summary>
-        Ignore,
-    }
-
     /// <summary>
-    /// The sequencing rules of one stream (docs/protocol.md §8), with no I/O and no clock of its own: the position (last
-    /// seq_id queued or skipped), duplicates (a bounded window of message ids), the resume plan, replay pages,
-    /// suspension on a full inbox, re-basing when the server's sequence goes back, and the time filter of a stream
-    /// that has a watch time but no seq_id yet. Owned by the session loop; unit-tested alone.
+    /// The sequencing rules of one stream (docs/protocol.md §8), with no I/O and no clock of its own: one
+    /// <see cref="StreamPhase"/> and the position (last seq_id queued or skipped), duplicates (a bounded window of message
+    /// ids), the resume plan and its witness, the watch time of a stream with no position yet, and the backfill of a
+    /// restarted sequence. Owned by the session loop (<see cref="StreamDelivery"/> acts on its verdicts); unit-tested
+    /// alone, one test per row below (tests/unit/Session/StreamTrackerTransitionTests.cs).
+    ///
+    /// Transition table (phase, event [condition] -> verdict -> next phase):
+    /// <code>
+    ///  1 any            OnSubscribeSent(r)                          -> AwaitingAck (witness planned when r = position - 1, §8.2)
+    ///  2 AwaitingAck    message                                      -> Refetch       -> AwaitingAck (the replay brings it)
+    ///  3 AwaitingAck    gap                                          -> Ignore        -> AwaitingAck
+    ///  4 AwaitingAck    OnAck [no resume_from]                       -> Live (no position: Since = ack time, the first-watch filter)
+    ///  5 AwaitingAck    OnAck [resume_from, no witness]              -> ReplayStarting
+    ///  6 AwaitingAck    OnAck [witness planned]                      -> Verifying
+    ///  7 any but Susp.  OnRequestAbandoned (lost, refused, timed out)-> Live
+    ///  8 Verifying      message [the witness again]                  -> Duplicate     -> Replaying (position proven)
+    ///  9 Verifying      message [witness seq_id, another id]         -> Unconfirmed   -> Replaying; the loop calls BeginBackfill
+    /// 10 Verifying      message [above the witness]                  -> DeliverAfterHole (retention hole, §8.2) -> Replaying
+    /// 11 Verifying      witness timer, connection shared             -> DropWitness   -> ReplayStarting
+    /// 12 ReplayStarting message [seq_id = resume_from + 1]           -> Deliver       -> Replaying
+    /// 13 ReplayStarting message [seq_id > resume_from + 1]           -> DeliverAfterHole (retention hole, §8.2) -> Replaying
+    /// 14 ReplayStarting gap [before any message]                     -> Report (once) -> ReplayStarting (a server may page on)
+    /// 15 Replaying      message [at/below position, above resume_from]-> Duplicate    -> Replaying (pages overlap)
+    /// 16 Replaying      gap [the page made progress]                 -> NextPage      -> Live; the loop resubscribes (row 1)
+    /// 17 Replaying      gap [no progress]                            -> Report        -> Live
+    /// 18 Live           gap [no open range]                          -> Report        -> Live
+    /// 19 Live/Replaying message [seq_id went back, time known, > 1]  -> AnomalyBackfill -> the loop calls BeginBackfill
+    /// 20 Live/Replaying message [seq_id went back to 1, or no time]  -> Anomaly       -> Rebase: Live, new epoch
+    /// 21 any            BeginBackfill(since)                         -> Live, new epoch, Since set, Restarted; then row 1 with resume_from 1
+    /// 22 Live...        message [older than Since]                   -> Skip (moves the position, not delivered; first-watch filter)
+    /// 23 Live...        message [its id already seen]                -> Duplicate
+    /// 24 Live...        OnSubscribeSent(1) after BeginBackfill, first message commit [seq_id > 1] -> seq_id 1 reported unreplayable
+    /// 25 any            Suspend (inbox lane full)                    -> Suspended
+    /// 26 Suspended      message                                      -> SetAside      -> Suspended
+    /// 27 Suspended      gap                                          -> Ignore        -> Suspended
+    /// 28 Suspended      OnSubscribeSent (the reader made room)       -> AwaitingAck (row 1)
+    /// 29 any            Rewind(r) (-ResumeFrom on a live stream)     -> position r, explicit, ids forgotten
+    /// </code>
+    /// A range handed to the history filler (REST gap fill) is not a phase: the loop reports the range
+    /// (<see cref="C2DeliveryGap"/>) and History/ fills it on the reader's side; a phase for it would go beside Suspended.
     /// </summary>
     internal sealed class StreamTracker
     {
@@ -88,16 +70,20 @@ namespace C2WebSocket
         public DateTimeOffset? Since { get; private set; }
         /// <summary>The resume point came from outside this session (-ResumeFrom or a checkpoint), not from what it delivered.</summary>
         public bool ExplicitPoint { get; private set; }
+        /// <summary>Where the stream is (the rows of the transition table in the file header and Session/README.md).</summary>
+        public StreamPhase Phase { get; private set; }
         /// <summary>A subscribe is in flight; data waits for its ack (the replay after the ack brings it).</summary>
-        public bool AwaitingAck { get; private set; }
+        public bool AwaitingAck => Phase == StreamPhase.AwaitingAck;
         /// <summary>The resume_from of the last subscribe sent.</summary>
         public long? RequestedFrom { get; private set; }
         /// <summary>A replay we asked for is under way (from its ack to its gap or the end of the stream's catch-up).</summary>
-        public bool ReplayOpen { get; private set; }
+        public bool ReplayOpen => Phase == StreamPhase.ReplayStarting || Phase == StreamPhase.Verifying || Phase == StreamPhase.Replaying;
         /// <summary>The inbox was full: data is set aside until the reader makes room and the stream is fetched again.</summary>
-        public bool Suspended { get; private set; }
+        public bool Suspended => Phase == StreamPhase.Suspended;
+        /// <summary>A replay we asked for was acknowledged and none of its messages has arrived yet: the next one shows
+        /// where the server's replay starts.</summary>
+        private bool ReplayStartPending => Phase == StreamPhase.ReplayStarting || Phase == StreamPhase.Verifying;
         public long SetAsideCount { get; private set; }
-        public bool AnomalyWarned { get; set; }
         /// <summary>The current sequence is a restarted one, fetched from its start (not a first watch).</summary>
         public bool Restarted { get; private set; }
         /// <summary>True while a backfill from the start has not yet delivered or skipped anything (seq_id 1 cannot be confirmed).</summary>
@@ -115,9 +101,6 @@ namespace C2WebSocket
         public C2DeliveryGap? OpenGap { get; set; }
         /// <summary>After <see cref="Verdict.DeliverAfterHole"/>: the range not replayed lies above this seq_id.</summary>
         public long? HoleAfter { get; private set; }
-        /// <summary>A replay we asked for was acknowledged and none of its messages has arrived yet: the next one shows
-        /// where the server's replay starts.</summary>
-        private bool _replayFirstPending;
 
         /// <summary>Starts from what a checkpoint or the user says: a seq_id (with its sequence epoch and time), or only a watch time.</summary>
         public void Start(long? seq, long epoch, DateTimeOffset? at, DateTimeOffset? watchingSince, bool explicitPoint)
@@ -148,16 +131,18 @@ namespace C2WebSocket
 
         public void OnSubscribeSent(long? resumeFrom)
         {
-            AwaitingAck = true;
+            Phase = StreamPhase.AwaitingAck;
             RequestedFrom = resumeFrom;
-            ReplayOpen = false;
-            if (Suspended) { Suspended = false; }
             _backfillFirstPending = resumeFrom == 1 && !LastSeq.HasValue && Since.HasValue;
             _witness = LastSeq is long last && resumeFrom == last - 1 && CanVerify ? _last : null;
         }
 
         /// <summary>No witness can be told apart (the connection's messages do not say whose they are): stop waiting for it.</summary>
-        public void DropWitness() => _witness = null;
+        public void DropWitness()
+        {
+            _witness = null;
+            if (Phase == StreamPhase.Verifying) Phase = StreamPhase.ReplayStarting;
+        }
 
         /// <summary>The time of each message is needed to classify it (a watch time filters, or a witness is awaited).</summary>
         public bool NeedsTime => Since.HasValue || _witness.HasValue || _staleWitness.HasValue;
@@ -166,31 +151,27 @@ namespace C2WebSocket
         /// watch of a stream with no position: what the server stamps later is what this subscription is owed.</summary>
         public void OnAck(DateTimeOffset watchStart)
         {
-            AwaitingAck = false;
-            ReplayOpen = RequestedFrom.HasValue;
-            _replayFirstPending = ReplayOpen;
+            Phase = !RequestedFrom.HasValue ? StreamPhase.Live : _witness.HasValue ? StreamPhase.Verifying : StreamPhase.ReplayStarting;
             if (Key.IsSignal && !LastSeq.HasValue && !Since.HasValue) Since = watchStart;
         }
 
         /// <summary>The subscribe failed or its connection was lost: nothing is in flight any more.</summary>
         public void OnRequestAbandoned()
         {
-            AwaitingAck = false;
-            ReplayOpen = false;
-            _replayFirstPending = false;
+            if (Phase != StreamPhase.Suspended) Phase = StreamPhase.Live;
         }
 
         /// <param name="knowsLastTime">The time of the last message is known (delivered in this session, or from a
         /// checkpoint): a sequence that went back can then be backfilled from its start, keeping what is newer.</param>
-        public Verdict Classify(long? seq, ulong idHash, DateTimeOffset? timestamp, bool knowsLastTime = false)
+        public Verdict OnMessage(long? seq, ulong idHash, DateTimeOffset? timestamp, bool knowsLastTime = false)
         {
             if (Suspended) { SetAsideCount++; return Verdict.SetAside; }
             if (AwaitingAck) return Verdict.Refetch;
             // The first message of a replay we asked for shows where the server's replay starts (docs/protocol.md §8.2:
             // every signal with seq_id > resume_from). Above the point asked for, the server no longer holds what lies
             // between: a retention hole, reported with its bounds (inferred: seq_ids are assumed contiguous, §8.1).
-            var firstOfReplay = _replayFirstPending && seq.HasValue;
-            if (firstOfReplay) _replayFirstPending = false;
+            var firstOfReplay = ReplayStartPending && seq.HasValue;
+            if (firstOfReplay) Phase = StreamPhase.Replaying;
             if (_witness is MessageMark w && seq is long ws)
             {
                 // The first message of a verified resume: the last one delivered proves the position; another message at
@@ -244,7 +225,7 @@ namespace C2WebSocket
             }
             if (seq is long s)
             {
-                _replayFirstPending = false;
+                if (ReplayStartPending) Phase = StreamPhase.Replaying;
                 if (!LastSeq.HasValue || s > LastSeq.Value) { LastSeq = s; _last = new MessageMark(s, idHash, timestamp); ExplicitPoint = false; }
                 if (!skipped && OpenGap != null) { OpenGap.BeforeSeqId = s; OpenGap.To = timestamp; OpenGap = null; }
             }
@@ -257,8 +238,7 @@ namespace C2WebSocket
         {
             Epoch++;
             LastSeq = null;
-            ReplayOpen = false;
-            _replayFirstPending = false;
+            if (Phase != StreamPhase.Suspended && Phase != StreamPhase.AwaitingAck) Phase = StreamPhase.Live;
             ExplicitPoint = false;
             Since = null;
         }
@@ -289,22 +269,20 @@ namespace C2WebSocket
         /// <summary>The inbox refused a message: stop queueing until the stream is fetched again from <see cref="LastSeq"/>.</summary>
         public void Suspend()
         {
-            Suspended = true;
+            Phase = StreamPhase.Suspended;
             SetAsideCount = 1;
-            ReplayOpen = false;
-            _replayFirstPending = false;
         }
 
         public GapVerdict OnGap()
         {
             if (AwaitingAck) return GapVerdict.Ignore;
-            if (Suspended) { ReplayOpen = false; return GapVerdict.Ignore; }
+            if (Suspended) return GapVerdict.Ignore;
             if (!ReplayOpen) return OpenGap != null ? GapVerdict.Ignore : GapVerdict.Report;
             // A gap before any message of the replay: the server cannot replay from the point asked for. Report the range
             // now (its upper bound comes with the next message) and keep the replay open: a server may go on replaying
             // from the oldest signal it holds, and its limit's gap then asks for the next page.
-            if (_replayFirstPending) return OpenGap != null ? GapVerdict.Ignore : GapVerdict.Report;
-            ReplayOpen = false;
+            if (ReplayStartPending) return OpenGap != null ? GapVerdict.Ignore : GapVerdict.Report;
+            Phase = StreamPhase.Live;
             if (LastSeq is long last && (!RequestedFrom.HasValue || last > RequestedFrom.Value)) return GapVerdict.NextPage;
             return OpenGap != null ? GapVerdict.Ignore : GapVerdict.Report;
         }

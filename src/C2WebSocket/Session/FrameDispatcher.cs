@@ -1,0 +1,119 @@
+using System;
+using System.Globalization;
+using System.Threading;
+using C2WebSocket.Protocol;
+
+namespace C2WebSocket
+{
+    /// <summary>
+    /// The first stop of every server message: decode the envelope, answer heartbeats, note the protocol version and the
+    /// server's clock, and hand the message to the part whose job it is (data to the <see cref="StreamRouter"/>, acks
+    /// and errors to <see cref="ServerReplies"/>, gaps to <see cref="StreamDelivery"/>, connection.connected to the
+    /// <see cref="ConnectionSupervisor"/>). Owns whether the version warning was given. Runs on the loop.
+    /// </summary>
+    internal sealed class FrameDispatcher : SessionPart
+    {
+        private readonly ConnectionSupervisor _connections;
+        private readonly ServerReplies _replies;
+        private readonly StreamRouter _router;
+        private readonly StreamDelivery _delivery;
+        private bool _versionWarned;
+
+        public FrameDispatcher(SessionContext context, ConnectionSupervisor connections, ServerReplies replies, StreamRouter router, StreamDelivery delivery) : base(context)
+        {
+            _connections = connections;
+            _replies = replies;
+            _router = router;
+            _delivery = delivery;
+        }
+
+        internal void OnMessage(Link link, int gen, byte[] data, bool binary)
+        {
+            if (gen != link.Gen || link.Connection == null) return; // a frame of a connection already replaced
+            link.MessageArrived(_time.GetTimestamp());
+            Volatile.Write(ref _session._lastFrameTicks, link.LastFrameTicks);
+            _counters.Inc(ref _counters.MessagesReceived);
+            if (binary)
+            {
+                Malformed("BinaryFrame", "a binary frame of " + data.Length.ToString(CultureInfo.InvariantCulture) + " bytes (C2 sends JSON text)");
+                return;
+            }
+            Envelope env;
+            try { env = EnvelopeReader.Decode(data, data.Length); }
+            catch (ProtocolException ex)
+            {
+                Malformed(ex.Reason, ex.Message);
+                return;
+            }
+            if (env.Malformed != null)
+            {
+                Malformed("WrongFieldType", "a " + (env.UnknownType ?? env.Kind.ToString()) + " message: " + env.Malformed);
+                // A heartbeat is still answered: the server closes connections that miss one.
+                if (env.Kind != MessageKind.Heartbeat) return;
+            }
+            if (env.Version is int v) NoteVersion(v);
+
+            switch (env.Kind)
+            {
+                case MessageKind.Signal:
+                case MessageKind.Positions:
+                    _router.OnData(link, env, data);
+                    break;
+                case MessageKind.Heartbeat:
+                    OnHeartbeat(link, env, data);
+                    break;
+                case MessageKind.Connected:
+                    SampleClock(env.ParseTimestamp(data));
+                    _connections.OnLinkConnected(link);
+                    break;
+                case MessageKind.Ack:
+                    _replies.OnAck(link, env, data);
+                    break;
+                case MessageKind.Error:
+                    _replies.OnError(link, env, data);
+                    break;
+                case MessageKind.Gap:
+                    _delivery.OnGap(link, env, data);
+                    break;
+                case MessageKind.Disconnected:
+                    _diag.Verbose(Label + ": the server announced connection.disconnected on " + link + "; expecting the socket to close.");
+                    break;
+                default:
+                    _counters.Inc(ref _counters.UnknownMessages);
+                    Debug(Label + ": ignored a message of unknown type '" + env.UnknownType + "'.");
+                    break;
+            }
+        }
+
+        private void OnHeartbeat(Link link, in Envelope env, byte[] data)
+        {
+            _counters.Inc(ref _counters.HeartbeatsReceived);
+            _session.LastHeartbeatAt = _time.GetUtcNow();
+            SampleClock(env.ParseTimestamp(data));
+            link.Connection!.Send(ClientMessages.HeartbeatAck(_clock.Now));
+            _counters.Inc(ref _counters.HeartbeatAcksSent);
+            Debug(Label + ": heartbeat on " + link + " answered with heartbeat.ack.");
+        }
+
+        private void SampleClock(DateTimeOffset? serverTimestamp)
+        {
+            if (!(_clock.Sample(serverTimestamp) is TimeSpan offset)) return;
+            _diag.Verbose(string.Format(CultureInfo.InvariantCulture, "{0}: the local clock is {1:0.#} s {2} the server's; timestamps sent are corrected.",
+                Label, Math.Abs(offset.TotalSeconds), offset > TimeSpan.Zero ? "behind" : "ahead of"));
+        }
+
+        private void NoteVersion(int version)
+        {
+            _session.ServerVersion = version;
+            if (version == ProtocolLimits.ProtocolVersion || _versionWarned) return;
+            _versionWarned = true;
+            _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.ProtocolVersion, "The C2 server speaks protocol version " + version.ToString(CultureInfo.InvariantCulture) + "; this module was written for version 4. Messages are still processed; check for a module update.");
+        }
+
+        internal void Malformed(string reason, string detail)
+        {
+            _counters.Inc(ref _counters.Malformed);
+            _diag.Add(C2DiagnosticLevel.Verbose, C2DiagnosticCode.MalformedMessage, Label + ": skipped a server message (" + reason + "): " + EnvelopeReader.Truncate(detail, 300));
+        }
+    }
+}

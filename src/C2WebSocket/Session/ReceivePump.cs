@@ -1,0 +1,57 @@
+using System;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using C2WebSocket.Transport;
+
+namespace C2WebSocket
+{
+    /// <summary>
+    /// The receive pump of one connection (its own task): reads whole messages and posts them to the loop, then posts
+    /// how the connection ended. The only code that reads a socket; it touches no session state. Moved verbatim from
+    /// the former partial SessionLoop (Supervisor.cs PumpAsync).
+    /// </summary>
+    internal static class ReceivePump
+    {
+        /// <summary>Reads frames and posts them to the loop; the only code that reads the socket. Never throws.</summary>
+        public static async Task RunAsync(Link link, int gen, IC2Connection conn, Func<Input, ValueTask> postFrame, Action<Input> post)
+        {
+            var end = new ConnectionEnd();
+            try
+            {
+                while (true)
+                {
+                    var frame = await conn.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
+                    if (!(frame is Frame f))
+                    {
+                        var status = conn.CloseStatus;
+                        await conn.CloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                        end.CloseStatus = status;
+                        end.CloseDescription = conn.CloseDescription;
+                        end.Reason = "the server closed the connection with status " +
+                                     (status.HasValue ? ((int)status.Value).ToString(CultureInfo.InvariantCulture) + " (" + status.Value + ")" : "(none)") +
+                                     (string.IsNullOrEmpty(end.CloseDescription) ? "" : ": " + end.CloseDescription);
+                        break;
+                    }
+                    await postFrame(new Input(InputKind.Message, link, gen, f.Data, f.IsBinary)).ConfigureAwait(false);
+                }
+            }
+            catch (MessageTooLargeException ex)
+            {
+                conn.Abort();
+                end.TooLarge = ex;
+                end.Reason = "a message over the size limit";
+            }
+            catch (System.Threading.Channels.ChannelClosedException)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                conn.Abort();
+                end.Reason = "the connection failed: " + WebSocketTransport.Innermost(ex).Message;
+            }
+            post(new Input(InputKind.Ended, link, gen, arg: end));
+        }
+    }
+}
