@@ -271,11 +271,17 @@ namespace C2WebSocket
             public object Item { get; }
         }
 
-        /// <summary>A double-ended ring of slots (no node per message: a queued signal costs its bytes and its object).</summary>
+        /// <summary>
+        /// A double-ended queue of slots in chunks of <see cref="ChunkSize"/> (no node per message, and no ring that
+        /// doubles: a queued signal costs its bytes, its object and one slot, issue 26). Chunks are added and dropped
+        /// at either end; the array of chunks is small (one entry per 256 items).
+        /// </summary>
         private sealed class Lane
         {
-            private Slot[] _ring = new Slot[16];
-            private int _head;
+            private const int ChunkBits = 8, ChunkSize = 1 << ChunkBits, ChunkMask = ChunkSize - 1;
+            private Slot[][] _chunks = new Slot[1][];
+            private int _chunkCount;
+            private int _first; // index of the first item within _chunks[0]
 
             public Lane(StreamKey key) { Key = key; }
             public StreamKey Key { get; }
@@ -283,42 +289,62 @@ namespace C2WebSocket
             public int Data;
             public bool WantsRoom;
 
-            public Slot PeekFirst() => _ring[_head];
-            public Slot PeekLast() => _ring[(_head + Count - 1) % _ring.Length];
-            public Slot At(int index) => _ring[(_head + index) % _ring.Length];
+            public Slot PeekFirst() => At(0);
+            public Slot PeekLast() => At(Count - 1);
+            public Slot At(int index)
+            {
+                var p = _first + index;
+                return _chunks[p >> ChunkBits][p & ChunkMask];
+            }
 
             public void AddLast(Slot s)
             {
-                Grow();
-                _ring[(_head + Count) % _ring.Length] = s;
+                var p = _first + Count;
+                if ((p >> ChunkBits) == _chunkCount) InsertChunk(_chunkCount);
+                _chunks[p >> ChunkBits][p & ChunkMask] = s;
                 Count++;
             }
 
             public void AddFirst(Slot s)
             {
-                Grow();
-                _head = (_head - 1 + _ring.Length) % _ring.Length;
-                _ring[_head] = s;
+                if (_first == 0)
+                {
+                    InsertChunk(0);
+                    _first = ChunkSize;
+                }
+                _first--;
+                _chunks[0][_first] = s;
                 Count++;
             }
 
             public Slot RemoveFirst()
             {
-                var s = _ring[_head];
-                _ring[_head] = default;
-                _head = (_head + 1) % _ring.Length;
+                var s = _chunks[0][_first];
+                _chunks[0][_first] = default;
+                _first++;
                 Count--;
-                if (Count == 0) _head = 0;
+                if (Count == 0)
+                {
+                    // Keep one chunk for the next items; give the rest back.
+                    for (var i = 1; i < _chunkCount; i++) _chunks[i] = null!;
+                    _chunkCount = Math.Min(_chunkCount, 1);
+                    _first = 0;
+                }
+                else if (_first == ChunkSize)
+                {
+                    Array.Copy(_chunks, 1, _chunks, 0, _chunkCount - 1);
+                    _chunks[--_chunkCount] = null!;
+                    _first = 0;
+                }
                 return s;
             }
 
-            private void Grow()
+            private void InsertChunk(int at)
             {
-                if (Count < _ring.Length) return;
-                var next = new Slot[_ring.Length * 2];
-                for (var i = 0; i < Count; i++) next[i] = _ring[(_head + i) % _ring.Length];
-                _ring = next;
-                _head = 0;
+                if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
+                if (at < _chunkCount) Array.Copy(_chunks, at, _chunks, at + 1, _chunkCount - at);
+                _chunks[at] = new Slot[ChunkSize];
+                _chunkCount++;
             }
         }
     }
