@@ -26,8 +26,8 @@ namespace C2WebSocket
     internal sealed class Inbox
     {
         private readonly object _gate = new object();
-        private readonly Dictionary<StreamKey, Lane> _lanes = new Dictionary<StreamKey, Lane>();
-        private Lane[] _laneList = Array.Empty<Lane>();
+        private readonly Dictionary<StreamKey, InboxLane> _lanes = new Dictionary<StreamKey, InboxLane>();
+        private InboxLane[] _laneList = Array.Empty<InboxLane>();
         private InboxWaiter[] _waiters = Array.Empty<InboxWaiter>();
         private readonly Action<StreamKey> _roomAvailable;
         private long _order;
@@ -144,18 +144,18 @@ namespace C2WebSocket
             {
                 if (_completed) return;
                 var lane = LaneFor(key);
-                lane.AddLast(new Slot(++_order, item));
+                lane.AddLast(new InboxSlot(++_order, item));
                 if (isData) lane.Data++;
                 _items++;
             }
             Signal();
         }
 
-        private Lane LaneFor(StreamKey key)
+        private InboxLane LaneFor(StreamKey key)
         {
             if (!_lanes.TryGetValue(key, out var lane))
             {
-                _lanes[key] = lane = new Lane(key);
+                _lanes[key] = lane = new InboxLane(key);
                 RebuildList();
             }
             return lane;
@@ -163,7 +163,7 @@ namespace C2WebSocket
 
         private void RebuildList()
         {
-            var list = new Lane[_lanes.Count];
+            var list = new InboxLane[_lanes.Count];
             _lanes.Values.CopyTo(list, 0);
             _laneList = list;
         }
@@ -209,7 +209,7 @@ namespace C2WebSocket
             taken = default;
             lock (_gate)
             {
-                Lane? best = null;
+                InboxLane? best = null;
                 foreach (var lane in _laneList)
                 {
                     if (lane.Count == 0 || (filter != null && !filter(lane.Key))) continue;
@@ -238,7 +238,7 @@ namespace C2WebSocket
             {
                 if (_cleared) return;
                 var lane = LaneFor(taken.Key);
-                lane.AddFirst(new Slot(taken.Order, taken.Item));
+                lane.AddFirst(new InboxSlot(taken.Order, taken.Item));
                 if (taken.Item is C2StreamMessage) lane.Data++;
                 _items++;
             }
@@ -261,90 +261,6 @@ namespace C2WebSocket
                 var list = new List<InboxWaiter>(_waiters);
                 list.Remove(waiter);
                 Volatile.Write(ref _waiters, list.ToArray());
-            }
-        }
-
-        private readonly struct Slot
-        {
-            public Slot(long order, object item) { Order = order; Item = item; }
-            public long Order { get; }
-            public object Item { get; }
-        }
-
-        /// <summary>
-        /// A double-ended queue of slots in chunks of <see cref="ChunkSize"/> (no node per message, and no ring that
-        /// doubles: a queued signal costs its bytes, its object and one slot, issue 26). Chunks are added and dropped
-        /// at either end; the array of chunks is small (one entry per 256 items).
-        /// </summary>
-        private sealed class Lane
-        {
-            private const int ChunkBits = 8, ChunkSize = 1 << ChunkBits, ChunkMask = ChunkSize - 1;
-            private Slot[][] _chunks = new Slot[1][];
-            private int _chunkCount;
-            private int _first; // index of the first item within _chunks[0]
-
-            public Lane(StreamKey key) { Key = key; }
-            public StreamKey Key { get; }
-            public int Count { get; private set; }
-            public int Data;
-            public bool WantsRoom;
-
-            public Slot PeekFirst() => At(0);
-            public Slot PeekLast() => At(Count - 1);
-            public Slot At(int index)
-            {
-                var p = _first + index;
-                return _chunks[p >> ChunkBits][p & ChunkMask];
-            }
-
-            public void AddLast(Slot s)
-            {
-                var p = _first + Count;
-                if ((p >> ChunkBits) == _chunkCount) InsertChunk(_chunkCount);
-                _chunks[p >> ChunkBits][p & ChunkMask] = s;
-                Count++;
-            }
-
-            public void AddFirst(Slot s)
-            {
-                if (_first == 0)
-                {
-                    InsertChunk(0);
-                    _first = ChunkSize;
-                }
-                _first--;
-                _chunks[0][_first] = s;
-                Count++;
-            }
-
-            public Slot RemoveFirst()
-            {
-                var s = _chunks[0][_first];
-                _chunks[0][_first] = default;
-                _first++;
-                Count--;
-                if (Count == 0)
-                {
-                    // Keep one chunk for the next items; give the rest back.
-                    for (var i = 1; i < _chunkCount; i++) _chunks[i] = null!;
-                    _chunkCount = Math.Min(_chunkCount, 1);
-                    _first = 0;
-                }
-                else if (_first == ChunkSize)
-                {
-                    Array.Copy(_chunks, 1, _chunks, 0, _chunkCount - 1);
-                    _chunks[--_chunkCount] = null!;
-                    _first = 0;
-                }
-                return s;
-            }
-
-            private void InsertChunk(int at)
-            {
-                if (_chunkCount == _chunks.Length) Array.Resize(ref _chunks, _chunks.Length * 2);
-                if (at < _chunkCount) Array.Copy(_chunks, at, _chunks, at + 1, _chunkCount - at);
-                _chunks[at] = new Slot[ChunkSize];
-                _chunkCount++;
             }
         }
     }
