@@ -180,7 +180,7 @@ internal static class ColdStartCase
         return rows;
     }
 
-    private sealed record Run(double WallMs, double FirstMs, List<string> Lines)
+    internal sealed record Run(double WallMs, double FirstMs, List<string> Lines)
     {
         public double Value(string key)
         {
@@ -189,7 +189,7 @@ internal static class ColdStartCase
         }
     }
 
-    private static async Task<string?> PwshUnavailableAsync()
+    internal static async Task<string?> PwshUnavailableAsync()
     {
         try
         {
@@ -204,7 +204,7 @@ internal static class ColdStartCase
         }
     }
 
-    private static async Task<Run> RunPwshAsync(string script, Dictionary<string, string> env)
+    internal static async Task<Run> RunPwshAsync(string script, Dictionary<string, string> env, TimeSpan? timeout = null)
     {
         var lines = new List<string>();
         double first = double.NaN;
@@ -224,12 +224,12 @@ internal static class ColdStartCase
         };
         p.BeginOutputReadLine();
         var err = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         await p.WaitForExitAsync(cts.Token);
         var wall = sw.Elapsed.TotalMilliseconds;
         p.WaitForExit(); // drains the output events
         var e2 = await err;
-        if (p.ExitCode != 0 || e2.Trim().Length > 0) throw new InvalidOperationException("pwsh exited with " + p.ExitCode + ": " + e2.Trim().Split('\n')[0]);
+        if (p.ExitCode != 0 || e2.Trim().Length > 0) throw new InvalidOperationException("pwsh exited with " + p.ExitCode + ": " + System.Text.RegularExpressions.Regex.Replace(e2, "\u001b\\[[0-9;]*m", "").Trim());
         lock (lines) return new Run(wall, first, lines.ToList());
     }
 

@@ -16,7 +16,21 @@ using C2WebSocket.Simulator;
 namespace C2WebSocket.Benchmarks;
 
 /// <summary>One line of the result table.</summary>
-internal sealed record Row(string Case, string Figure, string Baseline, string Ratio, string Target, string Met, string Note = "");
+internal sealed record Row(string Case, string Figure, string Baseline, string Ratio, string Target, string Met, string Note = "")
+{
+    /// <summary>The 1-minute load average before and after the case ran ("0.12 -> 0.31"), set by Program.</summary>
+    public string Load { get; init; } = "";
+}
+
+/// <summary>The machine's load average (Linux /proc/loadavg): ratios compress when other work shares the cores.</summary>
+internal static class LoadAverage
+{
+    public static string Now()
+    {
+        try { return System.IO.File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (Exception) { return "n/a"; }
+    }
+}
 
 internal static class Stat
 {

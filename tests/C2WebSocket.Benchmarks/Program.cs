@@ -13,7 +13,7 @@ namespace C2WebSocket.Benchmarks;
 internal static class Program
 {
     /// <summary>Case names in run order. Cold start runs first so "first in process" really is the first.</summary>
-    public static readonly string[] AllCases = { "coldstart", "session", "pipeline", "latency", "heartbeat", "replay", "checkpoint", "memory", "idle" };
+    public static readonly string[] AllCases = { "coldstart", "session", "pipeline", "latency", "heartbeat", "replay", "checkpoint", "overflow", "memory", "idle" };
 
     public static async Task<int> Main(string[] args)
     {
@@ -59,7 +59,8 @@ internal static class Program
         foreach (var name in selected)
         {
             var sw = Stopwatch.StartNew();
-            Console.WriteLine($"== {name}");
+            var loadBefore = LoadAverage.Now();
+            Console.WriteLine($"== {name} (load average {loadBefore})");
             try
             {
                 var r = name switch
@@ -71,10 +72,13 @@ internal static class Program
                     "heartbeat" => await HeartbeatCase.RunAsync(cfg),
                     "replay" => await ReplayCase.RunAsync(cfg),
                     "checkpoint" => await CheckpointCase.RunAsync(cfg),
+                    "overflow" => await OverflowCase.RunAsync(cfg),
                     "memory" => await MemoryCase.RunAsync(cfg),
                     "idle" => await IdleCase.RunAsync(cfg),
                     _ => throw new InvalidOperationException(name),
                 };
+                var load = loadBefore + " -> " + LoadAverage.Now();
+                r = r.ConvertAll(row => row with { Load = load });
                 rows.AddRange(r);
                 foreach (var row in r) Console.WriteLine("   " + row.Figure + " | baseline " + row.Baseline + " | " + row.Ratio + " | " + row.Met + (row.Note.Length > 0 ? " | " + row.Note : ""));
             }
@@ -83,7 +87,7 @@ internal static class Program
                 Console.WriteLine("   FAILED: " + ex);
                 rows.Add(new Row(name, "failed: " + ex.GetType().Name + ": " + ex.Message.Split('\n')[0], "", "", "", "error"));
             }
-            Console.WriteLine($"   ({sw.Elapsed.TotalSeconds:0.0} s)");
+            Console.WriteLine($"   ({sw.Elapsed.TotalSeconds:0.0} s, load average {LoadAverage.Now()})");
         }
 
         Console.WriteLine();
@@ -113,9 +117,9 @@ internal static class Program
 
     private static string GCSettings() => System.Runtime.GCSettings.IsServerGC ? "server GC" : "workstation GC";
 
-    private static readonly string[] Header = { "case", "figure", "baseline", "ratio", "target", "met?" };
+    private static readonly string[] Header = { "case", "figure", "baseline", "ratio", "target", "met?", "load" };
 
-    private static string[] Cells(Row r) => new[] { r.Case, r.Figure, r.Baseline, r.Ratio, r.Target, r.Met };
+    private static string[] Cells(Row r) => new[] { r.Case, r.Figure, r.Baseline, r.Ratio, r.Target, r.Met, r.Load };
 
     public static string PlainTable(List<Row> rows)
     {

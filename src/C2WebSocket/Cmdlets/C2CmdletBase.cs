@@ -92,6 +92,8 @@ namespace C2WebSocket.Commands
         {
             foreach (var s in _touched)
             {
+                // Called before every object Receive-C2Signal writes: no enumerator when there is nothing to say.
+                if (!s.HasDiagnostics) continue;
                 foreach (var d in s.DrainDiagnostics())
                 {
                     if (!Withhold(s, d)) WriteDiagnostic(d);

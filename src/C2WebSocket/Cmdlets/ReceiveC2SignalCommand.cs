@@ -268,7 +268,8 @@ namespace C2WebSocket.Commands
 
         private void Emitted(C2Session session, C2StreamMessage message)
         {
-            if (message.SeqId is long seq)
+            // Only a checkpoint keeps positions: without one, the timestamp is not parsed for every object written.
+            if (message.SeqId is long seq && session.Checkpoint != null)
                 session.MarkEmitted(this, message.Key, message.Epoch, seq, message.Timestamp,
                     session.Options.FillGapsFromHistory && session.Checkpoint != null ? OrderFacts.SignalIdOf(message) : null);
         }

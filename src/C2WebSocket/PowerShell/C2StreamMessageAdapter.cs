@@ -139,12 +139,7 @@ namespace C2WebSocket
         /// <summary>The PowerShell form of a value that needs one (a time, a nested object, an array), built once per message.</summary>
         internal static object? Projected(C2StreamMessage message, int slot, object value)
         {
-            var slots = message.Projections;
-            if (slots == null)
-            {
-                var fresh = new object?[FirstFieldSlot + message.Fields.Count];
-                slots = Interlocked.CompareExchange(ref message.Projections, fresh, null) ?? fresh;
-            }
+            var slots = message.Projections ?? message.ProjectionSlots(FirstFieldSlot + message.Fields.Count);
             // Two threads may build the same value at once; either result is correct, and the first one stored wins.
             return slots[slot] ?? Interlocked.CompareExchange(ref slots[slot], PayloadProjection.ToPowerShell(value), null) ?? slots[slot];
         }

@@ -328,6 +328,7 @@ namespace C2WebSocket
         internal IReadOnlyDictionary<string, CheckpointEntry> CheckpointSnapshot() => _checkpoint?.Snapshot() ?? new Dictionary<string, CheckpointEntry>();
 
         internal IEnumerable<C2Diagnostic> DrainDiagnostics() => _diagnostics.Drain();
+        internal bool HasDiagnostics => !_diagnostics.IsEmpty;
 
         // ----- written by the loop --------------------------------------------------------------------
 

@@ -62,6 +62,9 @@ namespace C2WebSocket
         public void Verbose(string message) => Add(C2DiagnosticLevel.Verbose, C2DiagnosticCode.Info, message);
         public void Debug(string message) => Add(C2DiagnosticLevel.Debug, C2DiagnosticCode.Info, message);
 
+        /// <summary>Whether anything waits to be drained (the pipeline thread asks before every object it writes).</summary>
+        public bool IsEmpty => _important.IsEmpty && _chatter.IsEmpty;
+
         public IEnumerable<C2Diagnostic> Drain()
         {
             while (true)

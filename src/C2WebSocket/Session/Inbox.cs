@@ -26,8 +26,8 @@ namespace C2WebSocket
     internal sealed class Inbox
     {
         private readonly object _gate = new object();
-        private readonly Dictionary<StreamKey, Lane> _lanes = new Dictionary<StreamKey, Lane>();
-        private Lane[] _laneList = Array.Empty<Lane>();
+        private readonly Dictionary<StreamKey, InboxLane> _lanes = new Dictionary<StreamKey, InboxLane>();
+        private InboxLane[] _laneList = Array.Empty<InboxLane>();
         private InboxWaiter[] _waiters = Array.Empty<InboxWaiter>();
         private readonly Action<StreamKey> _roomAvailable;
         private long _order;
@@ -144,18 +144,18 @@ namespace C2WebSocket
             {
                 if (_completed) return;
                 var lane = LaneFor(key);
-                lane.AddLast(new Slot(++_order, item));
+                lane.AddLast(new InboxSlot(++_order, item));
                 if (isData) lane.Data++;
                 _items++;
             }
             Signal();
         }
 
-        private Lane LaneFor(StreamKey key)
+        private InboxLane LaneFor(StreamKey key)
         {
             if (!_lanes.TryGetValue(key, out var lane))
             {
-                _lanes[key] = lane = new Lane(key);
+                _lanes[key] = lane = new InboxLane(key);
                 RebuildList();
             }
             return lane;
@@ -163,7 +163,7 @@ namespace C2WebSocket
 
         private void RebuildList()
         {
-            var list = new Lane[_lanes.Count];
+            var list = new InboxLane[_lanes.Count];
             _lanes.Values.CopyTo(list, 0);
             _laneList = list;
         }
@@ -209,7 +209,7 @@ namespace C2WebSocket
             taken = default;
             lock (_gate)
             {
-                Lane? best = null;
+                InboxLane? best = null;
                 foreach (var lane in _laneList)
                 {
                     if (lane.Count == 0 || (filter != null && !filter(lane.Key))) continue;
@@ -238,7 +238,7 @@ namespace C2WebSocket
             {
                 if (_cleared) return;
                 var lane = LaneFor(taken.Key);
-                lane.AddFirst(new Slot(taken.Order, taken.Item));
+                lane.AddFirst(new InboxSlot(taken.Order, taken.Item));
                 if (taken.Item is C2StreamMessage) lane.Data++;
                 _items++;
             }
@@ -261,64 +261,6 @@ namespace C2WebSocket
                 var list = new List<InboxWaiter>(_waiters);
                 list.Remove(waiter);
                 Volatile.Write(ref _waiters, list.ToArray());
-            }
-        }
-
-        private readonly struct Slot
-        {
-            public Slot(long order, object item) { Order = order; Item = item; }
-            public long Order { get; }
-            public object Item { get; }
-        }
-
-        /// <summary>A double-ended ring of slots (no node per message: a queued signal costs its bytes and its object).</summary>
-        private sealed class Lane
-        {
-            private Slot[] _ring = new Slot[16];
-            private int _head;
-
-            public Lane(StreamKey key) { Key = key; }
-            public StreamKey Key { get; }
-            public int Count { get; private set; }
-            public int Data;
-            public bool WantsRoom;
-
-            public Slot PeekFirst() => _ring[_head];
-            public Slot PeekLast() => _ring[(_head + Count - 1) % _ring.Length];
-            public Slot At(int index) => _ring[(_head + index) % _ring.Length];
-
-            public void AddLast(Slot s)
-            {
-                Grow();
-                _ring[(_head + Count) % _ring.Length] = s;
-                Count++;
-            }
-
-            public void AddFirst(Slot s)
-            {
-                Grow();
-                _head = (_head - 1 + _ring.Length) % _ring.Length;
-                _ring[_head] = s;
-                Count++;
-            }
-
-            public Slot RemoveFirst()
-            {
-                var s = _ring[_head];
-                _ring[_head] = default;
-                _head = (_head + 1) % _ring.Length;
-                Count--;
-                if (Count == 0) _head = 0;
-                return s;
-            }
-
-            private void Grow()
-            {
-                if (Count < _ring.Length) return;
-                var next = new Slot[_ring.Length * 2];
-                for (var i = 0; i < Count; i++) next[i] = _ring[(_head + i) % _ring.Length];
-                _ring = next;
-                _head = 0;
             }
         }
     }

@@ -53,8 +53,7 @@ namespace C2WebSocket
         public static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(2);
         public const int IdWindow = 2048;
 
-        private readonly Queue<ulong> _idOrder = new Queue<ulong>();
-        private readonly HashSet<ulong> _ids = new HashSet<ulong>();
+        private readonly IdWindow _ids = new IdWindow(IdWindow);
         private bool _backfillFirstPending;
 
         public StreamTracker(StreamKey key) { Key = key; }
@@ -218,11 +217,7 @@ namespace C2WebSocket
                 seqOneUnreplayable = !skipped && seq.Value > 1;
             }
             if (!skipped) Since = null; // from the first wanted message on, everything is delivered
-            if (idHash != 0 && _ids.Add(idHash))
-            {
-                _idOrder.Enqueue(idHash);
-                if (_idOrder.Count > IdWindow) _ids.Remove(_idOrder.Dequeue());
-            }
+            if (idHash != 0) _ids.Add(idHash);
             if (seq is long s)
             {
                 if (ReplayStartPending) Phase = StreamPhase.Replaying;
@@ -263,7 +258,6 @@ namespace C2WebSocket
             Since = null;
             ExplicitPoint = true;
             _ids.Clear();
-            _idOrder.Clear();
         }
 
         /// <summary>The inbox refused a message: stop queueing until the stream is fetched again from <see cref="LastSeq"/>.</summary>

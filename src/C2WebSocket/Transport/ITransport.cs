@@ -30,7 +30,7 @@ namespace C2WebSocket.Transport
     {
         /// <summary>The next whole message, in an array of its exact length, or null when the server closed the
         /// connection. Throws <see cref="MessageTooLargeException"/> past the size cap, or the socket's failure.</summary>
-        Task<Frame?> ReceiveAsync(CancellationToken cancel);
+        ValueTask<Frame?> ReceiveAsync(CancellationToken cancel);
 
         /// <summary>Queues a text message; never blocks. A failed send aborts the connection, which ends the receive.</summary>
         void Send(byte[] utf8);

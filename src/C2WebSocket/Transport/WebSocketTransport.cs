@@ -27,7 +27,7 @@ namespace C2WebSocket.Transport
     /// Owns one ClientWebSocket: the authenticated upgrade, message reassembly with a size cap, and a single
     /// sender that drains a queue (ClientWebSocket allows one outstanding send; the session never waits on it).
     /// </summary>
-    internal sealed class WebSocketTransport : IC2Connection
+    internal sealed partial class WebSocketTransport : IC2Connection
     {
         // .NET 7+ exposes the refused upgrade's status and headers; netstandard2.0 does not declare them,
         // so they are reached by reflection and simply absent on .NET Framework (Windows PowerShell 5.1).
@@ -241,35 +241,6 @@ namespace C2WebSocket.Transport
                 return d > TimeSpan.Zero ? d : TimeSpan.Zero;
             }
             return null;
-        }
-
-        /// <summary>
-        /// Reads one whole message into an array of its exact length. Returns null when the server closed the
-        /// connection. Throws <see cref="MessageTooLargeException"/> as soon as a message passes the cap, without
-        /// buffering the rest.
-        /// </summary>
-        public async Task<Frame?> ReceiveAsync(CancellationToken cancel)
-        {
-            int length = 0;
-            while (true)
-            {
-                if (length == _buffer.Length)
-                {
-                    if (_buffer.Length >= _maxMessageBytes)
-                        throw new MessageTooLargeException(_maxMessageBytes);
-                    Array.Resize(ref _buffer, Math.Min(_buffer.Length * 2, _maxMessageBytes));
-                }
-                var result = await _ws.ReceiveAsync(new ArraySegment<byte>(_buffer, length, _buffer.Length - length), cancel).ConfigureAwait(false);
-                if (result.MessageType == WebSocketMessageType.Close) return null;
-                length += result.Count;
-                if (result.EndOfMessage)
-                {
-                    // The one copy a message costs: the session keeps these bytes as the message (RawJson, payload).
-                    var data = new byte[length];
-                    Buffer.BlockCopy(_buffer, 0, data, 0, length);
-                    return new Frame(data, result.MessageType == WebSocketMessageType.Binary);
-                }
-            }
         }
 
         /// <summary>

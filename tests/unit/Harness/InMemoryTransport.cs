@@ -261,7 +261,7 @@ namespace C2WebSocket.Tests.Units
         public WebSocketCloseStatus? CloseStatus { get; private set; }
         public string? CloseDescription { get; private set; }
 
-        public async Task<Frame?> ReceiveAsync(CancellationToken cancel)
+        public async ValueTask<Frame?> ReceiveAsync(CancellationToken cancel)
         {
             _reading.TrySetResult(true);
             while (true)
