@@ -82,12 +82,7 @@ namespace C2WebSocket.History
             var facts = OrderFacts.FromSignal(message);
             for (var i = 0; i < r.Filled.Count; i++)
             {
-                var f = r.Filled[i];
-                var same = f.SignalId.HasValue && facts.SignalId.HasValue
-                    ? f.SignalId == facts.SignalId
-                    : f.HasFingerprint && facts.HasFingerprint && f.Symbol == facts.Symbol && f.Side == facts.Side && f.Quantity == facts.Quantity &&
-                      (f.Time!.Value - facts.Time!.Value).Duration() <= OrderMatcher.DefaultTolerance;
-                if (!same) continue;
+                if (!OrderMatcher.IsSameOrder(r.Filled[i], facts, OrderMatcher.DefaultTolerance)) continue;
                 r.Filled.RemoveAt(i);
                 return true;
             }

@@ -127,6 +127,11 @@ namespace C2WebSocket.History
             return result;
         }
 
+        /// <summary>The same order, on its own (no one-to-one pass before it): equal SignalIds when both carry one, else the
+        /// same symbol, side and quantity within the tolerance.</summary>
+        internal static bool IsSameOrder(OrderFacts a, OrderFacts b, TimeSpan tolerance) =>
+            a.SignalId.HasValue && b.SignalId.HasValue ? a.SignalId == b.SignalId : SameOrder(a, b, tolerance);
+
         /// <summary>The same order: no two different SignalIds, and the same symbol, side and quantity within the tolerance.</summary>
         private static bool SameOrder(OrderFacts row, OrderFacts signal, TimeSpan tolerance)
         {
