@@ -31,6 +31,10 @@ namespace C2WebSocket.History
         /// <summary>Signals remembered per strategy for matching (a range's window rarely spans more).</summary>
         public const int RecordCapacity = 4096;
 
+        /// <summary>How far the stream must have moved past a filled order's posting time before it is forgotten: the
+        /// planner's slack and the matcher's tolerance, each on one side of the two clocks.</summary>
+        private static readonly TimeSpan Forgotten = HistoryFillPlanner.DefaultSlack + OrderMatcher.DefaultTolerance;
+
         private static readonly ConditionalWeakTable<C2Session, GapFiller> Table = new ConditionalWeakTable<C2Session, GapFiller>();
 
         private readonly Dictionary<long, Record> _records = new Dictionary<long, Record>();
@@ -80,6 +84,11 @@ namespace C2WebSocket.History
             if (message.Channel != Channels.Signal || !message.StrategyId.HasValue) return false;
             if (!_records.TryGetValue(message.StrategyId.Value, out var r) || r.Filled.Count == 0) return false;
             var facts = OrderFacts.FromSignal(message);
+            // The stream delivers in posting order: an order filled from history that was posted well before this signal
+            // (beyond both clocks' tolerance) will not come any more. Forgetting it keeps this check off the hot path once
+            // the stream has caught up (otherwise every later signal would be compared with every filled order).
+            if (facts.Time is DateTimeOffset now)
+                r.Filled.RemoveAll(f => f.Time is DateTimeOffset t && t + Forgotten < now);
             for (var i = 0; i < r.Filled.Count; i++)
             {
                 if (!OrderMatcher.IsSameOrder(r.Filled[i], facts, OrderMatcher.DefaultTolerance)) continue;
