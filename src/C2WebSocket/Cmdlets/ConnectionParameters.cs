@@ -80,7 +80,7 @@ namespace C2WebSocket.Commands
                     "No API key: pass -ApiKey (a SecureString, for example from Get-Secret, or a string) or set $env:C2_API_KEY."));
             }
 
-            if (Uri.Scheme == "ws" && !WebSocketTransport.IsLoopback(Uri) && !AllowUnencryptedAuthentication)
+            if (Uri.Scheme == "ws" && !WebSocketTransportFactory.IsLoopback(Uri) && !AllowUnencryptedAuthentication)
             {
                 ThrowTerminatingError(Error("C2UnencryptedAuthentication", new InvalidOperationException("Unencrypted authentication refused."), Uri,
                     "Refusing to send the API key over an unencrypted connection to " + Uri.Host + " (ws://). Use wss://, or pass -AllowUnencryptedAuthentication if you accept that the key can be read on the network. ws:// is allowed without it only for loopback addresses."));

@@ -69,7 +69,7 @@ namespace C2WebSocket.Rest
             // The socket's rules (WebSocketTransport): -Proxy, else none with -NoProxy, else the system proxy as it is now.
             if (s.Proxy != null) { handler.Proxy = s.Proxy; handler.UseProxy = true; }
             else if (!s.UseDefaultProxy) handler.UseProxy = false;
-            else if (WebSocketTransport.CurrentSystemProxy() is IWebProxy system) handler.Proxy = system;
+            else if (WebSocketTransportFactory.CurrentSystemProxy() is IWebProxy system) handler.Proxy = system;
             return handler;
         }
 
@@ -261,7 +261,7 @@ namespace C2WebSocket.Rest
                         "Could not reach C2's REST API at " + _settings.BaseUri + " for " + name + " (" + se.SocketErrorCode + "): " + se.Message, ex);
             }
             return Fail(C2RestFailure.ConnectFailed, name, target, attempt, null, null, null,
-                "Could not reach C2's REST API at " + _settings.BaseUri + " for " + name + ": " + WebSocketTransport.Innermost(ex).Message, ex);
+                "Could not reach C2's REST API at " + _settings.BaseUri + " for " + name + ": " + ConnectFailures.Innermost(ex).Message, ex);
         }
 
         private C2RestException Fail(C2RestFailure failure, string name, Uri target, int attempts, int? code, RestStatus? said, TimeSpan? retryAfter, string message, Exception? inner = null) =>

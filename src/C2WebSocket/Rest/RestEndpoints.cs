@@ -47,6 +47,6 @@ namespace C2WebSocket.Rest
         }
 
         /// <summary>True when the key would cross the network unencrypted: http:// to a host that is not loopback.</summary>
-        public static bool IsUnencryptedRemote(Uri restBase) => restBase.Scheme == "http" && !WebSocketTransport.IsLoopback(restBase);
+        public static bool IsUnencryptedRemote(Uri restBase) => restBase.Scheme == "http" && !WebSocketTransportFactory.IsLoopback(restBase);
     }
 }

@@ -44,7 +44,6 @@ namespace C2WebSocket
             Inbox = new Inbox(options.InboxCapacity, key => _loop!.Post(new Input(InputKind.Room, arg: key)));
             _loop = new SessionLoop(this, options, Inbox, _diagnostics, _checkpoint, _counters, KeyFingerprint.Of(options.ApiKey));
             _lastFlushTicks = options.TimeProvider.GetTimestamp();
-            _loop.Start();
         }
 
         // ----- public surface -------------------------------------------------------------------------

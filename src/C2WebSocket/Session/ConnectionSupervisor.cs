@@ -21,17 +21,17 @@ namespace C2WebSocket
         private readonly Backoff _backoff;
         private readonly CancellationTokenSource _lifetime = new CancellationTokenSource();
         private readonly string _keyFingerprint;
-        private readonly Func<Input, ValueTask> _postFrame;
+        private readonly Func<Input, ValueTask<bool>> _postMessage;
         private SessionLifecycle _lifecycle = null!;
         private RequestSender _requests = null!;
         private ITimer? _watchdog;
         private int _nextLinkId;
         private int _budgetCount;
 
-        public ConnectionSupervisor(SessionContext context, string keyFingerprint, Func<Input, ValueTask> postFrame) : base(context)
+        public ConnectionSupervisor(SessionContext context, string keyFingerprint, Func<Input, ValueTask<bool>> postMessage) : base(context)
         {
             _keyFingerprint = keyFingerprint;
-            _postFrame = postFrame;
+            _postMessage = postMessage;
             _backoff = new Backoff(_options.ReconnectInterval, _options.MaxReconnectInterval, _options.ThrottledReconnectInterval, _options.JitterSeed);
         }
 
@@ -126,7 +126,7 @@ namespace C2WebSocket
             {
                 link.Upgraded(conn, _time.GetTimestamp());
                 _diag.Verbose(string.Format(CultureInfo.InvariantCulture, "{0}: WebSocket upgrade accepted by {1} after {2:0} ms; waiting for connection.connected.", Label, _options.Uri, _time.GetElapsedTime(link.StartedTicks).TotalMilliseconds));
-                _ = ReceivePump.RunAsync(link, gen, conn, _postFrame, i => Post(i));
+                _ = ReceivePump.RunAsync(link, gen, conn, _postMessage, i => Post(i));
                 var left = _options.ConnectTimeout - _time.GetElapsedTime(link.StartedTicks);
                 link.Arm(Schedule(left < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : left, new Input(InputKind.HandshakeDeadline, link, gen)));
                 return;

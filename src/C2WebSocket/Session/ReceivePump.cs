@@ -13,16 +13,16 @@ namespace C2WebSocket
     /// </summary>
     internal static class ReceivePump
     {
-        /// <summary>Reads frames and posts them to the loop; the only code that reads the socket. Never throws.</summary>
-        public static async Task RunAsync(Link link, int gen, IC2Connection conn, Func<Input, ValueTask> postFrame, Action<Input> post)
+        /// <summary>Reads messages and posts them to the loop; the only code that reads the socket. Never throws.</summary>
+        public static async Task RunAsync(Link link, int gen, IC2Connection conn, Func<Input, ValueTask<bool>> postMessage, Action<Input> post)
         {
             var end = new ConnectionEnd();
             try
             {
                 while (true)
                 {
-                    var frame = await conn.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
-                    if (!(frame is Frame f))
+                    var received = await conn.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
+                    if (!(received is ReceivedMessage message))
                     {
                         var status = conn.CloseStatus;
                         await conn.CloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
@@ -33,7 +33,7 @@ namespace C2WebSocket
                                      (string.IsNullOrEmpty(end.CloseDescription) ? "" : ": " + end.CloseDescription);
                         break;
                     }
-                    await postFrame(new Input(InputKind.Message, link, gen, f.Data, f.IsBinary)).ConfigureAwait(false);
+                    if (!await postMessage(new Input(InputKind.Message, link, gen, message.Data, message.IsBinary)).ConfigureAwait(false)) return; // the session ended
                 }
             }
             catch (MessageTooLargeException ex)
@@ -42,14 +42,10 @@ namespace C2WebSocket
                 end.TooLarge = ex;
                 end.Reason = "a message over the size limit";
             }
-            catch (System.Threading.Channels.ChannelClosedException)
-            {
-                return;
-            }
             catch (Exception ex)
             {
                 conn.Abort();
-                end.Reason = "the connection failed: " + WebSocketTransport.Innermost(ex).Message;
+                end.Reason = "the connection failed: " + ConnectFailures.Innermost(ex).Message;
             }
             post(new Input(InputKind.Ended, link, gen, arg: end));
         }

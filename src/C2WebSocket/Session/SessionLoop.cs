@@ -1,9 +1,9 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using C2WebSocket.Protocol;
 
@@ -20,14 +20,22 @@ namespace C2WebSocket
     /// </summary>
     internal sealed class SessionLoop
     {
-        private readonly Channel<Input> _inputs = Channel.CreateBounded<Input>(new BoundedChannelOptions(4096)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-            // A frame posted while the loop waits runs the loop on the poster's thread: no thread hop per message.
-            AllowSynchronousContinuations = true,
-        });
+        /// <summary>How many inputs may wait before a receive pump waits for room (back-pressure to the socket).</summary>
+        internal const int Capacity = 4096;
+        /// <summary>How many inputs a thread handles in one go before it hands the rest to the thread pool and goes back
+        /// to its own job (a receive pump to its socket, the pipeline thread to its pipeline).</summary>
+        private const int HandOffAfter = 1024;
+
+        private readonly ConcurrentQueue<Input> _inputs = new ConcurrentQueue<Input>();
+        /// <summary>Inputs posted and not yet handled. The poster that takes it from 0 to 1 handles inputs until it is back
+        /// at 0: that thread is the loop for that while, and nobody else can be (see <see cref="Post"/>).</summary>
+        private int _pending;
+        /// <summary>Set when the session has ended: later posts are refused (a command fails, a frame is dropped).</summary>
+        private volatile bool _completed;
+        private readonly object _roomGate = new object();
+        private TaskCompletionSource<bool>? _room;
+        private static readonly WaitCallback s_handOff = state => ((SessionLoop)state!).Drain();
+
         private readonly SessionContext _ctx;
         private readonly C2Session _session;
         private readonly SessionLifecycle _lifecycle;
@@ -37,7 +45,6 @@ namespace C2WebSocket
         private readonly ServerReplies _replies;
         private readonly UserCommands _commands;
         private readonly StreamDelivery _delivery;
-        private Task? _run;
 
         public SessionLoop(C2Session session, C2SessionOptions options, Inbox inbox, DiagnosticSink diag, CheckpointStore? checkpoint, SessionCounters counters, string keyFingerprint)
         {
@@ -46,8 +53,8 @@ namespace C2WebSocket
             var book = new SubscriptionBook(() => "ps" + session.Id.ToString(CultureInfo.InvariantCulture) + "-");
             _ctx = new SessionContext(session, options, inbox, diag, checkpoint, counters, book, input => Post(input));
             _requests = new RequestSender(_ctx);
-            _lifecycle = new SessionLifecycle(_ctx, () => _inputs.Writer.TryComplete());
-            _connections = new ConnectionSupervisor(_ctx, keyFingerprint, input => PostMessageAsync(input));
+            _lifecycle = new SessionLifecycle(_ctx, () => _completed = true);
+            _connections = new ConnectionSupervisor(_ctx, keyFingerprint, input => PostMessage(input));
             _connections.Attach(_lifecycle, _requests);
             _lifecycle.Attach(_connections);
             _delivery = new StreamDelivery(_ctx, _requests);
@@ -60,99 +67,107 @@ namespace C2WebSocket
         public ServerClock Clock => _ctx.Clock;
         public ResumeFromWireType ResumeFormat => _requests.ResumeFormat;
 
-        public void Start() => _run = Task.Run(RunAsync);
-
         /// <summary>Tests: the connection of a link (read outside the loop, for assertions only).</summary>
         internal Transport.IC2Connection? ConnectionOf(int linkId) => _connections.Links.FirstOrDefault(l => l.Id == linkId)?.Connection;
 
-        /// <summary>Tests: hands the loop a frame as if the first connection had received it.</summary>
-        internal ValueTask InjectMessageAsync(byte[] data, bool binary)
+        /// <summary>Tests: hands the loop a message as if the first connection had received it.</summary>
+        internal ValueTask<bool> InjectMessageAsync(byte[] data, bool binary)
         {
             var link = _connections.Links[0];
-            return PostMessageAsync(new Input(InputKind.Message, link, link.Gen, data, binary));
+            return PostMessage(new Input(InputKind.Message, link, link.Gen, data, binary));
         }
 
-        // ----- posting --------------------------------------------------------------------------------
+        // ----- the one route: every input is queued, and the thread that finds the loop idle handles the queue ----------
 
-        /// <summary>Posts an input without waiting (timers, commands, the reader's room signal).</summary>
+        /// <summary>
+        /// Posts an input: a timer, a command, the reader's room signal, a connection event. It is queued behind every input
+        /// posted before it; when the loop was idle, this thread handles the queue until it is empty (at most
+        /// <see cref="HandOffAfter"/> inputs, then the thread pool goes on). A post made while handling an input only
+        /// queues it: the handler finishes first, and the input is handled next, in order. Never waits.
+        /// </summary>
         public void Post(in Input input)
         {
-            if (_inputs.Writer.TryWrite(input)) return;
-            var copy = input;
-            _ = PostSlowAsync(copy);
-        }
-
-        private async Task PostSlowAsync(Input input)
-        {
-            try { await _inputs.Writer.WriteAsync(input).ConfigureAwait(false); }
-            catch (ChannelClosedException) { FailCommand(input, new ObjectDisposedException("C2Session", _ctx.Label + " is closed.")); }
+            if (!Enqueue(input)) { FailCommand(input, new ObjectDisposedException("C2Session", _ctx.Label + " is closed.")); return; }
+            if (Interlocked.Increment(ref _pending) == 1) Drain();
         }
 
         /// <summary>
-        /// For the receive pumps (and tests). When the loop is idle and nothing is queued, the message is handled right
-        /// here, on the pump's thread, as the loop: <see cref="_busy"/> makes whoever handles inputs the only one.
-        /// Otherwise it is queued in order behind the rest, waiting when the loop is behind (back-pressure to the socket).
-        /// Two routes on purpose: the channel alone (the loop woken on the pump's thread) measured 25-30 % fewer messages
-        /// a second in the session benchmark (issue 25; see the commit that kept this).
+        /// For the receive pumps: <see cref="Post"/>, and when more than <see cref="Capacity"/> inputs wait, the pump waits
+        /// until the loop has worked the queue down to half (back-pressure to the socket). False once the session has
+        /// ended: the pump stops reading.
         /// </summary>
-        private ValueTask PostMessageAsync(in Input input)
+        private ValueTask<bool> PostMessage(in Input input)
         {
-            if (Interlocked.CompareExchange(ref _busy, 1, 0) == 0)
+            if (!Enqueue(input)) return new ValueTask<bool>(false);
+            var pending = Interlocked.Increment(ref _pending);
+            if (pending == 1) Drain();
+            else if (pending > Capacity) return new ValueTask<bool>(WaitForRoomAsync());
+            return new ValueTask<bool>(true);
+        }
+
+        private bool Enqueue(in Input input)
+        {
+            if (_completed) return false;
+            _inputs.Enqueue(input);
+            return true;
+        }
+
+        private Task<bool> WaitForRoomAsync()
+        {
+            lock (_roomGate)
             {
-                if (_inputs.Reader.Count == 0 && !_lifecycle.IsClosing)
-                {
-                    try { Handle(input); _session.OnProgress(); }
-                    finally { Volatile.Write(ref _busy, 0); }
-                    return default;
-                }
-                Volatile.Write(ref _busy, 0);
+                if (Volatile.Read(ref _pending) <= Capacity / 2) return Task.FromResult(true);
+                _room ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _room.Task;
             }
-            return _inputs.Writer.TryWrite(input) ? default : _inputs.Writer.WriteAsync(input);
         }
 
-        /// <summary>1 while a thread handles inputs: the loop's own task, or a receive pump on the direct path. Nothing
-        /// is awaited while it is held (a close asks the sockets to close and goes on; see <see cref="OnClose"/>).</summary>
-        private int _busy;
-
-        /// <summary>Takes <see cref="_busy"/> for the loop's own task. When a pump holds it, the task first leaves the
-        /// current thread: it may be that very pump (a post made while handling a message wakes the waiting loop on the
-        /// posting thread), which must finish its message before anyone else handles an input.</summary>
-        private Task EnterLoopAsync() => Interlocked.CompareExchange(ref _busy, 1, 0) == 0 ? Task.CompletedTask : EnterLoopSlowAsync();
-
-        private async Task EnterLoopSlowAsync()
+        private void ReleaseRoom(int pending)
         {
-            await Task.Yield();
-            var spinner = new SpinWait();
-            while (Interlocked.CompareExchange(ref _busy, 1, 0) != 0) spinner.SpinOnce(); // a pump handling one message: microseconds
+            if (pending > Capacity / 2 || Volatile.Read(ref _room) == null) return;
+            TaskCompletionSource<bool>? room;
+            lock (_roomGate) { room = _room; _room = null; }
+            room?.TrySetResult(true);
         }
 
-        // ----- the loop -------------------------------------------------------------------------------
-
-        private async Task RunAsync()
+        /// <summary>
+        /// Handles queued inputs, in order, until none is left. Only the thread that took <see cref="_pending"/> from 0
+        /// runs it (or the pool item it hands off to), so one input is handled at a time and nothing else writes the
+        /// parts' state. Every enqueue comes before its increment and every dequeue before its decrement, so while the
+        /// count is above 0 the queue holds an input. Nothing here waits, and it never throws.
+        /// </summary>
+        private void Drain()
         {
-            var reader = _inputs.Reader;
+            var handled = 0;
             try
             {
-                while (await reader.WaitToReadAsync().ConfigureAwait(false))
+                while (true)
                 {
-                    await EnterLoopAsync().ConfigureAwait(false);
-                    try
+                    _inputs.TryDequeue(out var input);
+                    Route(input);
+                    var left = Interlocked.Decrement(ref _pending);
+                    ReleaseRoom(left);
+                    if (left == 0) break;
+                    if (++handled == HandOffAfter)
                     {
-                        while (reader.TryRead(out var input)) Route(input);
                         _session.OnProgress();
+                        ThreadPool.UnsafeQueueUserWorkItem(s_handOff, this);
+                        return;
                     }
-                    finally { Volatile.Write(ref _busy, 0); }
                 }
+                _session.OnProgress();
             }
             catch (Exception ex)
             {
-                // Never let a background exception escape: it would kill the host process.
-                await EnterLoopAsync().ConfigureAwait(false);
+                // Never let a background exception escape: it would kill the host process. The loop is broken: it fails
+                // the session, and this thread keeps the loop's turn (the count stays above 0), so nothing runs on it again.
+                _completed = true;
                 try { _lifecycle.Fault(ex); }
                 catch (Exception) { }
-                finally { Volatile.Write(ref _busy, 0); }
             }
         }
+
+        // ----- routing -----------------------------------------------------------------------------------------------
 
         /// <summary>While a close is under way (its sockets closing), inputs wait for its end, then are handled in order,
         /// as they would be had they queued behind it; the close's own end comes as <see cref="InputKind.CloseDone"/>.</summary>

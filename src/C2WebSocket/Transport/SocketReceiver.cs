@@ -6,15 +6,6 @@ using System.Threading.Tasks;
 
 namespace C2WebSocket.Transport
 {
-    /// <summary>What one socket read returned (the fields of WebSocketReceiveResult the transport uses).</summary>
-    internal readonly struct ReceiveResult
-    {
-        public ReceiveResult(int count, bool endOfMessage, WebSocketMessageType type) { Count = count; EndOfMessage = endOfMessage; Type = type; }
-        public int Count { get; }
-        public bool EndOfMessage { get; }
-        public WebSocketMessageType Type { get; }
-    }
-
     /// <summary>
     /// One socket read. netstandard2.0 only declares <c>ReceiveAsync(ArraySegment&lt;byte&gt;)</c>, which on .NET Core
     /// allocates a Task and a WebSocketReceiveResult per read; .NET Core's <c>ReceiveAsync(Memory&lt;byte&gt;)</c> returns

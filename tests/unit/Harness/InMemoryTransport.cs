@@ -261,13 +261,13 @@ namespace C2WebSocket.Tests.Units
         public WebSocketCloseStatus? CloseStatus { get; private set; }
         public string? CloseDescription { get; private set; }
 
-        public async ValueTask<Frame?> ReceiveAsync(CancellationToken cancel)
+        public async ValueTask<ReceivedMessage?> ReceiveAsync(CancellationToken cancel)
         {
             _reading.TrySetResult(true);
             while (true)
             {
                 if (_broken.Task.IsCompleted) throw _broken.Task.Result;
-                if (_toClient.Reader.TryRead(out var data)) return new Frame(data, false);
+                if (_toClient.Reader.TryRead(out var data)) return new ReceivedMessage(data, false);
                 var more = _toClient.Reader.WaitToReadAsync(cancel).AsTask();
                 if (await Task.WhenAny(more, _broken.Task).ConfigureAwait(false) == _broken.Task) throw _broken.Task.Result;
                 if (!await more.ConfigureAwait(false)) return null; // closed by the server and nothing left to read

@@ -1,0 +1,107 @@
+using System;
+using System.Globalization;
+using System.Net;
+using System.Net.WebSockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace C2WebSocket.Transport
+{
+    /// <summary>
+    /// Opens <see cref="WebSocketTransport"/> connections (ClientWebSocket): the proxy, the key's header, the upgrade and
+    /// its time limit. A refused or failed attempt becomes a <see cref="C2ConnectException"/> (<see cref="ConnectFailures"/>).
+    /// </summary>
+    internal sealed class WebSocketTransportFactory : IC2Transport
+    {
+        public static readonly WebSocketTransportFactory Instance = new WebSocketTransportFactory();
+        // .NET 7+ can keep the refused upgrade's status and headers (read by ConnectFailures); absent on .NET Framework.
+        private static readonly PropertyInfo? CollectDetailsProp = typeof(ClientWebSocketOptions).GetProperty("CollectHttpResponseDetails");
+
+        public async Task<IC2Connection> ConnectAsync(ConnectSettings settings, CancellationToken cancel) =>
+            await OpenAsync(settings, cancel).ConfigureAwait(false);
+
+        // PowerShell 7 (.NET Core): [System.Net.Http.HttpClient]::DefaultProxy is the system proxy (environment
+        // variables / OS settings) and what scripts set to change it. ClientWebSocket would otherwise read it once per
+        // process into a shared handler, so a later change (or the tests' proxy) would be ignored. Read it per connect.
+        // Absent on .NET Framework, where ClientWebSocket uses WebRequest.DefaultWebProxy itself.
+        private static readonly PropertyInfo? DefaultProxyProp = typeof(System.Net.Http.HttpClient).GetProperty("DefaultProxy", BindingFlags.Public | BindingFlags.Static);
+
+        internal static IWebProxy? CurrentSystemProxy()
+        {
+            try { return DefaultProxyProp?.GetValue(null) as IWebProxy; }
+            catch (Exception) { return null; }
+        }
+
+        public static bool IsLoopback(Uri uri)
+        {
+            if (uri.IsLoopback) return true;
+            return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
+        }
+
+        public static async Task<WebSocketTransport> OpenAsync(ConnectSettings settings, CancellationToken cancel)
+        {
+            var uri = settings.Uri;
+            var ws = new ClientWebSocket();
+            try
+            {
+                // Protocol-level pings keep NATs open; they do not replace C2's heartbeat.ack (docs/protocol.md §5).
+                ws.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
+                if (settings.Proxy != null) ws.Options.Proxy = settings.Proxy;
+                else if (!settings.UseDefaultProxy) ws.Options.Proxy = null;
+                else if (CurrentSystemProxy() is IWebProxy system) ws.Options.Proxy = system;
+                CollectDetailsProp?.SetValue(ws.Options, true);
+                SetAuthorization(ws.Options, settings.ApiKey);
+            }
+            catch
+            {
+                ws.Dispose();
+                throw;
+            }
+
+            using (var timeout = new CancellationTokenSource(settings.ConnectTimeout))
+            using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, timeout.Token))
+            {
+                try
+                {
+                    await ws.ConnectAsync(uri, linked.Token).ConfigureAwait(false);
+                    return new WebSocketTransport(ws, uri, settings.MaxMessageBytes);
+                }
+                catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancel.IsCancellationRequested)
+                {
+                    ws.Dispose();
+                    throw new C2ConnectException(C2ConnectFailure.ConnectTimeout, C2ConnectStep.Timeout, uri,
+                        string.Format(CultureInfo.InvariantCulture, "Connecting to {0} timed out after {1:0.###} s (DNS, TCP, TLS and the WebSocket upgrade together). Check the address and the network, or raise -TimeoutSec.", uri, settings.ConnectTimeout.TotalSeconds));
+                }
+                catch (OperationCanceledException)
+                {
+                    ws.Dispose();
+                    throw;
+                }
+                catch (Exception ex)
+                {
+                    var mapped = ConnectFailures.Map(ws, uri, ex);
+                    ws.Dispose();
+                    throw mapped;
+                }
+            }
+        }
+
+        /// <summary>The only place the key exists as plain text: long enough to build the header value.</summary>
+        private static void SetAuthorization(ClientWebSocketOptions options, SecureString key)
+        {
+            IntPtr ptr = IntPtr.Zero;
+            try
+            {
+                ptr = Marshal.SecureStringToGlobalAllocUnicode(key);
+                options.SetRequestHeader("Authorization", "Bearer " + Marshal.PtrToStringUni(ptr, key.Length));
+            }
+            finally
+            {
+                if (ptr != IntPtr.Zero) Marshal.ZeroFreeGlobalAllocUnicode(ptr);
+            }
+        }
+    }
+}
