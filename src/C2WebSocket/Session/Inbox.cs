@@ -5,16 +5,6 @@ using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
-    /// <summary>A position the checkpoint may move to although nothing was written (messages skipped as older than a watch).</summary>
-    internal sealed class PositionMarker
-    {
-        public PositionMarker(StreamKey key, long epoch, long seq, DateTimeOffset? at) { Key = key; Epoch = epoch; Seq = seq; At = at; }
-        public StreamKey Key { get; }
-        public long Epoch { get; set; }
-        public long Seq { get; set; }
-        public DateTimeOffset? At { get; set; }
-    }
-
     /// <summary>
     /// The queues between the session loop and Receive-C2Signal: one lane per stream, each with its own capacity, so
     /// an unread stream's backlog never pushes a stream that is being read into overflow, and a filtered reader never
@@ -263,15 +253,5 @@ namespace C2WebSocket
                 Volatile.Write(ref _waiters, list.ToArray());
             }
         }
-    }
-
-    /// <summary>One item a reader took, with what it needs to put it back.</summary>
-    internal readonly struct InboxTake
-    {
-        public InboxTake(StreamKey key, object item, long order) { Key = key; Item = item; Order = order; }
-        public StreamKey Key { get; }
-        /// <summary>A <see cref="C2StreamMessage"/>, a <see cref="C2DeliveryGap"/> or a <see cref="PositionMarker"/>.</summary>
-        public object Item { get; }
-        public long Order { get; }
     }
 }

@@ -3,14 +3,6 @@ using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
-    /// <summary>One queued item of an <see cref="Inbox"/> lane and its place in the inbox's order.</summary>
-    internal readonly struct InboxSlot
-    {
-        public InboxSlot(long order, object item) { Order = order; Item = item; }
-        public long Order { get; }
-        public object Item { get; }
-    }
-
     /// <summary>
     /// A double-ended queue of slots in chunks of <see cref="ChunkSize"/> (no node per message, and no ring that
     /// doubles: a queued signal costs its bytes, its object and one slot, issue 26). Chunks are added and dropped
