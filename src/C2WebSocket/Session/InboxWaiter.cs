@@ -17,9 +17,12 @@ namespace C2WebSocket
 
         public void Disarm() => Volatile.Write(ref _armed, 0);
 
+        /// <summary>Wakes the reader if it is about to sleep. Called after every item added, so the usual case (the reader
+        /// awake, not armed) is a plain read: no interlocked write to the line the reader owns. The inbox's lock, released
+        /// just before, is a full fence, so an Arm that this read misses comes before the reader's look into the inbox.</summary>
         public void Signal()
         {
-            if (Interlocked.Exchange(ref _armed, 0) == 1)
+            if (Volatile.Read(ref _armed) == 1 && Interlocked.Exchange(ref _armed, 0) == 1)
             {
                 try { _signal.Release(); } catch (SemaphoreFullException) { } catch (ObjectDisposedException) { }
             }

@@ -34,7 +34,7 @@ namespace C2WebSocket
         private volatile bool _completed;
         private readonly object _roomGate = new object();
         private TaskCompletionSource<bool>? _room;
-        private static readonly WaitCallback s_handOff = state => ((SessionLoop)state!).Drain();
+        private static readonly WaitCallback s_handOff = state => ((SessionLoop)state!).Drain(null);
 
         private readonly SessionContext _ctx;
         private readonly C2Session _session;
@@ -80,15 +80,16 @@ namespace C2WebSocket
         // ----- the one route: every input is queued, and the thread that finds the loop idle handles the queue ----------
 
         /// <summary>
-        /// Posts an input: a timer, a command, the reader's room signal, a connection event. It is queued behind every input
-        /// posted before it; when the loop was idle, this thread handles the queue until it is empty (at most
-        /// <see cref="HandOffAfter"/> inputs, then the thread pool goes on). A post made while handling an input only
-        /// queues it: the handler finishes first, and the input is handled next, in order. Never waits.
+        /// Posts an input: a timer, a command, the reader's room signal, a connection event. When the loop is idle (nothing
+        /// waiting, nobody handling), this thread handles it at once and then whatever was posted meanwhile, until the
+        /// queue is empty (at most <see cref="HandOffAfter"/> inputs, then the thread pool goes on). Otherwise it is
+        /// queued behind every input posted before it. A post made while handling an input only queues it: the handler
+        /// finishes first, and the input is handled next, in order. Never waits.
         /// </summary>
         public void Post(in Input input)
         {
-            if (!Enqueue(input)) { FailCommand(input, new ObjectDisposedException("C2Session", _ctx.Label + " is closed.")); return; }
-            if (Interlocked.Increment(ref _pending) == 1) Drain();
+            if (_completed) { FailCommand(input, new ObjectDisposedException("C2Session", _ctx.Label + " is closed.")); return; }
+            Submit(input);
         }
 
         /// <summary>
@@ -98,18 +99,29 @@ namespace C2WebSocket
         /// </summary>
         private ValueTask<bool> PostMessage(in Input input)
         {
-            if (!Enqueue(input)) return new ValueTask<bool>(false);
-            var pending = Interlocked.Increment(ref _pending);
-            if (pending == 1) Drain();
-            else if (pending > Capacity) return new ValueTask<bool>(WaitForRoomAsync());
-            return new ValueTask<bool>(true);
+            if (_completed) return new ValueTask<bool>(false);
+            var waiting = Submit(input);
+            return waiting > Capacity ? new ValueTask<bool>(WaitForRoomAsync()) : new ValueTask<bool>(true);
         }
 
-        private bool Enqueue(in Input input)
+        /// <summary>
+        /// The one way in. <see cref="_pending"/> counts the inputs posted and not yet handled; whoever takes it from 0
+        /// is the loop until it is back at 0, so one input is handled at a time and nothing else writes the parts' state.
+        /// An input that takes it from 0 needs no queue: it is the next one, counted until handled. Any other is queued
+        /// first and counted after, so while the count is above the one being handled, the queue holds an input.
+        /// Returns how many were waiting (0: handled here).
+        /// </summary>
+        private int Submit(in Input input)
         {
-            if (_completed) return false;
+            if (Interlocked.CompareExchange(ref _pending, 1, 0) == 0)
+            {
+                Drain(input);
+                return 0;
+            }
             _inputs.Enqueue(input);
-            return true;
+            var pending = Interlocked.Increment(ref _pending);
+            if (pending == 1) Drain(null);
+            return pending;
         }
 
         private Task<bool> WaitForRoomAsync()
@@ -131,23 +143,22 @@ namespace C2WebSocket
         }
 
         /// <summary>
-        /// Handles queued inputs, in order, until none is left. Only the thread that took <see cref="_pending"/> from 0
-        /// runs it (or the pool item it hands off to), so one input is handled at a time and nothing else writes the
-        /// parts' state. Every enqueue comes before its increment and every dequeue before its decrement, so while the
-        /// count is above 0 the queue holds an input. Nothing here waits, and it never throws.
+        /// Handles <paramref name="first"/> (an input that needed no queue), then queued inputs, in order, until none is
+        /// left. Only the thread that took <see cref="_pending"/> from 0 runs it (or the pool item it hands off to).
+        /// Nothing here waits, and it never throws.
         /// </summary>
-        private void Drain()
+        private void Drain(Input? first)
         {
             var handled = 0;
             try
             {
                 while (true)
                 {
-                    _inputs.TryDequeue(out var input);
-                    Route(input);
+                    if (first.HasValue) { Route(first.Value); first = null; }
+                    else { _inputs.TryDequeue(out var queued); Route(queued); }
                     var left = Interlocked.Decrement(ref _pending);
-                    ReleaseRoom(left);
                     if (left == 0) break;
+                    ReleaseRoom(left);
                     if (++handled == HandOffAfter)
                     {
                         _session.OnProgress();
@@ -155,6 +166,7 @@ namespace C2WebSocket
                         return;
                     }
                 }
+                ReleaseRoom(0);
                 _session.OnProgress();
             }
             catch (Exception ex)
