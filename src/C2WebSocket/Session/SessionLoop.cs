@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -20,22 +19,7 @@ namespace C2WebSocket
     /// </summary>
     internal sealed class SessionLoop
     {
-        /// <summary>How many inputs may wait before a receive pump waits for room (back-pressure to the socket).</summary>
-        internal const int Capacity = 4096;
-        /// <summary>How many inputs a thread handles in one go before it hands the rest to the thread pool and goes back
-        /// to its own job (a receive pump to its socket, the pipeline thread to its pipeline).</summary>
-        private const int HandOffAfter = 1024;
-
-        private readonly ConcurrentQueue<Input> _inputs = new ConcurrentQueue<Input>();
-        /// <summary>Inputs posted and not yet handled. The poster that takes it from 0 to 1 handles inputs until it is back
-        /// at 0: that thread is the loop for that while, and nobody else can be (see <see cref="Post"/>).</summary>
-        private int _pending;
-        /// <summary>Set when the session has ended: later posts are refused (a command fails, a frame is dropped).</summary>
-        private volatile bool _completed;
-        private readonly object _roomGate = new object();
-        private TaskCompletionSource<bool>? _room;
-        private static readonly WaitCallback s_handOff = state => ((SessionLoop)state!).Drain(null);
-
+        private readonly InputRoute _route;
         private readonly SessionContext _ctx;
         private readonly C2Session _session;
         private readonly SessionLifecycle _lifecycle;
@@ -53,7 +37,8 @@ namespace C2WebSocket
             var book = new SubscriptionBook(() => "ps" + session.Id.ToString(CultureInfo.InvariantCulture) + "-");
             _ctx = new SessionContext(session, options, inbox, diag, checkpoint, counters, book, input => Post(input));
             _requests = new RequestSender(_ctx);
-            _lifecycle = new SessionLifecycle(_ctx, () => _completed = true);
+            _route = new InputRoute(input => Route(input), session.OnProgress, ex => _lifecycle.Fault(ex));
+            _lifecycle = new SessionLifecycle(_ctx, _route.Close);
             _connections = new ConnectionSupervisor(_ctx, keyFingerprint, input => PostMessage(input));
             _connections.Attach(_lifecycle, _requests);
             _lifecycle.Attach(_connections);
@@ -77,107 +62,20 @@ namespace C2WebSocket
             return PostMessage(new Input(InputKind.Message, link, link.Gen, data, binary));
         }
 
-        // ----- the one route: every input is queued, and the thread that finds the loop idle handles the queue ----------
+        // ----- posting: every input takes the one route (InputRoute) --------------------------------------------------
 
         /// <summary>
-        /// Posts an input: a timer, a command, the reader's room signal, a connection event. When the loop is idle (nothing
-        /// waiting, nobody handling), this thread handles it at once and then whatever was posted meanwhile, until the
-        /// queue is empty (at most <see cref="HandOffAfter"/> inputs, then the thread pool goes on). Otherwise it is
-        /// queued behind every input posted before it. A post made while handling an input only queues it: the handler
-        /// finishes first, and the input is handled next, in order. Never waits.
+        /// Posts an input: a timer, a command, the reader's room signal, a connection event. Handled at once on this thread
+        /// when the loop is idle, else queued behind every input posted before it (see <see cref="InputRoute"/>). A
+        /// command posted after the session ended fails. Never waits.
         /// </summary>
         public void Post(in Input input)
         {
-            if (_completed) { FailCommand(input, new ObjectDisposedException("C2Session", _ctx.Label + " is closed.")); return; }
-            Submit(input);
+            if (!_route.Submit(input)) FailCommand(input, new ObjectDisposedException("C2Session", _ctx.Label + " is closed."));
         }
 
-        /// <summary>
-        /// For the receive pumps: <see cref="Post"/>, and when more than <see cref="Capacity"/> inputs wait, the pump waits
-        /// until the loop has worked the queue down to half (back-pressure to the socket). False once the session has
-        /// ended: the pump stops reading.
-        /// </summary>
-        private ValueTask<bool> PostMessage(in Input input)
-        {
-            if (_completed) return new ValueTask<bool>(false);
-            var waiting = Submit(input);
-            return waiting > Capacity ? new ValueTask<bool>(WaitForRoomAsync()) : new ValueTask<bool>(true);
-        }
-
-        /// <summary>
-        /// The one way in. <see cref="_pending"/> counts the inputs posted and not yet handled; whoever takes it from 0
-        /// is the loop until it is back at 0, so one input is handled at a time and nothing else writes the parts' state.
-        /// An input that takes it from 0 needs no queue: it is the next one, counted until handled. Any other is queued
-        /// first and counted after, so while the count is above the one being handled, the queue holds an input.
-        /// Returns how many were waiting (0: handled here).
-        /// </summary>
-        private int Submit(in Input input)
-        {
-            if (Interlocked.CompareExchange(ref _pending, 1, 0) == 0)
-            {
-                Drain(input);
-                return 0;
-            }
-            _inputs.Enqueue(input);
-            var pending = Interlocked.Increment(ref _pending);
-            if (pending == 1) Drain(null);
-            return pending;
-        }
-
-        private Task<bool> WaitForRoomAsync()
-        {
-            lock (_roomGate)
-            {
-                if (Volatile.Read(ref _pending) <= Capacity / 2) return Task.FromResult(true);
-                _room ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-                return _room.Task;
-            }
-        }
-
-        private void ReleaseRoom(int pending)
-        {
-            if (pending > Capacity / 2 || Volatile.Read(ref _room) == null) return;
-            TaskCompletionSource<bool>? room;
-            lock (_roomGate) { room = _room; _room = null; }
-            room?.TrySetResult(true);
-        }
-
-        /// <summary>
-        /// Handles <paramref name="first"/> (an input that needed no queue), then queued inputs, in order, until none is
-        /// left. Only the thread that took <see cref="_pending"/> from 0 runs it (or the pool item it hands off to).
-        /// Nothing here waits, and it never throws.
-        /// </summary>
-        private void Drain(Input? first)
-        {
-            var handled = 0;
-            try
-            {
-                while (true)
-                {
-                    if (first.HasValue) { Route(first.Value); first = null; }
-                    else { _inputs.TryDequeue(out var queued); Route(queued); }
-                    var left = Interlocked.Decrement(ref _pending);
-                    if (left == 0) break;
-                    ReleaseRoom(left);
-                    if (++handled == HandOffAfter)
-                    {
-                        _session.OnProgress();
-                        ThreadPool.UnsafeQueueUserWorkItem(s_handOff, this);
-                        return;
-                    }
-                }
-                ReleaseRoom(0);
-                _session.OnProgress();
-            }
-            catch (Exception ex)
-            {
-                // Never let a background exception escape: it would kill the host process. The loop is broken: it fails
-                // the session, and this thread keeps the loop's turn (the count stays above 0), so nothing runs on it again.
-                _completed = true;
-                try { _lifecycle.Fault(ex); }
-                catch (Exception) { }
-            }
-        }
+        /// <summary>For the receive pumps: <see cref="Post"/> with back-pressure; false once the session has ended.</summary>
+        private ValueTask<bool> PostMessage(in Input input) => _route.SubmitWithRoomAsync(input);
 
         // ----- routing -----------------------------------------------------------------------------------------------
 

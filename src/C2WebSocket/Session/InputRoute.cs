@@ -1,0 +1,130 @@
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace C2WebSocket
+{
+    /// <summary>
+    /// The one route by which inputs reach the session's loop. <see cref="_pending"/> counts the inputs submitted and not
+    /// yet handled; the thread that takes it from 0 is the loop until it is back at 0, so one input is handled at a time,
+    /// in the order submitted, and no other thread can be handling one meanwhile: no lock, no flag, no spin. An input
+    /// that takes the count from 0 needs no queue (it is the next one, counted until handled); any other is queued first
+    /// and counted after, so while the count is above the one being handled the queue holds an input for the handler.
+    /// A submit made while handling an input (the handler posting) only queues it: it is handled next, after the handler
+    /// returns. The thread handles at most <see cref="HandOffAfter"/> inputs in one go, then hands the rest to the thread
+    /// pool and goes back to its own job (a receive pump to its socket, the pipeline thread to its pipeline).
+    /// </summary>
+    internal sealed class InputRoute
+    {
+        /// <summary>How many inputs may wait before <see cref="SubmitWithRoomAsync"/> waits for room (back-pressure to a socket).</summary>
+        internal const int Capacity = 4096;
+        internal const int HandOffAfter = 1024;
+
+        private readonly ConcurrentQueue<Input> _queue = new ConcurrentQueue<Input>();
+        private readonly Action<Input> _handle;
+        private readonly Action _idle;
+        private readonly Action<Exception> _broken;
+        private readonly object _roomGate = new object();
+        private TaskCompletionSource<bool>? _room;
+        private int _pending;
+        private volatile bool _closed;
+        private static readonly WaitCallback s_handOff = state => ((InputRoute)state!).Drain(null);
+
+        /// <param name="handle">Handles one input; runs on whichever thread is the loop at the time.</param>
+        /// <param name="idle">Called when the thread stops handling (the queue is empty, or it hands off).</param>
+        /// <param name="broken">Called once if <paramref name="handle"/> throws: the route closes and handles nothing more.</param>
+        public InputRoute(Action<Input> handle, Action idle, Action<Exception> broken)
+        {
+            _handle = handle; _idle = idle; _broken = broken;
+        }
+
+        /// <summary>False once <see cref="Close"/> was called (or the handler broke): nothing more is accepted.</summary>
+        public bool IsOpen => !_closed;
+
+        /// <summary>Accepts nothing more; inputs already submitted are still handled.</summary>
+        public void Close() => _closed = true;
+
+        /// <summary>Hands the input to the loop: handled here at once when the loop is idle, else queued. False when closed.</summary>
+        public bool Submit(in Input input)
+        {
+            if (_closed) return false;
+            Enter(input);
+            return true;
+        }
+
+        /// <summary>
+        /// <see cref="Submit"/>, and when more than <see cref="Capacity"/> inputs wait, completes only once the loop has
+        /// worked them down to half (the caller, a receive pump, reads its socket no further meanwhile). False when closed.
+        /// </summary>
+        public ValueTask<bool> SubmitWithRoomAsync(in Input input)
+        {
+            if (_closed) return new ValueTask<bool>(false);
+            return Enter(input) > Capacity ? new ValueTask<bool>(WaitForRoomAsync()) : new ValueTask<bool>(true);
+        }
+
+        /// <summary>Inputs submitted and not yet handled (tests).</summary>
+        internal int Pending => Volatile.Read(ref _pending);
+
+        private int Enter(in Input input)
+        {
+            if (Interlocked.CompareExchange(ref _pending, 1, 0) == 0)
+            {
+                Drain(input);
+                return 0;
+            }
+            _queue.Enqueue(input);
+            var pending = Interlocked.Increment(ref _pending);
+            if (pending == 1) Drain(null);
+            return pending;
+        }
+
+        private void Drain(Input? first)
+        {
+            var handled = 0;
+            try
+            {
+                while (true)
+                {
+                    if (first.HasValue) { _handle(first.Value); first = null; }
+                    else { _queue.TryDequeue(out var queued); _handle(queued); }
+                    var left = Interlocked.Decrement(ref _pending);
+                    ReleaseRoom(left);
+                    if (left == 0) break;
+                    if (++handled == HandOffAfter)
+                    {
+                        _idle();
+                        ThreadPool.UnsafeQueueUserWorkItem(s_handOff, this);
+                        return;
+                    }
+                }
+                _idle();
+            }
+            catch (Exception ex)
+            {
+                // Never let an exception escape onto a pump's or the pipeline's thread. The route is broken: it closes, and
+                // this thread keeps the loop's turn (the count stays above 0), so nothing is handled on it again.
+                _closed = true;
+                try { _broken(ex); } catch (Exception) { }
+            }
+        }
+
+        private Task<bool> WaitForRoomAsync()
+        {
+            lock (_roomGate)
+            {
+                if (Volatile.Read(ref _pending) <= Capacity / 2) return Task.FromResult(true);
+                _room ??= new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _room.Task;
+            }
+        }
+
+        private void ReleaseRoom(int pending)
+        {
+            if (pending > Capacity / 2 || Volatile.Read(ref _room) == null) return;
+            TaskCompletionSource<bool>? room;
+            lock (_roomGate) { room = _room; _room = null; }
+            room?.TrySetResult(true);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Xunit;
+
+namespace C2WebSocket.Tests.Units
+{
+    /// <summary>
+    /// The one route by which inputs reach the session's loop (issue 25): one input handled at a time, in the order
+    /// submitted, a post made while handling deferred, back-pressure for a pump, a hand-off to the pool after a long
+    /// run, and nothing accepted once closed. Inputs are told apart by their Gen.
+    /// </summary>
+    public class InputRouteTests
+    {
+        private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
+        private static Input In(int n) => new Input(InputKind.Watchdog, gen: n);
+
+        [Fact]
+        public async Task ConcurrentPostersAreHandledOneAtATimeEachInTheOrderItPosted()
+        {
+            const int posters = 4, each = 20000;
+            var inside = 0;
+            var overlaps = 0;
+            var seen = new List<int>(posters * each);
+            var last = new int[posters];
+            var outOfOrder = 0;
+            using var all = new CountdownEvent(posters * each);
+            var route = new InputRoute(input =>
+            {
+                if (Interlocked.Increment(ref inside) != 1) Interlocked.Increment(ref overlaps);
+                var poster = input.Gen / each; var n = input.Gen % each;
+                if (n != 0 && last[poster] != n - 1) outOfOrder++;
+                last[poster] = n;
+                seen.Add(input.Gen); // unsynchronised on purpose: only one thread may be here
+                Interlocked.Decrement(ref inside);
+                all.Signal();
+            }, () => { }, ex => throw ex);
+
+            using var start = new Barrier(posters);
+            var tasks = Enumerable.Range(0, posters).Select(p => Task.Factory.StartNew(() =>
+            {
+                start.SignalAndWait();
+                for (var i = 0; i < each; i++) Assert.True(route.Submit(In(p * each + i)));
+            }, TaskCreationOptions.LongRunning)).ToArray();
+            await Task.WhenAll(tasks).WaitAsync(Limit);
+            Assert.True(all.Wait(Limit));
+
+            Assert.Equal(0, route.Pending);
+            Assert.Equal(0, overlaps);
+            Assert.Equal(0, outOfOrder);
+            Assert.Equal(posters * each, seen.Count);
+            Assert.Equal(posters * each, seen.Distinct().Count());
+        }
+
+        [Fact]
+        public void APostMadeWhileHandlingIsHandledAfterTheHandlerReturnsOnTheSameThread()
+        {
+            var log = new List<string>();
+            InputRoute? route = null;
+            var threads = new HashSet<int>();
+            route = new InputRoute(input =>
+            {
+                threads.Add(Environment.CurrentManagedThreadId);
+                log.Add("enter " + input.Gen);
+                if (input.Gen == 1) { route!.Submit(In(2)); route.Submit(In(3)); }
+                log.Add("exit " + input.Gen);
+            }, () => log.Add("idle"), ex => throw ex);
+
+            route.Submit(In(1));
+
+            // Handled before Submit returned, on this thread, 2 and 3 after 1 and in their order.
+            Assert.Equal(new[] { "enter 1", "exit 1", "enter 2", "exit 2", "enter 3", "exit 3", "idle" }, log);
+            Assert.Equal(new[] { Environment.CurrentManagedThreadId }, threads);
+            Assert.Equal(0, route.Pending);
+        }
+
+        [Fact]
+        public async Task APumpWaitsWhenMoreThanCapacityAreQueuedAndGoesOnAtHalf()
+        {
+            using var hold = new ManualResetEventSlim(false);
+            using var entered = new ManualResetEventSlim(false);
+            using var all = new CountdownEvent(InputRoute.Capacity + 1);
+            var route = new InputRoute(input =>
+            {
+                if (input.Gen == 0) { entered.Set(); hold.Wait(Limit); } // the loop is busy with the first input
+                all.Signal();
+            }, () => { }, ex => throw ex);
+
+            var busy = Task.Factory.StartNew(() => route.Submit(In(0)), TaskCreationOptions.LongRunning);
+            Assert.True(entered.Wait(Limit));
+            // Capacity inputs counted (the one in hand and Capacity - 1 queued) go through; the next one waits for room.
+            for (var i = 1; i < InputRoute.Capacity; i++) Assert.True(route.SubmitWithRoomAsync(In(i)).IsCompletedSuccessfully);
+            var waits = route.SubmitWithRoomAsync(In(InputRoute.Capacity)).AsTask();
+            Assert.False(waits.IsCompleted);
+            Assert.Equal(InputRoute.Capacity + 1, route.Pending);
+
+            hold.Set();
+            Assert.True(await waits.WaitAsync(Limit));
+            Assert.True(all.Wait(Limit));
+            await busy.WaitAsync(Limit);
+        }
+
+        [Fact]
+        public async Task AThreadHandsTheRestToThePoolAfterALongRunAndNothingIsLostOrReordered()
+        {
+            using var hold = new ManualResetEventSlim(false);
+            using var entered = new ManualResetEventSlim(false);
+            var total = InputRoute.HandOffAfter + 500;
+            using var done = new CountdownEvent(total);
+            var order = new ConcurrentQueue<(int Gen, int Thread)>();
+            var route = new InputRoute(input =>
+            {
+                if (input.Gen == 0) { entered.Set(); hold.Wait(Limit); }
+                order.Enqueue((input.Gen, Environment.CurrentManagedThreadId));
+                done.Signal();
+            }, () => { }, ex => throw ex);
+
+            var first = Task.Factory.StartNew(() => { route.Submit(In(0)); return Environment.CurrentManagedThreadId; }, TaskCreationOptions.LongRunning);
+            Assert.True(entered.Wait(Limit));
+            for (var i = 1; i < total; i++) route.Submit(In(i));
+            hold.Set();
+            var firstThread = await first.WaitAsync(Limit);
+            Assert.True(done.Wait(Limit));
+
+            var all = order.ToArray();
+            Assert.Equal(Enumerable.Range(0, total), all.Select(x => x.Gen));
+            // The posting thread handled the first HandOffAfter inputs, then went back to its caller; the pool did the rest.
+            Assert.All(all.Take(InputRoute.HandOffAfter), x => Assert.Equal(firstThread, x.Thread));
+            Assert.All(all.Skip(InputRoute.HandOffAfter), x => Assert.NotEqual(firstThread, x.Thread));
+        }
+
+        [Fact]
+        public async Task OnceClosedNothingMoreIsAcceptedButWhatWasQueuedIsStillHandled()
+        {
+            using var hold = new ManualResetEventSlim(false);
+            using var entered = new ManualResetEventSlim(false);
+            var handled = new ConcurrentQueue<int>();
+            var route = new InputRoute(input => { if (input.Gen == 0) { entered.Set(); hold.Wait(Limit); } handled.Enqueue(input.Gen); }, () => { }, ex => throw ex);
+            var busy = Task.Factory.StartNew(() => route.Submit(In(0)), TaskCreationOptions.LongRunning);
+            Assert.True(entered.Wait(Limit));
+            Assert.True(route.Submit(In(1)));
+
+            route.Close();
+            Assert.False(route.Submit(In(2)));
+            Assert.False(await route.SubmitWithRoomAsync(In(3)));
+            hold.Set();
+            await busy.WaitAsync(Limit); // the busy thread handled 1 too before it returned
+            Assert.Equal(0, route.Pending);
+            Assert.Equal(new[] { 0, 1 }, handled);
+        }
+
+        [Fact]
+        public void AHandlerThatThrowsBreaksTheRouteOnceAndItAcceptsNothingMore()
+        {
+            var broken = new List<Exception>();
+            var route = new InputRoute(input => { if (input.Gen == 1) throw new InvalidOperationException("bug"); }, () => { }, broken.Add);
+
+            Assert.True(route.Submit(In(1))); // does not throw onto the poster's thread
+            Assert.Single(broken);
+            Assert.False(route.IsOpen);
+            Assert.False(route.Submit(In(2)));
+        }
+    }
+}
