@@ -147,7 +147,7 @@ namespace C2WebSocket.Tests
             using var ws = new System.Net.WebSockets.ClientWebSocket();
             var thrown = new System.Net.WebSockets.WebSocketException("Unable to connect to the remote server",
                 new System.Net.Http.HttpRequestException("Name or service not known (c2-no-such-host.invalid:443)", new SocketException((int)error)));
-            var mapped = ConnectFailures.Map(ws, uri, thrown);
+            var mapped = ConnectFailures.Map(ws, uri, thrown, DateTimeOffset.UtcNow);
             Assert.Equal(step, mapped.Step);
             var record = C2WebSocket.Commands.C2ErrorTable.Record(mapped);
             Assert.StartsWith(errorId + ",", record.FullyQualifiedErrorId + ",");

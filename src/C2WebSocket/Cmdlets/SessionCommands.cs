@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
@@ -46,11 +45,11 @@ namespace C2WebSocket.Commands
             var result = new C2ConnectionTestResult { Uri = options.Uri };
             var session = new C2Session(options);
             Touch(session);
-            var sw = Stopwatch.StartNew();
+            var started = options.TimeProvider.GetTimestamp();
             try
             {
                 Await(async ct => { await session.OpenAsync(ct).ConfigureAwait(false); return true; });
-                result.RoundTripMs = Math.Round(sw.Elapsed.TotalMilliseconds, 1);
+                result.RoundTripMs = Math.Round(options.TimeProvider.GetElapsedTime(started).TotalMilliseconds, 1);
                 result.Authenticated = true;
                 result.StatusCode = 101;
                 result.ServerVersion = session.ServerVersion;

@@ -121,7 +121,7 @@ namespace C2WebSocket.Rest
                         {
                             status = response.StatusCode;
                             body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-                            retryAfter = RetryAfter(response);
+                            retryAfter = RetryAfter(response, _settings.TimeProvider.GetUtcNow());
                             if ((int)status >= 300 && (int)status < 400)
                                 throw Fail(C2RestFailure.InvalidResponse, name, target, attempt, (int)status, null, null,
                                     "The server redirected " + name + " (HTTP " + (int)status + ") to " + (response.Headers.Location?.ToString() ?? "another address") +
@@ -176,14 +176,14 @@ namespace C2WebSocket.Rest
             return TimeSpan.FromTicks(Math.Min(ticks, _settings.MaxRetryDelay.Ticks));
         }
 
-        private static TimeSpan? RetryAfter(HttpResponseMessage response)
+        private static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now)
         {
             var ra = response.Headers.RetryAfter;
             if (ra == null) return null;
             if (ra.Delta.HasValue) return ra.Delta.Value < TimeSpan.Zero ? TimeSpan.Zero : ra.Delta.Value;
             if (ra.Date.HasValue)
             {
-                var d = ra.Date.Value - DateTimeOffset.UtcNow;
+                var d = ra.Date.Value - now;
                 return d > TimeSpan.Zero ? d : TimeSpan.Zero;
             }
             return null;

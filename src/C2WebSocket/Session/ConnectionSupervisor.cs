@@ -106,6 +106,7 @@ namespace C2WebSocket
                     UseDefaultProxy = _options.UseDefaultProxy,
                     ConnectTimeout = _options.ConnectTimeout,
                     MaxMessageBytes = _options.MaxMessageBytes,
+                    Time = _time,
                 }, _lifetime.Token).ConfigureAwait(false);
             }
             catch (Exception ex)

@@ -22,7 +22,7 @@ namespace C2WebSocket.Transport
         private static Regex? _statusInMessage;
         private static Regex StatusInMessage => _statusInMessage ??= new Regex(@"'(\d{3})'", RegexOptions.CultureInvariant);
 
-        internal static C2ConnectException Map(ClientWebSocket ws, Uri uri, Exception ex)
+        internal static C2ConnectException Map(ClientWebSocket ws, Uri uri, Exception ex, DateTimeOffset now)
         {
             int? status = null;
             string? reason = null;
@@ -38,7 +38,7 @@ namespace C2WebSocket.Transport
                         foreach (var h in headers)
                         {
                             if (string.Equals(h.Key, "X-WS-Error", StringComparison.OrdinalIgnoreCase)) reason = string.Join(", ", h.Value);
-                            else if (string.Equals(h.Key, "Retry-After", StringComparison.OrdinalIgnoreCase)) retryAfter = ParseRetryAfter(h.Value.FirstOrDefault(), DateTimeOffset.UtcNow);
+                            else if (string.Equals(h.Key, "Retry-After", StringComparison.OrdinalIgnoreCase)) retryAfter = ParseRetryAfter(h.Value.FirstOrDefault(), now);
                         }
                     }
                 }

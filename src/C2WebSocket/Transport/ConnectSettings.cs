@@ -13,5 +13,7 @@ namespace C2WebSocket.Transport
         public bool UseDefaultProxy { get; set; } = true;
         public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
         public int MaxMessageBytes { get; set; } = 1024 * 1024;
+        /// <summary>The session's clock: the connect time limit and a Retry-After date are measured on it.</summary>
+        public TimeProvider Time { get; set; } = TimeProvider.System;
     }
 }

@@ -20,6 +20,7 @@ namespace C2WebSocket.Transport
         private volatile bool _outboxClosed;
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly int _maxMessageBytes;
+        private readonly TimeProvider _time;
         // Never larger than the cap: a message that does not fit is refused, whatever the cap (even below 16 KB).
         private byte[] _buffer;
 
@@ -28,11 +29,12 @@ namespace C2WebSocket.Transport
         public WebSocketCloseStatus? CloseStatus => _ws.CloseStatus;
         public string? CloseDescription => _ws.CloseStatusDescription;
 
-        internal WebSocketTransport(ClientWebSocket ws, Uri uri, int maxMessageBytes)
+        internal WebSocketTransport(ClientWebSocket ws, Uri uri, int maxMessageBytes, TimeProvider time)
         {
             _ws = ws;
             Uri = uri;
             _maxMessageBytes = maxMessageBytes;
+            _time = time;
             _buffer = new byte[Math.Max(1, Math.Min(16 * 1024, maxMessageBytes))];
         }
 
@@ -133,7 +135,7 @@ namespace C2WebSocket.Transport
             {
                 if (_ws.State == WebSocketState.Open || _ws.State == WebSocketState.CloseReceived)
                 {
-                    using (var cts = new CancellationTokenSource(timeout))
+                    using (var cts = _time.CreateCancellationTokenSource(timeout))
                         await _ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "client closing", cts.Token).ConfigureAwait(false);
                 }
             }

@@ -61,13 +61,13 @@ namespace C2WebSocket.Transport
                 throw;
             }
 
-            using (var timeout = new CancellationTokenSource(settings.ConnectTimeout))
+            using (var timeout = settings.Time.CreateCancellationTokenSource(settings.ConnectTimeout))
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancel, timeout.Token))
             {
                 try
                 {
                     await ws.ConnectAsync(uri, linked.Token).ConfigureAwait(false);
-                    return new WebSocketTransport(ws, uri, settings.MaxMessageBytes);
+                    return new WebSocketTransport(ws, uri, settings.MaxMessageBytes, settings.Time);
                 }
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancel.IsCancellationRequested)
                 {
@@ -82,7 +82,7 @@ namespace C2WebSocket.Transport
                 }
                 catch (Exception ex)
                 {
-                    var mapped = ConnectFailures.Map(ws, uri, ex);
+                    var mapped = ConnectFailures.Map(ws, uri, ex, settings.Time.GetUtcNow());
                     ws.Dispose();
                     throw mapped;
                 }
