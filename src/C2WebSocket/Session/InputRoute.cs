@@ -12,8 +12,12 @@ namespace C2WebSocket
     /// that takes the count from 0 needs no queue (it is the next one, counted until handled); any other is queued first
     /// and counted after, so while the count is above the one being handled the queue holds an input for the handler.
     /// A submit made while handling an input (the handler posting) only queues it: it is handled next, after the handler
-    /// returns. The thread handles at most <see cref="HandOffAfter"/> inputs in one go, then hands the rest to the thread
-    /// pool and goes back to its own job (a receive pump to its socket, the pipeline thread to its pipeline).
+    /// returns. Only a receive pump handles inputs on its own thread (<see cref="SubmitWithRoomAsync"/>: no thread hop
+    /// per message); an input from anyone else (a command from the pipeline thread, a timer, the reader's room signal)
+    /// that finds the loop idle starts it on the thread pool (<see cref="Submit"/>), so a cmdlet never runs the loop,
+    /// and a replay page arriving meanwhile is not handled on the pipeline thread that is about to read it. A thread
+    /// handles at most <see cref="HandOffAfter"/> inputs in one go, then hands the rest to the thread pool and goes back
+    /// to its own job.
     /// </summary>
     internal sealed class InputRoute
     {
@@ -45,17 +49,20 @@ namespace C2WebSocket
         /// <summary>Accepts nothing more; inputs already submitted are still handled.</summary>
         public void Close() => _closed = true;
 
-        /// <summary>Hands the input to the loop: handled here at once when the loop is idle, else queued. False when closed.</summary>
+        /// <summary>Hands the input to the loop without ever handling it on this thread: queued, and when the loop was idle
+        /// the thread pool starts it. False when closed.</summary>
         public bool Submit(in Input input)
         {
             if (_closed) return false;
-            Enter(input);
+            _queue.Enqueue(input);
+            if (Interlocked.Increment(ref _pending) == 1) ThreadPool.UnsafeQueueUserWorkItem(s_handOff, this);
             return true;
         }
 
         /// <summary>
-        /// <see cref="Submit"/>, and when more than <see cref="Capacity"/> inputs wait, completes only once the loop has
-        /// worked them down to half (the caller, a receive pump, reads its socket no further meanwhile). False when closed.
+        /// For a receive pump: the input is handled at once on this thread when the loop is idle (then whatever was queued
+        /// meanwhile), else queued; when more than <see cref="Capacity"/> inputs wait, completes only once the loop has
+        /// worked them down to half (the pump reads its socket no further meanwhile). False when closed.
         /// </summary>
         public ValueTask<bool> SubmitWithRoomAsync(in Input input)
         {

@@ -65,16 +65,17 @@ namespace C2WebSocket
         // ----- posting: every input takes the one route (InputRoute) --------------------------------------------------
 
         /// <summary>
-        /// Posts an input: a timer, a command, the reader's room signal, a connection event. Handled at once on this thread
-        /// when the loop is idle, else queued behind every input posted before it (see <see cref="InputRoute"/>). A
-        /// command posted after the session ended fails. Never waits.
+        /// Posts an input: a timer, a command, the reader's room signal, a connection event. Queued behind every input
+        /// posted before it; when the loop was idle the thread pool runs it, never the poster's thread (see
+        /// <see cref="InputRoute"/>). A command posted after the session ended fails. Never waits.
         /// </summary>
         public void Post(in Input input)
         {
             if (!_route.Submit(input)) FailCommand(input, new ObjectDisposedException("C2Session", _ctx.Label + " is closed."));
         }
 
-        /// <summary>For the receive pumps: <see cref="Post"/> with back-pressure; false once the session has ended.</summary>
+        /// <summary>For the receive pumps: handled at once on the pump's thread when the loop is idle, with back-pressure;
+        /// false once the session has ended.</summary>
         private ValueTask<bool> PostMessage(in Input input) => _route.SubmitWithRoomAsync(input);
 
         // ----- routing -----------------------------------------------------------------------------------------------

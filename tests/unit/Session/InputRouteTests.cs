@@ -10,8 +10,9 @@ namespace C2WebSocket.Tests.Units
 {
     /// <summary>
     /// The one route by which inputs reach the session's loop (issue 25): one input handled at a time, in the order
-    /// submitted, a post made while handling deferred, back-pressure for a pump, a hand-off to the pool after a long
-    /// run, and nothing accepted once closed. Inputs are told apart by their Gen.
+    /// submitted, a post made while handling deferred, a pump handling its message on its own thread and anyone else's
+    /// post never handled on the poster's thread, back-pressure for a pump, a hand-off to the pool after a long run, and
+    /// nothing accepted once closed. Inputs are told apart by their Gen.
     /// </summary>
     public class InputRouteTests
     {
@@ -43,7 +44,9 @@ namespace C2WebSocket.Tests.Units
             var tasks = Enumerable.Range(0, posters).Select(p => Task.Factory.StartNew(() =>
             {
                 start.SignalAndWait();
-                for (var i = 0; i < each; i++) Assert.True(route.Submit(In(p * each + i)));
+                // Two post as commands and timers do, two as receive pumps do.
+                for (var i = 0; i < each; i++)
+                    Assert.True(p % 2 == 0 ? route.Submit(In(p * each + i)) : route.SubmitWithRoomAsync(In(p * each + i)).AsTask().GetAwaiter().GetResult());
             }, TaskCreationOptions.LongRunning)).ToArray();
             await Task.WhenAll(tasks).WaitAsync(Limit);
             Assert.True(all.Wait(Limit));
@@ -56,7 +59,7 @@ namespace C2WebSocket.Tests.Units
         }
 
         [Fact]
-        public void APostMadeWhileHandlingIsHandledAfterTheHandlerReturnsOnTheSameThread()
+        public void APumpHandlesItsMessageAtOnceAndAPostMadeWhileHandlingComesAfterTheHandlerOnTheSameThread()
         {
             var log = new List<string>();
             InputRoute? route = null;
@@ -65,16 +68,32 @@ namespace C2WebSocket.Tests.Units
             {
                 threads.Add(Environment.CurrentManagedThreadId);
                 log.Add("enter " + input.Gen);
-                if (input.Gen == 1) { route!.Submit(In(2)); route.Submit(In(3)); }
+                if (input.Gen == 1) { route!.Submit(In(2)); Assert.True(route.SubmitWithRoomAsync(In(3)).IsCompletedSuccessfully); }
                 log.Add("exit " + input.Gen);
             }, () => log.Add("idle"), ex => throw ex);
 
-            route.Submit(In(1));
+            Assert.True(route.SubmitWithRoomAsync(In(1)).IsCompletedSuccessfully);
 
-            // Handled before Submit returned, on this thread, 2 and 3 after 1 and in their order.
+            // Handled before the pump's submit returned, on this thread, 2 and 3 after 1 and in their order.
             Assert.Equal(new[] { "enter 1", "exit 1", "enter 2", "exit 2", "enter 3", "exit 3", "idle" }, log);
             Assert.Equal(new[] { Environment.CurrentManagedThreadId }, threads);
             Assert.Equal(0, route.Pending);
+        }
+
+        [Fact]
+        public async Task APostFromAnyoneButAPumpIsNeverHandledOnThePostersThread()
+        {
+            // A cmdlet posting a command (the pipeline thread) must not become the loop: Submit returns before the input is
+            // handled, and the pool handles it. Were it handled inline, the handler would wait for an event this thread
+            // sets only after Submit returned, and the test would fail on the thread check after the time limit.
+            using var submitted = new ManualResetEventSlim(false);
+            var handledOn = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var route = new InputRoute(input => { submitted.Wait(Limit); handledOn.TrySetResult(Environment.CurrentManagedThreadId); }, () => { }, ex => throw ex);
+
+            Assert.True(route.Submit(In(1)));
+            submitted.Set();
+
+            Assert.NotEqual(Environment.CurrentManagedThreadId, await handledOn.Task.WaitAsync(Limit));
         }
 
         [Fact]
@@ -89,7 +108,7 @@ namespace C2WebSocket.Tests.Units
                 all.Signal();
             }, () => { }, ex => throw ex);
 
-            var busy = Task.Factory.StartNew(() => route.Submit(In(0)), TaskCreationOptions.LongRunning);
+            var busy = Task.Factory.StartNew(() => route.SubmitWithRoomAsync(In(0)).AsTask(), TaskCreationOptions.LongRunning).Unwrap();
             Assert.True(entered.Wait(Limit));
             // Capacity inputs counted (the one in hand and Capacity - 1 queued) go through; the next one waits for room.
             for (var i = 1; i < InputRoute.Capacity; i++) Assert.True(route.SubmitWithRoomAsync(In(i)).IsCompletedSuccessfully);
@@ -118,7 +137,7 @@ namespace C2WebSocket.Tests.Units
                 done.Signal();
             }, () => { }, ex => throw ex);
 
-            var first = Task.Factory.StartNew(() => { route.Submit(In(0)); return Environment.CurrentManagedThreadId; }, TaskCreationOptions.LongRunning);
+            var first = Task.Factory.StartNew(() => { Assert.True(route.SubmitWithRoomAsync(In(0)).IsCompletedSuccessfully); return Environment.CurrentManagedThreadId; }, TaskCreationOptions.LongRunning);
             Assert.True(entered.Wait(Limit));
             for (var i = 1; i < total; i++) route.Submit(In(i));
             hold.Set();
@@ -127,7 +146,7 @@ namespace C2WebSocket.Tests.Units
 
             var all = order.ToArray();
             Assert.Equal(Enumerable.Range(0, total), all.Select(x => x.Gen));
-            // The posting thread handled the first HandOffAfter inputs, then went back to its caller; the pool did the rest.
+            // The pump's thread handled the first HandOffAfter inputs, then went back to its socket; the pool did the rest.
             Assert.All(all.Take(InputRoute.HandOffAfter), x => Assert.Equal(firstThread, x.Thread));
             Assert.All(all.Skip(InputRoute.HandOffAfter), x => Assert.NotEqual(firstThread, x.Thread));
         }
@@ -139,7 +158,7 @@ namespace C2WebSocket.Tests.Units
             using var entered = new ManualResetEventSlim(false);
             var handled = new ConcurrentQueue<int>();
             var route = new InputRoute(input => { if (input.Gen == 0) { entered.Set(); hold.Wait(Limit); } handled.Enqueue(input.Gen); }, () => { }, ex => throw ex);
-            var busy = Task.Factory.StartNew(() => route.Submit(In(0)), TaskCreationOptions.LongRunning);
+            var busy = Task.Factory.StartNew(() => route.SubmitWithRoomAsync(In(0)).AsTask(), TaskCreationOptions.LongRunning).Unwrap();
             Assert.True(entered.Wait(Limit));
             Assert.True(route.Submit(In(1)));
 
@@ -158,7 +177,7 @@ namespace C2WebSocket.Tests.Units
             var broken = new List<Exception>();
             var route = new InputRoute(input => { if (input.Gen == 1) throw new InvalidOperationException("bug"); }, () => { }, broken.Add);
 
-            Assert.True(route.Submit(In(1))); // does not throw onto the poster's thread
+            Assert.True(route.SubmitWithRoomAsync(In(1)).IsCompletedSuccessfully); // handled on this thread; does not throw onto it
             Assert.Single(broken);
             Assert.False(route.IsOpen);
             Assert.False(route.Submit(In(2)));
