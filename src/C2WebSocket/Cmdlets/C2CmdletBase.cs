@@ -119,7 +119,7 @@ namespace C2WebSocket.Commands
 
         private static ErrorRecord ToRecord(C2Diagnostic d)
         {
-            var id = C2ErrorTable.IdFor(d.Code) ?? "C2SessionFaulted";
+            var id = C2ErrorTable.IdFor(d.Code) ?? C2ErrorId.SessionFaulted;
             var category = d.Target is Protocol.C2ServerError server ? C2ErrorTable.ForServerCode(server.Code) : (ErrorCategory?)null;
             return C2ErrorTable.Record(id, d.Exception ?? new InvalidOperationException(d.Message), d.Target, d.Message, category);
         }
@@ -141,7 +141,7 @@ namespace C2WebSocket.Commands
             C2ErrorTable.Record(errorId, ex, target, message, category, action);
 
         /// <summary>A parameter value that cannot work: the message names the parameter.</summary>
-        protected void ThrowParameterError(string parameter, string message, string errorId = "C2InvalidParameterCombination")
+        protected void ThrowParameterError(string parameter, string message, string errorId = C2ErrorId.InvalidParameterCombination)
         {
             ThrowTerminatingError(Error(errorId, new ArgumentException(message, parameter), null, "Parameter -" + parameter + ": " + message));
         }
@@ -177,7 +177,7 @@ namespace C2WebSocket.Commands
                 ? "There is no C2 session in this runspace. Run Connect-C2Socket first, or pass one with -Session."
                 : "There is no default C2 session in this runspace (the last one opened was disconnected). " + SessionRegistry.OpenIdsText(CurrentRunspace) +
                   ". Pass one with -Session, for example -Session " + open[0].Id.ToString(CultureInfo.InvariantCulture) + ".";
-            return C2ErrorTable.Record("C2NoSession", new InvalidOperationException(message), null, message);
+            return C2ErrorTable.Record(C2ErrorId.NoSession, new InvalidOperationException(message), null, message);
         }
     }
 }

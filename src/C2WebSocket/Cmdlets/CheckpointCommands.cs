@@ -51,7 +51,7 @@ namespace C2WebSocket.Commands
             var checkpoint = _session.Checkpoint;
             if (checkpoint == null)
             {
-                ThrowTerminatingError(Error("C2CheckpointNotEnabled", new InvalidOperationException("No checkpoint."), _session,
+                ThrowTerminatingError(Error(C2ErrorId.CheckpointNotEnabled, new InvalidOperationException("No checkpoint."), _session,
                     "Session " + _session.Id.ToString(CultureInfo.InvariantCulture) + " has no checkpoint: connect with -CheckpointPath (and -ManualCheckpoint to save only with Save-C2Checkpoint)."));
                 return;
             }
@@ -67,7 +67,7 @@ namespace C2WebSocket.Commands
             {
                 if (message.SessionId != _session.Id)
                 {
-                    ThrowTerminatingError(Error("C2CheckpointForeignSignal", new ArgumentException("Signal of another session.", nameof(InputObject)), message,
+                    ThrowTerminatingError(Error(C2ErrorId.CheckpointForeignSignal, new ArgumentException("Signal of another session.", nameof(InputObject)), message,
                         "Cannot save " + message + ": session " + message.SessionId.ToString(CultureInfo.InvariantCulture) + " delivered it, not session " +
                         _session.Id.ToString(CultureInfo.InvariantCulture) + (_session.CheckpointPath != null ? " (checkpoint '" + _session.CheckpointPath + "')" : "") +
                         ". Save each signal with the session that delivered it: -Session " + message.SessionId.ToString(CultureInfo.InvariantCulture) + ". Nothing was saved."));
@@ -97,7 +97,7 @@ namespace C2WebSocket.Commands
             catch (C2CheckpointSaveException ex) { ThrowTerminatingError(Error(ex.ErrorId, ex, ex.Target, ex.Message)); return; }
             catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
             {
-                ThrowTerminatingError(Error("C2CheckpointWriteFailed", ex, _session.CheckpointPath, "Could not save to the checkpoint '" + _session.CheckpointPath + "': " + ex.Message + " Nothing was saved."));
+                ThrowTerminatingError(Error(C2ErrorId.CheckpointWriteFailed, ex, _session.CheckpointPath, "Could not save to the checkpoint '" + _session.CheckpointPath + "': " + ex.Message + " Nothing was saved."));
                 return;
             }
             foreach (var kv in saved) WriteVerbose("Save-C2Checkpoint: " + kv.Key + " saved up to seq_id " + kv.Value.Seq.ToString(CultureInfo.InvariantCulture) + ".");

@@ -76,13 +76,13 @@ namespace C2WebSocket.Commands
             }
             if (key == null || key.Length == 0)
             {
-                ThrowTerminatingError(Error("C2ApiKeyMissing", new ArgumentException("No API key.", "ApiKey"), null,
+                ThrowTerminatingError(Error(C2ErrorId.ApiKeyMissing, new ArgumentException("No API key.", "ApiKey"), null,
                     "No API key: pass -ApiKey (a SecureString, for example from Get-Secret, or a string) or set $env:C2_API_KEY."));
             }
 
             if (Uri.Scheme == "ws" && !WebSocketTransport.IsLoopback(Uri) && !AllowUnencryptedAuthentication)
             {
-                ThrowTerminatingError(Error("C2UnencryptedAuthentication", new InvalidOperationException("Unencrypted authentication refused."), Uri,
+                ThrowTerminatingError(Error(C2ErrorId.UnencryptedAuthentication, new InvalidOperationException("Unencrypted authentication refused."), Uri,
                     "Refusing to send the API key over an unencrypted connection to " + Uri.Host + " (ws://). Use wss://, or pass -AllowUnencryptedAuthentication if you accept that the key can be read on the network. ws:// is allowed without it only for loopback addresses."));
             }
 
@@ -187,7 +187,7 @@ namespace C2WebSocket.Commands
                                        ex is ArgumentException || ex is NotSupportedException)
             {
                 // A corrupt or foreign checkpoint file, a folder that does not exist, no permission, a bad path.
-                ThrowTerminatingError(Error("C2CheckpointUnreadable", ex, CheckpointPath, "Parameter -CheckpointPath: " + ex.Message));
+                ThrowTerminatingError(Error(C2ErrorId.CheckpointUnreadable, ex, CheckpointPath, "Parameter -CheckpointPath: " + ex.Message));
                 return;
             }
             Touch(session);

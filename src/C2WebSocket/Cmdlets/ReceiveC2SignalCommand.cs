@@ -301,7 +301,7 @@ namespace C2WebSocket.Commands
                     var subscribed = _sessions.Any(s => s.Subscriptions.Any(sub => sub.StrategyId == id && (channels == null || channels.Contains(sub.Channel)) &&
                                                                                 (sub.IsLive || (!s.IsOpen && sub.State == C2SubscriptionState.Closed))));
                     if (subscribed) { strategies.Add(id); continue; }
-                    WriteError(Error("C2NotSubscribed", new ItemNotFoundException("Not subscribed."), id,
+                    WriteError(Error(C2ErrorId.NotSubscribed, new ItemNotFoundException("Not subscribed."), id,
                         "Parameter -StrategyId: " + string.Join(", ", _sessions.Select(s => "session " + s.Id.ToString(CultureInfo.InvariantCulture))) + " does not subscribe to strategy " +
                         id.ToString(CultureInfo.InvariantCulture) + (channels == null ? "" : " on " + string.Join(", ", channels)) + ", so nothing would arrive for it. Run Add-C2Subscription -StrategyId " + id.ToString(CultureInfo.InvariantCulture) + " first."));
                 }

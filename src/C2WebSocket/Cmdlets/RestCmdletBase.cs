@@ -92,7 +92,7 @@ namespace C2WebSocket.Commands
                 if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("C2_API_KEY"))) return _ownClient = OwnClient(null, Uri);
                 var none = NoSessionError();
                 var text = none.ErrorDetails.Message + " Or call the REST API without a session: pass -ApiKey (and -Uri or -RestUri), or set $env:C2_API_KEY.";
-                ThrowTerminatingError(Error("C2NoSession", new InvalidOperationException(text), null, text));
+                ThrowTerminatingError(Error(C2ErrorId.NoSession, new InvalidOperationException(text), null, text));
             }
             Touch(session!);
             var restBase = RestUri != null ? RestEndpoints.Normalize(RestUri) : RestEndpoints.FromSocket(session!.Uri);
@@ -106,7 +106,7 @@ namespace C2WebSocket.Commands
             }
             catch (InvalidOperationException ex)
             {
-                ThrowTerminatingError(Error("C2SessionClosed", ex, session, "Session " + session!.Id.ToString(CultureInfo.InvariantCulture) + " is " + session.State +
+                ThrowTerminatingError(Error(C2ErrorId.SessionClosed, ex, session, "Session " + session!.Id.ToString(CultureInfo.InvariantCulture) + " is " + session.State +
                     ": its REST client is closed with it. Connect again with Connect-C2Socket, or pass -ApiKey to call the REST API without a session."));
                 throw;
             }
@@ -131,7 +131,7 @@ namespace C2WebSocket.Commands
                 }
             }
             if (key == null || key.Length == 0)
-                ThrowTerminatingError(Error("C2ApiKeyMissing", new ArgumentException("No API key.", "ApiKey"), null,
+                ThrowTerminatingError(Error(C2ErrorId.ApiKeyMissing, new ArgumentException("No API key.", "ApiKey"), null,
                     "No API key: pass -ApiKey (a SecureString, for example from Get-Secret, or a string) or set $env:C2_API_KEY."));
             var restBase = RestUri != null ? RestEndpoints.Normalize(RestUri) : RestEndpoints.FromSocket(socketUri);
             if (RestEndpoints.IsUnencryptedRemote(restBase) && !AllowUnencryptedAuthentication) ThrowUnencrypted(restBase);
@@ -151,7 +151,7 @@ namespace C2WebSocket.Commands
         }
 
         private void ThrowUnencrypted(Uri restBase) =>
-            ThrowTerminatingError(Error("C2UnencryptedAuthentication", new InvalidOperationException("Unencrypted authentication refused."), restBase,
+            ThrowTerminatingError(Error(C2ErrorId.UnencryptedAuthentication, new InvalidOperationException("Unencrypted authentication refused."), restBase,
                 "Refusing to send the API key over an unencrypted connection to " + restBase.Host + " (" + restBase.Scheme + "://). Use https://, or pass -AllowUnencryptedAuthentication if you accept that the key can be read on the network. http:// is allowed without it only for loopback addresses."));
 
         /// <summary>Writes a REST failure for one strategy; a refused key ends the command (every other strategy would fail the same way).</summary>

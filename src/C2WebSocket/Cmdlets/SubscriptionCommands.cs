@@ -38,7 +38,7 @@ namespace C2WebSocket.Commands
             var session = ResolveSession();
             var resume = MyInvocation.BoundParameters.ContainsKey(nameof(ResumeFrom)) && ResumeFrom > 0 ? ResumeFrom : (long?)null;
             if (resume.HasValue && Channel.Any(c => c != Channels.Signal))
-                ThrowParameterError(nameof(ResumeFrom), "C2 replays strategy.signal only; remove strategy.positions from -Channel or drop -ResumeFrom.", "C2ResumeFromNotSupported");
+                ThrowParameterError(nameof(ResumeFrom), "C2 replays strategy.signal only; remove strategy.positions from -Channel or drop -ResumeFrom.", C2ErrorId.ResumeFromNotSupported);
 
             // With a checkpoint, every stream is claimed before anything is sent (one owner per stream, in a fixed order):
             // a run that finds another owning one of them subscribes none of them.
@@ -46,10 +46,10 @@ namespace C2WebSocket.Commands
             {
                 var keys = StrategyId.Distinct().SelectMany(id => Channel.Distinct().Select(c => new StreamKey(c, id)));
                 try { Await(async ct => { await session.Checkpoint.ClaimAsync(keys, ct).ConfigureAwait(false); return true; }); }
-                catch (C2CheckpointInUseException ex) { ThrowTerminatingError(Error("C2CheckpointInUse", ex, ex.CheckpointPath, ex.Message)); }
+                catch (C2CheckpointInUseException ex) { ThrowTerminatingError(Error(C2ErrorId.CheckpointInUse, ex, ex.CheckpointPath, ex.Message)); }
                 catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
                 {
-                    ThrowTerminatingError(Error("C2CheckpointWriteFailed", ex, session.Checkpoint.Path, "The checkpoint '" + session.Checkpoint.Path + "' could not be claimed: " + ex.Message));
+                    ThrowTerminatingError(Error(C2ErrorId.CheckpointWriteFailed, ex, session.Checkpoint.Path, "The checkpoint '" + session.Checkpoint.Path + "' could not be claimed: " + ex.Message));
                 }
             }
 
@@ -63,7 +63,7 @@ namespace C2WebSocket.Commands
                     var target = channel + ":" + id.ToString(CultureInfo.InvariantCulture);
                     if (!ShouldProcess(target + " on " + session, "Subscribe")) continue;
                     try { started.Add((target, session.SubscribeAsync(channel, id, resume, timeout, StopToken))); }
-                    catch (InvalidOperationException ex) { WriteError(Error("C2SessionClosed", ex, session, ex.Message)); return; }
+                    catch (InvalidOperationException ex) { WriteError(Error(C2ErrorId.SessionClosed, ex, session, ex.Message)); return; }
                 }
             }
             foreach (var (target, task) in started)
@@ -78,7 +78,7 @@ namespace C2WebSocket.Commands
                 {
                     WriteDiagnostics();
                     var action = string.Equals(ex.Error.Code, "FORBIDDEN", StringComparison.OrdinalIgnoreCase) ? "Check that this API key is authorized for " + target + "." : "Correct the request and try again.";
-                    WriteError(Error("C2SubscriptionRefused", ex, target, ex.Message, C2ErrorTable.ForServerCode(ex.Error.Code), action));
+                    WriteError(Error(C2ErrorId.SubscriptionRefused, ex, target, ex.Message, C2ErrorTable.ForServerCode(ex.Error.Code), action));
                 }
                 catch (C2LimitException ex)
                 {
@@ -86,15 +86,15 @@ namespace C2WebSocket.Commands
                 }
                 catch (TimeoutException ex)
                 {
-                    WriteError(Error("C2SubscriptionTimeout", ex, target, ex.Message));
+                    WriteError(Error(C2ErrorId.SubscriptionTimeout, ex, target, ex.Message));
                 }
                 catch (InvalidOperationException ex)
                 {
-                    WriteError(Error("C2SessionClosed", ex, session, ex.Message));
+                    WriteError(Error(C2ErrorId.SessionClosed, ex, session, ex.Message));
                 }
                 catch (C2CheckpointInUseException ex)
                 {
-                    ThrowTerminatingError(Error("C2CheckpointInUse", ex, ex.CheckpointPath, ex.Message));
+                    ThrowTerminatingError(Error(C2ErrorId.CheckpointInUse, ex, ex.CheckpointPath, ex.Message));
                 }
             }
             // Where each new stream stands (watched since its acknowledgement) is written now, so a run killed before
@@ -147,7 +147,7 @@ namespace C2WebSocket.Commands
                 {
                     var found = session.Subscriptions.Where(s => s.StrategyId == id && (Channel == null || Channel.Contains(s.Channel)) && s.IsLive).ToList();
                     if (found.Count == 0)
-                        WriteError(Error("C2SubscriptionNotFound", new ItemNotFoundException("Not subscribed."), id,
+                        WriteError(Error(C2ErrorId.SubscriptionNotFound, new ItemNotFoundException("Not subscribed."), id,
                             "Parameter -StrategyId: session " + session.Id.ToString(CultureInfo.InvariantCulture) + " has no subscription to strategy " + id.ToString(CultureInfo.InvariantCulture) +
                             (Channel == null ? "" : " on " + string.Join(", ", Channel)) + "."));
                     list.AddRange(found);
@@ -167,7 +167,7 @@ namespace C2WebSocket.Commands
                 }
                 catch (C2ServerErrorException ex)
                 {
-                    WriteError(Error("C2UnsubscribeRefused", ex, sub, ex.Message, C2ErrorTable.ForServerCode(ex.Error.Code)));
+                    WriteError(Error(C2ErrorId.UnsubscribeRefused, ex, sub, ex.Message, C2ErrorTable.ForServerCode(ex.Error.Code)));
                 }
                 WriteDiagnostics();
                 if (PassThru) WriteObject(sub);

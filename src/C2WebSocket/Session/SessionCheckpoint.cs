@@ -145,13 +145,13 @@ namespace C2WebSocket
             {
                 var delivered = _commits.EmittedOf(kv.Key);
                 if (!delivered.HasValue || kv.Value.IsBeyond(delivered.Value))
-                    throw new C2CheckpointSaveException("C2CheckpointBeyondDelivered",
+                    throw new C2CheckpointSaveException(C2ErrorId.CheckpointBeyondDelivered,
                         "Cannot save seq_id " + kv.Value.Seq.ToString(CultureInfo.InvariantCulture) + " of " + kv.Key + ": " +
                         (delivered.HasValue ? "this session has delivered it only up to seq_id " + delivered.Value.Seq.ToString(CultureInfo.InvariantCulture)
                                             : "this session has delivered nothing of it") +
                         ". Saving seq_id N says everything up to N is done; save only what Receive-C2Signal gave you. Nothing was saved.", kv.Key.ToString());
                 if (!Owns(kv.Key))
-                    throw new C2CheckpointSaveException("C2CheckpointNotOwned", "Cannot save " + kv.Key + ": this session does not own it in '" + Path + "' (it was unsubscribed). Nothing was saved.", kv.Key.ToString());
+                    throw new C2CheckpointSaveException(C2ErrorId.CheckpointNotOwned, "Cannot save " + kv.Key + ": this session does not own it in '" + Path + "' (it was unsubscribed). Nothing was saved.", kv.Key.ToString());
                 StreamPosition.Advance(highest, kv.Key, kv.Value);
             }
             var saved = new List<KeyValuePair<StreamKey, StreamPosition>>();

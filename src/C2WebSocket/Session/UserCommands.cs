@@ -49,7 +49,7 @@ namespace C2WebSocket
             var link = _router.ChooseLink(cmd.Key);
             var live = _book.LiveCount(link);
             if (live >= ProtocolLimits.MaxSubscriptionsPerConnection)
-                throw new C2LimitException("C2SubscriptionLimit", Label + " already has " + live.ToString(CultureInfo.InvariantCulture) + " subscriptions on " + link + "; C2 allows " + ProtocolLimits.MaxSubscriptionsPerConnection.ToString(CultureInfo.InvariantCulture) + " per connection. Remove some (Remove-C2Subscription) or open another session.");
+                throw new C2LimitException(C2ErrorId.SubscriptionLimit, Label + " already has " + live.ToString(CultureInfo.InvariantCulture) + " subscriptions on " + link + "; C2 allows " + ProtocolLimits.MaxSubscriptionsPerConnection.ToString(CultureInfo.InvariantCulture) + " per connection. Remove some (Remove-C2Subscription) or open another session.");
             var entry = new StreamEntry(new C2Subscription(_session, cmd.Key), link);
             if (cmd.ResumeFrom is long resume && resume > 0) entry.Tracker.Start(resume, 0, null, null, explicitPoint: true);
             else if (_checkpoint?.Get(cmd.Key) is CheckpointEntry saved && cmd.Key.IsSignal)
