@@ -8,15 +8,6 @@ using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
-    /// <summary>A save that would break the checkpoint's promise (a signal of another session, a seq_id not yet
-    /// delivered, no checkpoint at all). Nothing is changed when it is thrown.</summary>
-    public sealed class C2CheckpointSaveException : InvalidOperationException
-    {
-        internal C2CheckpointSaveException(string errorId, string message, object? target) : base(message) { ErrorId = errorId; Target = target; }
-        public string ErrorId { get; }
-        public object? Target { get; }
-    }
-
     /// <summary>
     /// A session's side of its checkpoint file: the file itself (<see cref="CheckpointStore"/>), the streams it owns
     /// (<see cref="CheckpointClaim"/>: one owner per stream, across processes), the commit rule

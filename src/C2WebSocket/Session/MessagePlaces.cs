@@ -4,51 +4,6 @@ using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
-    /// <summary>What the messages of one stream have in common (session, channel, strategy, epoch), and a base for their
-    /// receive times: one object shared by all of them instead of five fields in each (an unread inbox holds thousands).</summary>
-    internal sealed class MessageStream
-    {
-        private MessageStream(int sessionId, StreamKey key, long epoch, long baseTicks) { SessionId = sessionId; Key = key; Epoch = epoch; BaseTicks = baseTicks; }
-
-        public int SessionId { get; }
-        public StreamKey Key { get; }
-        public long Epoch { get; }
-        /// <summary>Receive times are kept as ticks after this one (<see cref="MessagePlaces.MaxDelta"/> at most, about 7 minutes).</summary>
-        public long BaseTicks { get; }
-
-        // The loop makes the messages of a stream one after another on one thread at a time: the last one made on this
-        // thread is nearly always the one wanted. A miss only costs a new (equal) object.
-        [ThreadStatic] private static MessageStream? _last;
-
-        public static MessageStream For(int sessionId, string channel, long? strategyId, long epoch, long utcTicks)
-        {
-            var last = _last;
-            if (last != null && last.SessionId == sessionId && last.Epoch == epoch && last.Key.StrategyId == strategyId &&
-                string.Equals(last.Key.Channel, channel, StringComparison.Ordinal) &&
-                utcTicks >= last.BaseTicks && utcTicks - last.BaseTicks <= MessagePlaces.MaxDelta)
-                return last;
-            return _last = new MessageStream(sessionId, new StreamKey(channel, strategyId), epoch, utcTicks);
-        }
-    }
-
-    /// <summary>What is decoded from a message after it left the inbox, made on first use (never for a queued message).</summary>
-    internal sealed class MessageDecoded
-    {
-        public MessageDecoded(byte[] utf8, int payloadStart, int payloadLength) { Utf8 = utf8; PayloadStart = payloadStart; PayloadLength = payloadLength; }
-        public byte[] Utf8 { get; }
-        /// <summary>-1 until the payload's place is looked up.</summary>
-        public int PayloadStart;
-        public int PayloadLength;
-        public PayloadFields? Fields;
-        public string? IdText;
-        public bool IdRead;
-        public DateTimeOffset? Time;
-        public bool TimeRead;
-        public object?[]? Projections;
-        public string? Source;
-        public C2DeliveryGap? FilledGap;
-    }
-
     /// <summary>
     /// One number per message: bits 0-31 its receive time (ticks after <see cref="MessageStream.BaseTicks"/>), bits 32-46
     /// where its timestamp string starts, bits 47-61 where its payload object starts (0: absent; a message's first

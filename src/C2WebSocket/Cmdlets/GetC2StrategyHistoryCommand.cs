@@ -7,55 +7,6 @@ using C2WebSocket.Rest;
 
 namespace C2WebSocket.Commands
 {
-    /// <summary>
-    /// The paging loop both REST cmdlets share: each page's rows go down the pipeline before the next page is asked for,
-    /// with a verbose line per page (its number and rows), Write-Progress while paging, and the retries said with -Verbose.
-    /// </summary>
-    public abstract class C2RestRowsCmdletBase : C2RestCmdletBase
-    {
-        private static readonly int ProgressId = 0x2C2;
-
-        /// <summary>Pages through one method for one strategy. <paramref name="keep"/> filters rows locally (null: all).</summary>
-        internal void WriteRows(C2RestClient client, string endpoint, long strategyId, List<KeyValuePair<string, string>> query, int? limit,
-            Func<C2RestRow, bool>? keep, string what)
-        {
-            var name = RestEndpoints.Name(endpoint);
-            var id = strategyId.ToString(CultureInfo.InvariantCulture);
-            var pager = new RestPager(client, endpoint, query, limit, strategyId);
-            long written = 0, dropped = 0;
-            var progress = new ProgressRecord(ProgressId, MyInvocation.MyCommand.Name, "Strategy " + id + ": asking " + name);
-            try
-            {
-                while (!pager.Done)
-                {
-                    WriteProgress(progress);
-                    var page = Await(ct => pager.NextAsync(RequestTimeout, ct));
-                    foreach (var retry in page.Retries) WriteVerbose(retry.ToString());
-                    WriteVerbose(string.Format(CultureInfo.InvariantCulture, "{0} for strategy {1}, page {2}: {3} row(s){4}", name, id, page.Number, page.Rows.Count,
-                        pager.Done ? "; the last page." : "; more follow."));
-                    foreach (var row in page.Rows)
-                    {
-                        if (keep != null && !keep(row)) { dropped++; continue; }
-                        WriteObject(row);
-                        written++;
-                    }
-                    progress.StatusDescription = string.Format(CultureInfo.InvariantCulture, "Strategy {0}: {1:N0} {2} from {3} page(s)", id, written, what, pager.Pages);
-                }
-                if (dropped > 0)
-                    WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Strategy {0}: {1} row(s) outside -Since/-Until left out.", id, dropped));
-            }
-            catch (C2RestException ex)
-            {
-                WriteRestError(ex, strategyId);
-            }
-            finally
-            {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
-            }
-        }
-    }
-
     /// <summary><para type="synopsis">Gets a strategy's past orders (or closed trades) from C2's REST API.</para></summary>
     [Cmdlet(VerbsCommon.Get, "C2StrategyHistory", DefaultParameterSetName = SessionSet)]
     [OutputType(typeof(C2RestRow))]
@@ -128,28 +79,5 @@ namespace C2WebSocket.Commands
             !time.HasValue || ((!since.HasValue || time.Value >= since.Value) && (!until.HasValue || time.Value <= until.Value));
 
         internal static KeyValuePair<string, string> Pair(string k, string v) => new KeyValuePair<string, string>(k, v);
-    }
-
-    /// <summary><para type="synopsis">Gets a strategy's working orders from C2's REST API.</para></summary>
-    [Cmdlet(VerbsCommon.Get, "C2ActiveOrder", DefaultParameterSetName = SessionSet)]
-    [OutputType(typeof(C2RestRow))]
-    public sealed class GetC2ActiveOrderCommand : C2RestRowsCmdletBase
-    {
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(StrategyIdCompleter))]
-        [StrategyIdTransformation]
-        [ValidateRange(1, long.MaxValue)]
-        public long[] StrategyId { get; set; } = Array.Empty<long>();
-
-        protected override void ProcessRecord()
-        {
-            var client = ResolveClient();
-            foreach (var id in StrategyId)
-            {
-                // The documented singular StrategyId (some clients send StrategyIds): a refusal names the parameter.
-                var query = new List<KeyValuePair<string, string>> { GetC2StrategyHistoryCommand.Pair("StrategyId", id.ToString(CultureInfo.InvariantCulture)) };
-                WriteRows(client, RestEndpoints.ActiveOrders, id, query, null, null, "working orders");
-            }
-        }
     }
 }

@@ -7,38 +7,6 @@ using System.Security;
 
 namespace C2WebSocket.Commands
 {
-    /// <summary>Read-only SecureStrings from text (a key given as a string or taken from the environment).</summary>
-    internal static class SecureText
-    {
-        public static SecureString From(string text)
-        {
-            var secure = new SecureString();
-            foreach (var ch in text) secure.AppendChar(ch);
-            secure.MakeReadOnly();
-            return secure;
-        }
-    }
-
-    /// <summary>Lets -ApiKey take a SecureString (Get-Secret), a PSCredential's password, or a plain string.</summary>
-    public sealed class SecureStringTransformationAttribute : ArgumentTransformationAttribute
-    {
-        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
-        {
-            var value = inputData is PSObject pso ? pso.BaseObject : inputData;
-            switch (value)
-            {
-                case null: return null;
-                case SecureString s: return s;
-                case PSCredential c: return c.Password;
-                case string text:
-                    return SecureText.From(text);
-                default:
-                    // Never echo the value: it may be a key in some unexpected wrapper.
-                    throw new ArgumentTransformationMetadataException("The API key must be a SecureString, a string or a PSCredential, not a " + value.GetType().Name + ".");
-            }
-        }
-    }
-
     /// <summary>
     /// Lets -StrategyId take strategy ids as users type them and schedulers pass them: numbers, arrays, and strings that
     /// hold several ids separated by commas, semicolons or white space ('12345678,87654321' from Task Scheduler, cron or
@@ -125,64 +93,5 @@ namespace C2WebSocket.Commands
 
         private static ArgumentTransformationMetadataException Refuse(string what) =>
             new ArgumentTransformationMetadataException(what + " A strategy id is a positive whole number; give several as an array (-StrategyId 12345678, 87654321) or in one string separated by commas, semicolons or spaces (-StrategyId '12345678,87654321').");
-    }
-
-    /// <summary>
-    /// Lets -Session take a session's id (Receive-C2Signal -Session 2, or 2 by position) as well as the session: a whole
-    /// number, or a string of digits, becomes the session of this runspace with that id. An id no open session has is
-    /// refused naming it and listing the open ids (ParameterArgumentTransformationError). Anything else passes through
-    /// to PowerShell's own binding, so sessions, subscriptions and other pipeline objects bind as before.
-    /// </summary>
-    public sealed class SessionTransformationAttribute : ArgumentTransformationAttribute
-    {
-        public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
-        {
-            var value = inputData is PSObject pso ? pso.BaseObject : inputData;
-            long id;
-            switch (value)
-            {
-                case int i: id = i; break;
-                case long l: id = l; break;
-                case short sh: id = sh; break;
-                case byte b: id = b; break;
-                case uint ui: id = ui; break;
-                case string text:
-                    if (!long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out id))
-                        throw new ArgumentTransformationMetadataException("'" + text + "' is neither a C2 session nor a session id. Pass a session (-Session $s) or its Id (-Session 2); Get-C2Session lists them.");
-                    break;
-                default:
-                    return inputData;
-            }
-            var runspace = System.Management.Automation.Runspaces.Runspace.DefaultRunspace;
-            var open = runspace == null ? (IReadOnlyList<C2Session>)Array.Empty<C2Session>() : SessionRegistry.All(runspace);
-            foreach (var s in open)
-                if (s.Id == id) return s;
-            var idText = id.ToString(CultureInfo.InvariantCulture);
-            throw new ArgumentTransformationMetadataException(open.Count == 0
-                ? "There is no C2 session with Id " + idText + ": this runspace has no C2 session. Run Connect-C2Socket first."
-                : "There is no C2 session with Id " + idText + " in this runspace. " + SessionRegistry.OpenIdsText(runspace!) + " (Get-C2Session lists them).");
-        }
-    }
-
-    /// <summary>Only ws:// and wss:// URIs.</summary>
-    public sealed class ValidateWebSocketUriAttribute : ValidateArgumentsAttribute
-    {
-        protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
-        {
-            var value = arguments is PSObject pso ? pso.BaseObject : arguments;
-            if (value is Uri uri && uri.IsAbsoluteUri && (uri.Scheme == "wss" || uri.Scheme == "ws")) return;
-            throw new ValidationMetadataException("The URI must be absolute and start with wss:// (or ws:// for a local simulator), for example wss://api4-general.collective2.com/ws.");
-        }
-    }
-
-    /// <summary>Only http:// and https:// proxy URIs.</summary>
-    public sealed class ValidateProxyUriAttribute : ValidateArgumentsAttribute
-    {
-        protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
-        {
-            var value = arguments is PSObject pso ? pso.BaseObject : arguments;
-            if (value is Uri uri && uri.IsAbsoluteUri && (uri.Scheme == "http" || uri.Scheme == "https")) return;
-            throw new ValidationMetadataException("The proxy URI must be absolute and start with http:// or https://, for example http://proxy.example.com:8080.");
-        }
     }
 }

@@ -3,15 +3,6 @@ using System.Text.Json;
 
 namespace C2WebSocket.Protocol
 {
-    /// <summary>One error item from a server <c>error</c> message (docs/protocol.md §9.3).</summary>
-    public sealed class C2ErrorDetail
-    {
-        public string? Code { get; internal set; }
-        public string? Field { get; internal set; }
-        public string? Message { get; internal set; }
-        public override string ToString() => C2ServerError.Describe(Code, Field, Message);
-    }
-
     /// <summary>
     /// What the server said in an <c>error</c> message: either top-level code/field/message or an
     /// <c>errors</c> array. The raw payload is always kept so nothing the server said is lost.

@@ -209,25 +209,4 @@ namespace C2WebSocket.Commands
                    (fill != null ? " " + fill.Text : "");
         }
     }
-
-    /// <summary>The exception of a C2SessionEnded ErrorRecord: the session, how and why it ended, and the failure that ended
-    /// it (when there was one) as the inner exception.</summary>
-    public sealed class C2SessionEndedException : Exception
-    {
-        internal C2SessionEndedException(string message, C2Session session, Exception? cause) : base(message, cause)
-        {
-            Session = session; State = session.State; Reason = session.EndReason; EndedAt = session.EndedAt;
-        }
-        public C2Session Session { get; }
-        public C2SessionState State { get; }
-        public string? Reason { get; }
-        public DateTimeOffset? EndedAt { get; }
-    }
-
-    /// <summary>The exception inside a delivery-gap ErrorRecord.</summary>
-    public sealed class C2DeliveryException : Exception
-    {
-        internal C2DeliveryException(string message, C2DeliveryGap gap) : base(message) { Gap = gap; }
-        public C2DeliveryGap Gap { get; }
-    }
 }

@@ -8,17 +8,6 @@ using C2WebSocket.Transport;
 
 namespace C2WebSocket.Commands
 {
-    /// <summary>Only http:// and https:// REST addresses.</summary>
-    public sealed class ValidateRestUriAttribute : ValidateArgumentsAttribute
-    {
-        protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
-        {
-            var value = arguments is PSObject pso ? pso.BaseObject : arguments;
-            if (value is Uri uri && uri.IsAbsoluteUri && (uri.Scheme == "https" || uri.Scheme == "http")) return;
-            throw new ValidationMetadataException("The REST address must be absolute and start with https:// (or http:// for a local simulator), for example https://api4-general.collective2.com.");
-        }
-    }
-
     /// <summary>
     /// Base of the cmdlets that call C2's REST API: with a session (-Session, or the runspace's default session: its key,
     /// proxy and host, its REST client shared by every call), or on their own with Connect-C2Socket's connection

@@ -1,0 +1,21 @@
+using System;
+using System.Globalization;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using C2WebSocket.Rest;
+using C2WebSocket.Transport;
+
+namespace C2WebSocket.Commands
+{
+    /// <summary>Only http:// and https:// REST addresses.</summary>
+    public sealed class ValidateRestUriAttribute : ValidateArgumentsAttribute
+    {
+        protected override void Validate(object arguments, EngineIntrinsics engineIntrinsics)
+        {
+            var value = arguments is PSObject pso ? pso.BaseObject : arguments;
+            if (value is Uri uri && uri.IsAbsoluteUri && (uri.Scheme == "https" || uri.Scheme == "http")) return;
+            throw new ValidationMetadataException("The REST address must be absolute and start with https:// (or http:// for a local simulator), for example https://api4-general.collective2.com.");
+        }
+    }
+}

@@ -1,0 +1,10 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using C2WebSocket.Protocol;
+using C2WebSocket.Rest;
+
+namespace C2WebSocket.History
+{
+    internal enum OrderSide { Buy, Sell }
+}
