@@ -76,7 +76,7 @@ namespace C2WebSocket.Commands
                 if (message.Source == C2StreamMessage.SourceHistory && message.FilledGap != null)
                 {
                     // An order written from history in a range's place: saving it says the range is done up to its time.
-                    if (_session.HistoryPosition(message.FilledGap, message.Timestamp, History.OrderFacts.SignalIdOf(message)) is StreamPosition p) _items.Add(new KeyValuePair<StreamKey, StreamPosition>(message.Key, p));
+                    if (_session.Marks.HistoryPosition(message.FilledGap, message.Timestamp, History.OrderFacts.SignalIdOf(message)) is StreamPosition p) _items.Add(new KeyValuePair<StreamKey, StreamPosition>(message.Key, p));
                     else _positions++;
                     continue;
                 }

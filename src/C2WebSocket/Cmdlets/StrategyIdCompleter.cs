@@ -28,7 +28,7 @@ namespace C2WebSocket.Commands
                 {
                     foreach (var sub in session.Subscriptions)
                         if (sub.IsLive) Note(sub.StrategyId, sub.Channel + " (" + sub.State + ")");
-                    foreach (var kv in session.CheckpointSnapshot())
+                    foreach (var kv in session.Marks.Snapshot())
                     {
                         if (StreamKey.TryParse(kv.Key, out var key) && key.StrategyId is long id)
                             Note(id, key.Channel + " checkpoint " + (kv.Value.Seq is long seq ? "seq " + seq.ToString(CultureInfo.InvariantCulture) : "watching"));

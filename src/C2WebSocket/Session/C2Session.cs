@@ -25,7 +25,6 @@ namespace C2WebSocket
         private readonly object _stateGate = new object();
         private C2Subscription[] _subscriptions = Array.Empty<C2Subscription>();
         private C2SessionState _state = C2SessionState.Connecting;
-        private long _lastFlushTicks;
         private int _closed;
         private string? _endReason;
         private DateTimeOffset? _endedAt;
@@ -43,7 +42,7 @@ namespace C2WebSocket
             }
             Inbox = new Inbox(options.InboxCapacity, key => _loop!.Post(new Input(InputKind.Room, arg: key)));
             _loop = new SessionLoop(this, options, Inbox, _diagnostics, _checkpoint, _counters, KeyFingerprint.Of(options.ApiKey));
-            _lastFlushTicks = options.TimeProvider.GetTimestamp();
+            Marks = new CheckpointMarks(this, options, _checkpoint, Checkpoint, _diagnostics);
             _loop.Start();
         }
 
@@ -188,7 +187,7 @@ namespace C2WebSocket
         private void ReleaseClaim(StreamKey key)
         {
             try { Checkpoint!.Release(key); }
-            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
+            catch (Exception ex) { Marks.ReportWriteFailure(ex); }
         }
 
         /// <summary>Closes with status 1000, stops background work, discards what is queued and writes the checkpoint.
@@ -204,7 +203,7 @@ namespace C2WebSocket
             catch (ObjectDisposedException) { dropped = 0; }
             CommitCheckpoint();
             try { Checkpoint?.Dispose(); }
-            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
+            catch (Exception ex) { Marks.ReportWriteFailure(ex); }
             return dropped;
         }
 
@@ -222,110 +221,15 @@ namespace C2WebSocket
         /// <summary>The session's checkpoint (ownership, the commit rule, saves); null without -CheckpointPath.</summary>
         internal SessionCheckpoint? Checkpoint { get; }
 
-        /// <summary>For consumers that are not a PowerShell statement (C# callers, tests, benchmarks): the message was
-        /// processed, so the checkpoint advances at once (flushed periodically and at the end); not with -ManualCheckpoint.</summary>
-        internal void MarkProcessed(C2StreamMessage message)
-        {
-            if (_checkpoint == null || !message.SeqId.HasValue || !message.StrategyId.HasValue || message.Channel != Channels.Signal) return;
-            Checkpoint!.Emitted(this, message.Key, new StreamPosition(message.Epoch, message.SeqId.Value, message.Timestamp));
-            if (Checkpoint.Manual) return;
-            _checkpoint.Advance(message.Key, message.Epoch, message.SeqId.Value, message.Timestamp);
-            FlushCheckpointIfDue();
-        }
+        /// <summary>What the pipeline tells the checkpoint (processed, emitted, delivering, history positions; commits and
+        /// flushes): a no-op without a checkpoint.</summary>
+        internal CheckpointMarks Marks { get; }
 
-        internal void MarkPosition(PositionMarker marker)
-        {
-            if (_checkpoint == null) return;
-            Checkpoint!.Emitted(this, marker.Key, new StreamPosition(marker.Epoch, marker.Seq, marker.At));
-            if (Checkpoint.Manual) return;
-            _checkpoint.Advance(marker.Key, marker.Epoch, marker.Seq, marker.At);
-            FlushCheckpointIfDue();
-        }
-
-        /// <summary>Receive-C2Signal wrote <paramref name="message"/> (or passed a skipped position): it is in flight
-        /// until <paramref name="statement"/> completes (see <see cref="CheckpointCommits"/>).</summary>
-        internal void MarkEmitted(object statement, StreamKey key, long epoch, long seq, DateTimeOffset? at, long? orderId = null)
-        {
-            if (Checkpoint == null || !key.IsSignal || !key.StrategyId.HasValue) return;
-            Checkpoint.Emitted(statement, key, new StreamPosition(epoch, seq, at, orderId));
-        }
-
-        /// <summary>The checkpoint position of a history order written for <paramref name="gap"/> (posted at
-        /// <paramref name="postedAt"/>): the range's start (its AfterSeqId, as this session emitted it or the checkpoint
-        /// holds it) with the range written from history up to that time. Null without a checkpoint, or when the range
-        /// does not begin at the stream's position.</summary>
-        internal StreamPosition? HistoryPosition(C2DeliveryGap gap, DateTimeOffset? postedAt, long? orderId)
-        {
-            if (Checkpoint == null || !gap.StrategyId.HasValue || !gap.AfterSeqId.HasValue || !postedAt.HasValue || gap.Channel != Channels.Signal) return null;
-            var key = new StreamKey(Channels.Signal, gap.StrategyId);
-            var start = Checkpoint.EmittedOf(key);
-            if (!start.HasValue || start.Value.Seq != gap.AfterSeqId.Value)
-            {
-                var saved = Checkpoint.Store.Get(key);
-                if (saved?.Seq != gap.AfterSeqId.Value) return null;
-                start = new StreamPosition(saved!.Value.Epoch, saved.Value.Seq!.Value, saved.Value.At, saved.Value.OrderId, saved.Value.HistoryThrough, saved.Value.HistoryOrderId);
-            }
-            return start.Value.WithHistoryThrough(postedAt.Value, orderId);
-        }
-
-        /// <summary>Receive-C2Signal is about to write, or wrote, a history order: it moves the stream's position within
-        /// the range (see <see cref="HistoryPosition"/>).</summary>
-        internal void MarkHistory(object? statement, C2StreamMessage order)
-        {
-            if (order.FilledGap == null || !(HistoryPosition(order.FilledGap, order.Timestamp, History.OrderFacts.SignalIdOf(order)) is StreamPosition p)) return;
-            if (statement == null) Checkpoint!.Delivering(order.Key, p);
-            else Checkpoint!.Emitted(statement, order.Key, p);
-        }
-
-        /// <summary>Receive-C2Signal is about to write a message: the script may save it before the write returns.</summary>
-        internal void MarkDelivering(C2StreamMessage message)
-        {
-            if (Checkpoint == null || !message.SeqId.HasValue || !message.StrategyId.HasValue || message.Channel != Channels.Signal) return;
-            Checkpoint.Delivering(message.Key, new StreamPosition(message.Epoch, message.SeqId.Value, message.Timestamp));
-        }
-
-        /// <summary>PowerShell disposed the statement: its whole pipeline ended.</summary>
-        internal void CompleteStatement(object statement) => Checkpoint?.StatementCompleted(statement);
-
-        /// <summary>The commit point (the session's next command, Disconnect-C2Socket, the end of the runspace): what
-        /// completed statements emitted becomes durable. A write failure is reported; progress stays in memory.</summary>
-        internal void CommitCheckpoint()
-        {
-            if (Checkpoint == null) return;
-            Volatile.Write(ref _lastFlushTicks, _options.TimeProvider.GetTimestamp());
-            try { Checkpoint.CommitCompleted(); }
-            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
-        }
-
-        private readonly HashSet<StreamKey> _unverifiedWarned = new HashSet<StreamKey>();
-
-        /// <summary>True the first time a stream's "cannot confirm nothing was missed" is said in this session; the
-        /// checkpoint then records it at the next commit, so later runs do not say it again.</summary>
-        internal bool FirstUnverifiedWarning(StreamKey key)
-        {
-            lock (_unverifiedWarned) if (!_unverifiedWarned.Add(key)) return false;
-            Checkpoint?.NoteReported(key);
-            return true;
-        }
-
-        private void ReportCheckpointWriteFailure(Exception ex) =>
-            _diagnostics.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.CheckpointWriteFailed,
-                "Session " + Id + ": could not write the checkpoint file '" + _checkpoint!.Path + "': " + ex.Message + " Progress is kept in memory and written at the next chance.", _checkpoint.Path, ex);
-
-        private void FlushCheckpointIfDue()
-        {
-            if (_options.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastFlushTicks)) >= _options.CheckpointFlushInterval) FlushCheckpoint();
-        }
-
-        internal void FlushCheckpoint()
-        {
-            if (_checkpoint == null) return;
-            Volatile.Write(ref _lastFlushTicks, _options.TimeProvider.GetTimestamp());
-            try { _checkpoint.Flush(); }
-            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
-        }
-
-        internal IReadOnlyDictionary<string, CheckpointEntry> CheckpointSnapshot() => _checkpoint?.Snapshot() ?? new Dictionary<string, CheckpointEntry>();
+        /// <summary>For C# consumers (tests, benchmarks): see <see cref="CheckpointMarks.MarkProcessed"/>.</summary>
+        internal void MarkProcessed(C2StreamMessage message) => Marks.MarkProcessed(message);
+        internal void MarkPosition(PositionMarker marker) => Marks.MarkPosition(marker);
+        internal void CommitCheckpoint() => Marks.Commit();
+        internal void FlushCheckpoint() => Marks.Flush();
 
         internal IEnumerable<C2Diagnostic> DrainDiagnostics() => _diagnostics.Drain();
         internal bool HasDiagnostics => !_diagnostics.IsEmpty;
