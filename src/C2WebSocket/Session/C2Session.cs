@@ -54,7 +54,7 @@ namespace C2WebSocket
 
         /// <summary>How diagnostics name it: "Session 3"; before it opened "Connect-C2Socket", and "Test-C2Connection" for the
         /// connection test (which takes no id).</summary>
-        internal string Label => _options.IsProbe ? "Test-C2Connection" : Id == 0 ? "Connect-C2Socket" : "Session " + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        internal string Label => SessionTexts.Label(_options.IsProbe, Id);
         public Uri Uri => _options.Uri;
         public C2SessionState State { get { lock (_stateGate) return _state; } }
         public DateTimeOffset? ConnectedAt { get => Facts.ConnectedAt; internal set => Volatile.Write(ref _facts, Facts.WithConnectedAt(value)); }
@@ -156,9 +156,9 @@ namespace C2WebSocket
         /// session owns it) and let go again when the subscription fails.</summary>
         internal async Task<C2Subscription> SubscribeAsync(string channel, long strategyId, long? resumeFrom, TimeSpan timeout, CancellationToken cancel)
         {
-            if (strategyId <= 0) throw new ArgumentOutOfRangeException(nameof(strategyId), strategyId, "StrategyId must be a positive integer.");
-            if (!Channels.IsValid(channel)) throw new ArgumentException("Channel must be one of: " + string.Join(", ", Channels.All) + ".", nameof(channel));
-            if (!IsOpen) throw new InvalidOperationException("Session " + Id + " is " + State + " (" + EndReason + "); connect again with Connect-C2Socket.");
+            if (strategyId <= 0) throw new ArgumentOutOfRangeException(nameof(strategyId), strategyId, SessionTexts.StrategyIdNotPositive);
+            if (!Channels.IsValid(channel)) throw new ArgumentException(SessionTexts.ChannelInvalid(), nameof(channel));
+            if (!IsOpen) throw new InvalidOperationException(SessionTexts.NotOpen(Id, State, EndReason));
             var key = new StreamKey(channel, strategyId);
             if (Checkpoint != null && key.IsSignal && !Checkpoint.Owns(key)) await Checkpoint.ClaimAsync(new[] { key }, cancel).ConfigureAwait(false);
             var cmd = new SubscribeCommand(key, resumeFrom, timeout);
@@ -265,12 +265,12 @@ namespace C2WebSocket
                     _endedAt = _options.TimeProvider.GetUtcNow();
                     _endedByUser = _closeRequested;
                     _endReason = state == C2SessionState.Disconnected && !_closeRequested
-                        ? "lost its connection (" + reason + ") and reconnecting is turned off (-MaxReconnectAttempts 0)"
+                        ? SessionTexts.LostWithoutReconnect(reason)
                         : reason;
                     _endCause = _diagnostics.LastEnding?.Exception;
                 }
             }
-            _diagnostics.Verbose(Label + ": " + previous + " -> " + state + ".");
+            _diagnostics.Verbose(SessionTexts.StateChanged(Label, previous, state));
             // For readers that show state changes in order with the messages; the open itself (from Connecting) is Connect-C2Socket's answer.
             if (previous != C2SessionState.Connecting)
             {
@@ -280,7 +280,7 @@ namespace C2WebSocket
             var handler = StateChanged;
             if (handler == null) return;
             try { handler(this, new C2SessionStateChangedEventArgs(this, previous, state, reason, _options.TimeProvider.GetUtcNow())); }
-            catch (Exception ex) { _diagnostics.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, "A StateChanged event handler threw: " + ex.Message); }
+            catch (Exception ex) { _diagnostics.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, SessionTexts.StateHandlerThrew(ex.Message)); }
         }
 
         public void Dispose()
