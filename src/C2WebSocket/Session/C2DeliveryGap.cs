@@ -36,15 +36,7 @@ namespace C2WebSocket
         public string? ServerMessage { get; internal set; }
         public string Message { get; internal set; }
 
-        public string Range
-        {
-            get
-            {
-                var lo = AfterSeqId.HasValue ? "seq_id > " + AfterSeqId.Value.ToString(CultureInfo.InvariantCulture) : "seq_id from the start";
-                var hi = BeforeSeqId.HasValue ? " and < " + BeforeSeqId.Value.ToString(CultureInfo.InvariantCulture) : " (upper bound not yet known: up to the next delivered message)";
-                return lo + hi;
-            }
-        }
+        public string Range => StreamTexts.Range(AfterSeqId, BeforeSeqId);
 
         public override string ToString() => Problem + " " + Channel + ":" + (StrategyId?.ToString(CultureInfo.InvariantCulture) ?? "?") + " " + Range;
     }

@@ -214,7 +214,8 @@ namespace C2WebSocket
         {
             if (!cancel.CanBeCanceled || done.Task.IsCompleted) return done.Task;
             var registration = cancel.Register(() => done.TrySetCanceled(cancel));
-            done.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            done.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration, CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return done.Task;
         }
 

@@ -77,7 +77,8 @@ namespace C2WebSocket
                 var d = Decoded;
                 if (!d.TimeRead)
                 {
-                    d.Time = Timestamps.TryParse(MessagePlaces.DecodeString(d.Utf8, MessagePlaces.TimestampStart(_packed, d.Utf8)), out var t) ? t : (DateTimeOffset?)null;
+                    var text = MessagePlaces.DecodeString(d.Utf8, MessagePlaces.TimestampStart(_packed, d.Utf8));
+                    d.Time = Timestamps.TryParse(text, out var t) ? t : (DateTimeOffset?)null;
                     d.TimeRead = true;
                 }
                 return d.Time;
@@ -143,7 +144,6 @@ namespace C2WebSocket
             }
         }
 
-        public override string ToString() =>
-            string.Format(CultureInfo.InvariantCulture, "{0} strategy {1} seq {2}", Channel, StrategyId?.ToString(CultureInfo.InvariantCulture) ?? "?", SeqId?.ToString(CultureInfo.InvariantCulture) ?? "-");
+        public override string ToString() => StreamTexts.Message(Channel, StrategyId, SeqId);
     }
 }

@@ -19,7 +19,8 @@ namespace C2WebSocket
         private readonly StreamDelivery _delivery;
         private bool _versionWarned;
 
-        public FrameDispatcher(SessionContext context, ConnectionSupervisor connections, ServerReplies replies, StreamRouter router, StreamDelivery delivery) : base(context)
+        public FrameDispatcher(SessionContext context, ConnectionSupervisor connections, ServerReplies replies, StreamRouter router, StreamDelivery delivery)
+            : base(context)
         {
             _connections = connections;
             _replies = replies;
@@ -112,7 +113,8 @@ namespace C2WebSocket
         internal void Malformed(string reason, string detail)
         {
             _counters.Inc(ref _counters.Malformed);
-            _diag.Add(C2DiagnosticLevel.Verbose, C2DiagnosticCode.MalformedMessage, SessionTexts.Malformed(Label, reason, EnvelopeReader.Truncate(detail, 300)));
+            var text = SessionTexts.Malformed(Label, reason, EnvelopeReader.Truncate(detail, 300));
+            _diag.Add(C2DiagnosticLevel.Verbose, C2DiagnosticCode.MalformedMessage, text);
         }
     }
 }

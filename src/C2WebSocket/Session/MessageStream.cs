@@ -8,7 +8,10 @@ namespace C2WebSocket
     /// receive times: one object shared by all of them instead of five fields in each (an unread inbox holds thousands).</summary>
     internal sealed class MessageStream
     {
-        private MessageStream(int sessionId, StreamKey key, long epoch, long baseTicks) { SessionId = sessionId; Key = key; Epoch = epoch; BaseTicks = baseTicks; }
+        private MessageStream(int sessionId, StreamKey key, long epoch, long baseTicks)
+        {
+            SessionId = sessionId; Key = key; Epoch = epoch; BaseTicks = baseTicks;
+        }
 
         public int SessionId { get; }
         public StreamKey Key { get; }

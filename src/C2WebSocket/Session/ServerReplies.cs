@@ -84,7 +84,7 @@ namespace C2WebSocket
                     if (doc == null || doc.RootElement.ValueKind != JsonValueKind.Object) return;
                     var p = doc.RootElement;
                     var channel = p.TryGetProperty("channel", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-                    long? strategy = p.TryGetProperty("strategy_id", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var sv) ? sv : (long?)null;
+                    var strategy = Protocol.JsonProperties.Long(p, "strategy_id");
                     if (channel != null && Channels.IsValid(channel) && strategy.HasValue) named = new StreamKey(channel, strategy);
                     action = p.TryGetProperty("action", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
                 }

@@ -9,7 +9,8 @@ namespace C2WebSocket
     /// REST history, the posting time of the last history order written (Connect-C2Socket -FillGapsFromHistory).</summary>
     internal readonly struct StreamPosition
     {
-        public StreamPosition(long epoch, long seq, DateTimeOffset? at, long? orderId = null, DateTimeOffset? historyThrough = null, long? historyOrderId = null)
+        public StreamPosition(long epoch, long seq, DateTimeOffset? at, long? orderId = null,
+                              DateTimeOffset? historyThrough = null, long? historyOrderId = null)
         {
             Epoch = epoch; Seq = seq; At = at; OrderId = orderId; HistoryThrough = historyThrough; HistoryOrderId = historyOrderId;
         }
@@ -33,9 +34,11 @@ namespace C2WebSocket
         }
 
         /// <summary>This position with history orders of the range after it written up to <paramref name="through"/>.</summary>
-        public StreamPosition WithHistoryThrough(DateTimeOffset through, long? historyOrderId) => new StreamPosition(Epoch, Seq, At, OrderId, through, historyOrderId);
+        public StreamPosition WithHistoryThrough(DateTimeOffset through, long? historyOrderId) =>
+            new StreamPosition(Epoch, Seq, At, OrderId, through, historyOrderId);
 
-        public CheckpointEntry ToEntry() => new CheckpointEntry(Seq, Epoch, At, null, orderId: OrderId, historyThrough: HistoryThrough, historyOrderId: HistoryOrderId);
+        public CheckpointEntry ToEntry() =>
+            new CheckpointEntry(Seq, Epoch, At, null, orderId: OrderId, historyThrough: HistoryThrough, historyOrderId: HistoryOrderId);
 
         /// <summary>Keeps the furthest position per stream; of two history orders posted at the same instant, the later
         /// one given (they are written and saved in the range's order).</summary>

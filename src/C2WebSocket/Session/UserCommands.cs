@@ -16,7 +16,8 @@ namespace C2WebSocket
         private readonly RequestSender _requests;
         private readonly SessionLifecycle _lifecycle;
 
-        public UserCommands(SessionContext context, ConnectionSupervisor connections, StreamRouter router, RequestSender requests, SessionLifecycle lifecycle) : base(context)
+        public UserCommands(SessionContext context, ConnectionSupervisor connections, StreamRouter router, RequestSender requests, SessionLifecycle lifecycle)
+            : base(context)
         {
             _connections = connections;
             _router = router;
