@@ -38,18 +38,19 @@ namespace C2WebSocket.Commands
             var session = ResolveSession();
             var resume = MyInvocation.BoundParameters.ContainsKey(nameof(ResumeFrom)) && ResumeFrom > 0 ? ResumeFrom : (long?)null;
             if (resume.HasValue && Channel.Any(c => c != Channels.Signal))
-                ThrowParameterError(nameof(ResumeFrom), "C2 replays strategy.signal only; remove strategy.positions from -Channel or drop -ResumeFrom.", C2ErrorId.ResumeFromNotSupported);
+                ThrowParameterError(nameof(ResumeFrom), CmdletTexts.ResumeFromSignalOnly, C2ErrorId.ResumeFromNotSupported);
 
             // With a checkpoint, every stream is claimed before anything is sent (one owner per stream, in a fixed order):
             // a run that finds another owning one of them subscribes none of them.
-            if (session.Checkpoint != null && ShouldProcess("the strategy.signal streams of " + string.Join(", ", StrategyId.Distinct()) + " in checkpoint " + session.Checkpoint.Path, "Claim"))
+            if (session.Checkpoint != null && ShouldProcess(CmdletTexts.ClaimTarget(StrategyId.Distinct(), session.Checkpoint.Path), "Claim"))
             {
                 var keys = StrategyId.Distinct().SelectMany(id => Channel.Distinct().Select(c => new StreamKey(c, id)));
                 try { Await(async ct => { await session.Checkpoint.ClaimAsync(keys, ct).ConfigureAwait(false); return true; }); }
                 catch (C2CheckpointInUseException ex) { ThrowTerminatingError(Error(C2ErrorId.CheckpointInUse, ex, ex.CheckpointPath, ex.Message)); }
                 catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
                 {
-                    ThrowTerminatingError(Error(C2ErrorId.CheckpointWriteFailed, ex, session.Checkpoint.Path, "The checkpoint '" + session.Checkpoint.Path + "' could not be claimed: " + ex.Message));
+                    var text = CmdletTexts.ClaimFailed(session.Checkpoint.Path, ex.Message);
+                    ThrowTerminatingError(Error(C2ErrorId.CheckpointWriteFailed, ex, session.Checkpoint.Path, text));
                 }
             }
 
@@ -77,7 +78,7 @@ namespace C2WebSocket.Commands
                 catch (C2ServerErrorException ex)
                 {
                     WriteDiagnostics();
-                    var action = string.Equals(ex.Error.Code, "FORBIDDEN", StringComparison.OrdinalIgnoreCase) ? "Check that this API key is authorized for " + target + "." : "Correct the request and try again.";
+                    var action = CmdletTexts.RefusedAction(string.Equals(ex.Error.Code, "FORBIDDEN", StringComparison.OrdinalIgnoreCase), target);
                     WriteError(Error(C2ErrorId.SubscriptionRefused, ex, target, ex.Message, C2ErrorTable.ForServerCode(ex.Error.Code), action));
                 }
                 catch (C2LimitException ex)

@@ -68,11 +68,14 @@ namespace C2WebSocket.Commands
             if (!debug || bound.ContainsKey("WarningAction")) return;
             try
             {
-                var preference = LanguagePrimitives.TryConvertTo<ActionPreference>(SessionState.PSVariable.GetValue("WarningPreference"), out var p) ? p : ActionPreference.Continue;
+                var value = SessionState.PSVariable.GetValue("WarningPreference");
+                var preference = LanguagePrimitives.TryConvertTo<ActionPreference>(value, out var p) ? p : ActionPreference.Continue;
                 var property = CommandRuntime?.GetType().GetProperty("WarningPreference", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
-                if (property != null && property.CanWrite && property.PropertyType == typeof(ActionPreference)) property.SetValue(CommandRuntime, preference, null);
+                if (property != null && property.CanWrite && property.PropertyType == typeof(ActionPreference))
+                    property.SetValue(CommandRuntime, preference, null);
             }
-            catch (Exception ex) when (ex is TargetInvocationException || ex is MemberAccessException || ex is ArgumentException || ex is InvalidOperationException)
+            catch (Exception ex) when (ex is TargetInvocationException || ex is MemberAccessException || ex is ArgumentException ||
+                                       ex is InvalidOperationException)
             {
                 // PowerShell's own rule (ask before each warning) stays.
             }
@@ -137,7 +140,8 @@ namespace C2WebSocket.Commands
             }
         }
 
-        protected static ErrorRecord Error(string errorId, Exception ex, object? target, string message, ErrorCategory? category = null, string? action = null) =>
+        protected static ErrorRecord Error(string errorId, Exception ex, object? target, string message,
+                                           ErrorCategory? category = null, string? action = null) =>
             C2ErrorTable.Record(errorId, ex, target, message, category, action);
 
         /// <summary>A parameter value that cannot work: the message names the parameter.</summary>

@@ -71,19 +71,18 @@ namespace C2WebSocket.Commands
                 if (!string.IsNullOrEmpty(env))
                 {
                     key = SecureText.From(env!);
-                    WriteVerbose("Using the API key from $env:C2_API_KEY.");
+                    WriteVerbose(CmdletTexts.KeyFromEnvironment(noSession: false));
                 }
             }
             if (key == null || key.Length == 0)
             {
-                ThrowTerminatingError(Error(C2ErrorId.ApiKeyMissing, new ArgumentException("No API key.", "ApiKey"), null,
-                    "No API key: pass -ApiKey (a SecureString, for example from Get-Secret, or a string) or set $env:C2_API_KEY."));
+                ThrowTerminatingError(Error(C2ErrorId.ApiKeyMissing, new ArgumentException(CmdletTexts.NoApiKeyShort, "ApiKey"), null, CmdletTexts.NoApiKey));
             }
 
             if (Uri.Scheme == "ws" && !WebSocketTransport.IsLoopback(Uri) && !AllowUnencryptedAuthentication)
             {
-                ThrowTerminatingError(Error(C2ErrorId.UnencryptedAuthentication, new InvalidOperationException("Unencrypted authentication refused."), Uri,
-                    "Refusing to send the API key over an unencrypted connection to " + Uri.Host + " (ws://). Use wss://, or pass -AllowUnencryptedAuthentication if you accept that the key can be read on the network. ws:// is allowed without it only for loopback addresses."));
+                ThrowTerminatingError(Error(C2ErrorId.UnencryptedAuthentication, new InvalidOperationException(CmdletTexts.UnencryptedShort), Uri,
+                    CmdletTexts.Unencrypted(Uri.Host, "ws", "wss")));
             }
 
             var proxy = ProxyFor(Proxy, ProxyCredential, ProxyUseDefaultCredentials);

@@ -80,23 +80,22 @@ namespace C2WebSocket.Commands
             {
                 if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("C2_API_KEY"))) return _ownClient = OwnClient(null, Uri);
                 var none = NoSessionError();
-                var text = none.ErrorDetails.Message + " Or call the REST API without a session: pass -ApiKey (and -Uri or -RestUri), or set $env:C2_API_KEY.";
+                var text = CmdletTexts.RestWithoutSession(none.ErrorDetails.Message);
                 ThrowTerminatingError(Error(C2ErrorId.NoSession, new InvalidOperationException(text), null, text));
             }
             Touch(session!);
             var restBase = RestUri != null ? RestEndpoints.Normalize(RestUri) : RestEndpoints.FromSocket(session!.Uri);
-            if (RestEndpoints.IsUnencryptedRemote(restBase) && !AllowUnencryptedAuthentication && !RestSettings.For(session!.Options, RestUri).AllowUnencryptedAuthentication)
-                ThrowUnencrypted(restBase);
+            var allowed = AllowUnencryptedAuthentication || RestSettings.For(session!.Options, RestUri).AllowUnencryptedAuthentication;
+            if (RestEndpoints.IsUnencryptedRemote(restBase) && !allowed) ThrowUnencrypted(restBase);
             try
             {
                 var client = RestClients.For(session!, RestUri);
-                WriteVerbose("C2 REST API of session " + session!.Id.ToString(CultureInfo.InvariantCulture) + ": " + client.BaseUri);
+                WriteVerbose(CmdletTexts.RestOfSession(session!.Id, client.BaseUri));
                 return client;
             }
             catch (InvalidOperationException ex)
             {
-                ThrowTerminatingError(Error(C2ErrorId.SessionClosed, ex, session, "Session " + session!.Id.ToString(CultureInfo.InvariantCulture) + " is " + session.State +
-                    ": its REST client is closed with it. Connect again with Connect-C2Socket, or pass -ApiKey to call the REST API without a session."));
+                ThrowTerminatingError(Error(C2ErrorId.SessionClosed, ex, session, CmdletTexts.RestClosed(session!.Id, session.State)));
                 throw;
             }
         }
@@ -116,12 +115,11 @@ namespace C2WebSocket.Commands
                 if (!string.IsNullOrEmpty(env))
                 {
                     key = SecureText.From(env!);
-                    WriteVerbose("Using the API key from $env:C2_API_KEY" + (Session == null && ParameterSetName == SessionSet ? " (no session in this runspace)." : "."));
+                    WriteVerbose(CmdletTexts.KeyFromEnvironment(Session == null && ParameterSetName == SessionSet));
                 }
             }
             if (key == null || key.Length == 0)
-                ThrowTerminatingError(Error(C2ErrorId.ApiKeyMissing, new ArgumentException("No API key.", "ApiKey"), null,
-                    "No API key: pass -ApiKey (a SecureString, for example from Get-Secret, or a string) or set $env:C2_API_KEY."));
+                ThrowTerminatingError(Error(C2ErrorId.ApiKeyMissing, new ArgumentException(CmdletTexts.NoApiKeyShort, "ApiKey"), null, CmdletTexts.NoApiKey));
             var restBase = RestUri != null ? RestEndpoints.Normalize(RestUri) : RestEndpoints.FromSocket(socketUri);
             if (RestEndpoints.IsUnencryptedRemote(restBase) && !AllowUnencryptedAuthentication) ThrowUnencrypted(restBase);
 
@@ -140,8 +138,8 @@ namespace C2WebSocket.Commands
         }
 
         private void ThrowUnencrypted(Uri restBase) =>
-            ThrowTerminatingError(Error(C2ErrorId.UnencryptedAuthentication, new InvalidOperationException("Unencrypted authentication refused."), restBase,
-                "Refusing to send the API key over an unencrypted connection to " + restBase.Host + " (" + restBase.Scheme + "://). Use https://, or pass -AllowUnencryptedAuthentication if you accept that the key can be read on the network. http:// is allowed without it only for loopback addresses."));
+            ThrowTerminatingError(Error(C2ErrorId.UnencryptedAuthentication, new InvalidOperationException(CmdletTexts.UnencryptedShort), restBase,
+                CmdletTexts.Unencrypted(restBase.Host, restBase.Scheme, "https")));
 
         /// <summary>Writes a REST failure for one strategy; a refused key ends the command (every other strategy would fail the same way).</summary>
         protected void WriteRestError(C2RestException ex, long strategyId)

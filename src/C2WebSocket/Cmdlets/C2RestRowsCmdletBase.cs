@@ -31,18 +31,17 @@ namespace C2WebSocket.Commands
                     WriteProgress(progress);
                     var page = Await(ct => pager.NextAsync(RequestTimeout, ct));
                     foreach (var retry in page.Retries) WriteVerbose(retry.ToString());
-                    WriteVerbose(string.Format(CultureInfo.InvariantCulture, "{0} for strategy {1}, page {2}: {3} row(s){4}", name, id, page.Number, page.Rows.Count,
-                        pager.Done ? "; the last page." : "; more follow."));
+                    WriteVerbose(CmdletTexts.RestPage(name, id, page.Number, page.Rows.Count, pager.Done));
                     foreach (var row in page.Rows)
                     {
                         if (keep != null && !keep(row)) { dropped++; continue; }
                         WriteObject(row);
                         written++;
                     }
-                    progress.StatusDescription = string.Format(CultureInfo.InvariantCulture, "Strategy {0}: {1:N0} {2} from {3} page(s)", id, written, what, pager.Pages);
+                    progress.StatusDescription = CmdletTexts.RestProgress(id, written, what, pager.Pages);
                 }
                 if (dropped > 0)
-                    WriteVerbose(string.Format(CultureInfo.InvariantCulture, "Strategy {0}: {1} row(s) outside -Since/-Until left out.", id, dropped));
+                    WriteVerbose(CmdletTexts.RestLeftOut(id, dropped));
             }
             catch (C2RestException ex)
             {

@@ -37,9 +37,8 @@ namespace C2WebSocket.Commands
         {
             var open = SessionRegistry.All(CurrentRunspace);
             var message = open.Count == 0
-                ? "There is no C2 session in this runspace. Run Connect-C2Socket first, or pass one with -Session."
-                : "There is no default C2 session in this runspace (the last one opened was disconnected). " + SessionRegistry.OpenIdsText(CurrentRunspace) +
-                  ". Pass one with -Session, for example -Session " + open[0].Id.ToString(CultureInfo.InvariantCulture) + ".";
+                ? ParameterTexts.NoDefaultSession(null, 0)
+                : ParameterTexts.NoDefaultSession(SessionRegistry.OpenIdsText(CurrentRunspace), open[0].Id);
             return C2ErrorTable.Record(C2ErrorId.NoSession, new InvalidOperationException(message), null, message);
         }
     }

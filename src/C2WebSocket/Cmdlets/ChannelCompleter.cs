@@ -19,7 +19,8 @@ namespace C2WebSocket.Commands
             (Channels.Positions, "strategy.positions: position updates of a strategy; live only"),
         };
 
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst,
+                                                              IDictionary fakeBoundParameters)
         {
             var prefix = CompletionState.Prefix(wordToComplete);
             foreach (var (name, tip) in Known)

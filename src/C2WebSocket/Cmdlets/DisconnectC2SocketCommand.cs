@@ -46,9 +46,9 @@ namespace C2WebSocket.Commands
         {
             Touch(session);
             if (!ShouldProcess(session.ToString(), "Disconnect")) return;
-            if (!session.IsOpen) WriteVerbose("Session " + session.Id.ToString(CultureInfo.InvariantCulture) + " is already " + session.State + ".");
+            if (!session.IsOpen) WriteVerbose(CmdletTexts.AlreadyEnded(session.Id, session.State));
             var dropped = Await(ct => session.CloseAsync(TimeSpan.FromSeconds(5)));
-            if (dropped > 0) WriteVerbose("Session " + session.Id.ToString(CultureInfo.InvariantCulture) + ": " + dropped.ToString(CultureInfo.InvariantCulture) + " queued message(s) that no Receive-C2Signal had taken were discarded.");
+            if (dropped > 0) WriteVerbose(CmdletTexts.QueuedDiscarded(session.Id, dropped));
             SessionRegistry.Remove(CurrentRunspace, session);
             WriteDiagnostics();
             if (PassThru) WriteObject(session);

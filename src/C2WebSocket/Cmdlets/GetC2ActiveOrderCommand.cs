@@ -24,7 +24,10 @@ namespace C2WebSocket.Commands
             foreach (var id in StrategyId)
             {
                 // The documented singular StrategyId (some clients send StrategyIds): a refusal names the parameter.
-                var query = new List<KeyValuePair<string, string>> { GetC2StrategyHistoryCommand.Pair("StrategyId", id.ToString(CultureInfo.InvariantCulture)) };
+                var query = new List<KeyValuePair<string, string>>
+                {
+                    GetC2StrategyHistoryCommand.Pair("StrategyId", id.ToString(CultureInfo.InvariantCulture)),
+                };
                 WriteRows(client, RestEndpoints.ActiveOrders, id, query, null, null, "working orders");
             }
         }

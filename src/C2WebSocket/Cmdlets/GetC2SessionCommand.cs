@@ -39,8 +39,8 @@ namespace C2WebSocket.Commands
             {
                 var s = all.FirstOrDefault(x => x.Id == id);
                 if (s != null) WriteObject(s);
-                else WriteError(Error(C2ErrorId.SessionNotFound, new ItemNotFoundException("No C2 session with Id " + id.ToString(CultureInfo.InvariantCulture) + "."), id,
-                    "Parameter -Id: there is no C2 session with Id " + id.ToString(CultureInfo.InvariantCulture) + " in this runspace. " + SessionRegistry.OpenIdsText(CurrentRunspace) + "."));
+                else WriteError(Error(C2ErrorId.SessionNotFound, new ItemNotFoundException(CmdletTexts.NoSessionWithIdShort(id)), id,
+                    CmdletTexts.NoSessionWithId(id, SessionRegistry.OpenIdsText(CurrentRunspace))));
             }
         }
     }

@@ -42,14 +42,16 @@ namespace C2WebSocket.Commands
             if (since.HasValue && until.HasValue && until < since)
                 ThrowParameterError(nameof(Until), "-Until (" + Iso(until.Value) + ") is before -Since (" + Iso(since.Value) + ").");
             var client = ResolveClient();
-            Func<C2RestRow, bool>? keep = since.HasValue || until.HasValue ? row => InWindow(OrderFacts.FromRow(row).Time, since, until) : (Func<C2RestRow, bool>?)null;
+            Func<C2RestRow, bool>? keep = since.HasValue || until.HasValue
+                ? row => InWindow(OrderFacts.FromRow(row).Time, since, until)
+                : (Func<C2RestRow, bool>?)null;
             foreach (var id in StrategyId)
             {
                 var query = new List<KeyValuePair<string, string>> { Pair("StrategyId", id.ToString(CultureInfo.InvariantCulture)) };
                 if (ClosedTrades)
                 {
                     // Not paged and takes no dates (docs/protocol.md §11.1): -Since/-Until apply to each trade's CloseDate here.
-                    if (keep != null) WriteVerbose("GetStrategyHistoricalClosedTrades takes no dates: -Since and -Until are applied to each trade's CloseDate here.");
+                    if (keep != null) WriteVerbose(CmdletTexts.ClosedTradesNoDates);
                     WriteRows(client, RestEndpoints.ClosedTrades, id, query, null, keep, "closed trades");
                     continue;
                 }

@@ -51,9 +51,8 @@ namespace C2WebSocket.Commands
                 {
                     var found = session.Subscriptions.Where(s => s.StrategyId == id && (Channel == null || Channel.Contains(s.Channel)) && s.IsLive).ToList();
                     if (found.Count == 0)
-                        WriteError(Error(C2ErrorId.SubscriptionNotFound, new ItemNotFoundException("Not subscribed."), id,
-                            "Parameter -StrategyId: session " + session.Id.ToString(CultureInfo.InvariantCulture) + " has no subscription to strategy " + id.ToString(CultureInfo.InvariantCulture) +
-                            (Channel == null ? "" : " on " + string.Join(", ", Channel)) + "."));
+                        WriteError(Error(C2ErrorId.SubscriptionNotFound, new ItemNotFoundException(CmdletTexts.NotSubscribedShort), id,
+                            CmdletTexts.NoSubscription(session.Id, id, Channel)));
                     list.AddRange(found);
                 }
                 targets = list;
@@ -66,8 +65,7 @@ namespace C2WebSocket.Commands
                 try
                 {
                     var result = Await(ct => sub.Session.UnsubscribeAsync(sub, timeout, ct));
-                    WriteVerbose("Unsubscribed from " + sub + (result.Answered ? "" : " (the server did not answer; messages that still arrive for it are dropped)") + "; " +
-                                 result.Dropped.ToString(CultureInfo.InvariantCulture) + " queued message(s) of it were discarded.");
+                    WriteVerbose(CmdletTexts.Unsubscribed(sub, result.Answered, result.Dropped));
                 }
                 catch (C2ServerErrorException ex)
                 {

@@ -51,8 +51,8 @@ namespace C2WebSocket.Commands
             var checkpoint = _session.Checkpoint;
             if (checkpoint == null)
             {
-                ThrowTerminatingError(Error(C2ErrorId.CheckpointNotEnabled, new InvalidOperationException("No checkpoint."), _session,
-                    "Session " + _session.Id.ToString(CultureInfo.InvariantCulture) + " has no checkpoint: connect with -CheckpointPath (and -ManualCheckpoint to save only with Save-C2Checkpoint)."));
+                ThrowTerminatingError(Error(C2ErrorId.CheckpointNotEnabled, new InvalidOperationException(CmdletTexts.NoCheckpointShort), _session,
+                    CmdletTexts.NoCheckpoint(_session.Id)));
                 return;
             }
             if (ParameterSetName == "SeqId")
@@ -67,16 +67,16 @@ namespace C2WebSocket.Commands
             {
                 if (message.SessionId != _session.Id)
                 {
-                    ThrowTerminatingError(Error(C2ErrorId.CheckpointForeignSignal, new ArgumentException("Signal of another session.", nameof(InputObject)), message,
-                        "Cannot save " + message + ": session " + message.SessionId.ToString(CultureInfo.InvariantCulture) + " delivered it, not session " +
-                        _session.Id.ToString(CultureInfo.InvariantCulture) + (_session.CheckpointPath != null ? " (checkpoint '" + _session.CheckpointPath + "')" : "") +
-                        ". Save each signal with the session that delivered it: -Session " + message.SessionId.ToString(CultureInfo.InvariantCulture) + ". Nothing was saved."));
+                    var text = CmdletTexts.ForeignSignal(message, _session.Id, _session.CheckpointPath);
+                    var ex = new ArgumentException(CmdletTexts.ForeignSignalShort, nameof(InputObject));
+                    ThrowTerminatingError(Error(C2ErrorId.CheckpointForeignSignal, ex, message, text));
                     return;
                 }
                 if (message.Source == C2StreamMessage.SourceHistory && message.FilledGap != null)
                 {
                     // An order written from history in a range's place: saving it says the range is done up to its time.
-                    if (_session.Marks.HistoryPosition(message.FilledGap, message.Timestamp, History.OrderFacts.SignalIdOf(message)) is StreamPosition p) _items.Add(new KeyValuePair<StreamKey, StreamPosition>(message.Key, p));
+                    var position = _session.Marks.HistoryPosition(message.FilledGap, message.Timestamp, History.OrderFacts.SignalIdOf(message));
+                    if (position is StreamPosition p) _items.Add(new KeyValuePair<StreamKey, StreamPosition>(message.Key, p));
                     else _positions++;
                     continue;
                 }
@@ -89,19 +89,24 @@ namespace C2WebSocket.Commands
         protected override void EndProcessing()
         {
             if (_session?.Checkpoint == null) { base.EndProcessing(); return; }
-            if (_positions > 0) WriteVerbose("Save-C2Checkpoint: " + _positions.ToString(CultureInfo.InvariantCulture) + " object(s) without a checkpoint position (position updates, or history orders of a range that does not start at the stream's position) passed over.");
-            var targets = _items.GroupBy(i => i.Key).Select(g => g.Key + " up to seq_id " + g.Max(i => i.Value.Seq).ToString(CultureInfo.InvariantCulture)).ToList();
-            if (targets.Count == 0 || !ShouldProcess(string.Join(", ", targets) + " in " + _session.CheckpointPath, "Save checkpoint")) { base.EndProcessing(); return; }
+            if (_positions > 0) WriteVerbose(CmdletTexts.PassedOver(_positions));
+            var targets = _items.GroupBy(i => i.Key).Select(g => CmdletTexts.SaveTarget(g.Key, g.Max(i => i.Value.Seq))).ToList();
+            if (targets.Count == 0 || !ShouldProcess(string.Join(", ", targets) + " in " + _session.CheckpointPath, "Save checkpoint"))
+            {
+                base.EndProcessing();
+                return;
+            }
             List<KeyValuePair<StreamKey, StreamPosition>> saved;
             try { saved = _session.Checkpoint.Save(_items); }
             catch (C2CheckpointSaveException ex) { ThrowTerminatingError(Error(ex.ErrorId, ex, ex.Target, ex.Message)); return; }
             catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException)
             {
-                ThrowTerminatingError(Error(C2ErrorId.CheckpointWriteFailed, ex, _session.CheckpointPath, "Could not save to the checkpoint '" + _session.CheckpointPath + "': " + ex.Message + " Nothing was saved."));
+                var text = CmdletTexts.SaveFailed(_session.CheckpointPath, ex.Message);
+                ThrowTerminatingError(Error(C2ErrorId.CheckpointWriteFailed, ex, _session.CheckpointPath, text));
                 return;
             }
-            foreach (var kv in saved) WriteVerbose("Save-C2Checkpoint: " + kv.Key + " saved up to seq_id " + kv.Value.Seq.ToString(CultureInfo.InvariantCulture) + ".");
-            if (saved.Count < targets.Count) WriteVerbose("Save-C2Checkpoint: " + (targets.Count - saved.Count).ToString(CultureInfo.InvariantCulture) + " stream(s) were already saved that far or further (a checkpoint only moves forward).");
+            foreach (var kv in saved) WriteVerbose(CmdletTexts.Saved(kv.Key, kv.Value.Seq));
+            if (saved.Count < targets.Count) WriteVerbose(CmdletTexts.AlreadySaved(targets.Count - saved.Count));
             base.EndProcessing();
         }
     }

@@ -22,7 +22,7 @@ namespace C2WebSocket.Commands
                     return SecureText.From(text);
                 default:
                     // Never echo the value: it may be a key in some unexpected wrapper.
-                    throw new ArgumentTransformationMetadataException("The API key must be a SecureString, a string or a PSCredential, not a " + value.GetType().Name + ".");
+                    throw new ArgumentTransformationMetadataException(ParameterTexts.ApiKeyType(value.GetType().Name));
             }
         }
     }

@@ -14,7 +14,8 @@ namespace C2WebSocket.Commands
     /// with its state, address and subscriptions as the tooltip. -Session takes the id (see SessionTransformationAttribute).</summary>
     public sealed class SessionCompleter : IArgumentCompleter
     {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst,
+                                                              IDictionary fakeBoundParameters)
         {
             var prefix = CompletionState.Prefix(wordToComplete);
             var runspace = Runspace.DefaultRunspace;
@@ -25,8 +26,8 @@ namespace C2WebSocket.Commands
                 var id = s.Id.ToString(CultureInfo.InvariantCulture);
                 if (!id.StartsWith(prefix, StringComparison.Ordinal)) continue;
                 var isDefault = ReferenceEquals(s, def);
-                var tip = "Session " + id + ": " + s.State + ", " + s.Uri + ", " + s.Subscriptions.Count.ToString(CultureInfo.InvariantCulture) + " subscription(s)" + (isDefault ? " (the default session)" : "");
-                yield return new CompletionResult(id, "Session " + id + " " + s.State + (isDefault ? " (default)" : ""), CompletionResultType.ParameterValue, tip);
+                var tip = CmdletTexts.SessionTip(id, s.State, s.Uri, s.Subscriptions.Count, isDefault);
+                yield return new CompletionResult(id, CmdletTexts.SessionListItem(id, s.State, isDefault), CompletionResultType.ParameterValue, tip);
             }
         }
     }

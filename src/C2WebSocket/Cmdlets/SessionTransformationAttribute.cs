@@ -28,7 +28,7 @@ namespace C2WebSocket.Commands
                 case uint ui: id = ui; break;
                 case string text:
                     if (!long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out id))
-                        throw new ArgumentTransformationMetadataException("'" + text + "' is neither a C2 session nor a session id. Pass a session (-Session $s) or its Id (-Session 2); Get-C2Session lists them.");
+                        throw new ArgumentTransformationMetadataException(ParameterTexts.NotASession(text));
                     break;
                 default:
                     return inputData;
@@ -38,9 +38,7 @@ namespace C2WebSocket.Commands
             foreach (var s in open)
                 if (s.Id == id) return s;
             var idText = id.ToString(CultureInfo.InvariantCulture);
-            throw new ArgumentTransformationMetadataException(open.Count == 0
-                ? "There is no C2 session with Id " + idText + ": this runspace has no C2 session. Run Connect-C2Socket first."
-                : "There is no C2 session with Id " + idText + " in this runspace. " + SessionRegistry.OpenIdsText(runspace!) + " (Get-C2Session lists them).");
+            throw new ArgumentTransformationMetadataException(ParameterTexts.NoSessionWithId(idText, open.Count == 0 ? null : SessionRegistry.OpenIdsText(runspace!)));
         }
     }
 }

@@ -13,7 +13,8 @@ namespace C2WebSocket.Commands
     /// <summary>Completes -StrategyId from the session's subscriptions and its checkpoint file's streams.</summary>
     public sealed class StrategyIdCompleter : IArgumentCompleter
     {
-        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
+        public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst,
+                                                              IDictionary fakeBoundParameters)
         {
             var prefix = CompletionState.Prefix(wordToComplete);
             var found = new SortedDictionary<long, SortedSet<string>>();
@@ -31,7 +32,7 @@ namespace C2WebSocket.Commands
                     foreach (var kv in session.Marks.Snapshot())
                     {
                         if (StreamKey.TryParse(kv.Key, out var key) && key.StrategyId is long id)
-                            Note(id, key.Channel + " checkpoint " + (kv.Value.Seq is long seq ? "seq " + seq.ToString(CultureInfo.InvariantCulture) : "watching"));
+                            Note(id, CmdletTexts.CheckpointTip(key.Channel, kv.Value.Seq));
                     }
                 }
             }

@@ -44,7 +44,8 @@ namespace C2WebSocket.Commands
                     var before = ids.Count;
                     foreach (var token in text.Split(Separators, StringSplitOptions.RemoveEmptyEntries))
                     {
-                        if (!long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id)) throw Refuse("'" + token + "' is not a strategy id.");
+                        if (!long.TryParse(token, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var id))
+                            throw Refuse(ParameterTexts.TokenNotAStrategyId(token));
                         ids.Add(id);
                     }
                     if (ids.Count == before) throw Refuse("'" + text + "' holds no strategy id.");
@@ -92,6 +93,6 @@ namespace C2WebSocket.Commands
         }
 
         private static ArgumentTransformationMetadataException Refuse(string what) =>
-            new ArgumentTransformationMetadataException(what + " A strategy id is a positive whole number; give several as an array (-StrategyId 12345678, 87654321) or in one string separated by commas, semicolons or spaces (-StrategyId '12345678,87654321').");
+            new ArgumentTransformationMetadataException(ParameterTexts.NotAStrategyId(what));
     }
 }

@@ -14,7 +14,7 @@ namespace C2WebSocket.Commands
         {
             var value = arguments is PSObject pso ? pso.BaseObject : arguments;
             if (value is Uri uri && uri.IsAbsoluteUri && (uri.Scheme == "http" || uri.Scheme == "https")) return;
-            throw new ValidationMetadataException("The proxy URI must be absolute and start with http:// or https://, for example http://proxy.example.com:8080.");
+            throw new ValidationMetadataException(ParameterTexts.ProxyUri);
         }
     }
 }

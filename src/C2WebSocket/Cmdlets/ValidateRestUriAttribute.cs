@@ -15,7 +15,7 @@ namespace C2WebSocket.Commands
         {
             var value = arguments is PSObject pso ? pso.BaseObject : arguments;
             if (value is Uri uri && uri.IsAbsoluteUri && (uri.Scheme == "https" || uri.Scheme == "http")) return;
-            throw new ValidationMetadataException("The REST address must be absolute and start with https:// (or http:// for a local simulator), for example https://api4-general.collective2.com.");
+            throw new ValidationMetadataException(ParameterTexts.RestUri);
         }
     }
 }

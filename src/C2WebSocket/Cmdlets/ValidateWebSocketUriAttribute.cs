@@ -14,7 +14,7 @@ namespace C2WebSocket.Commands
         {
             var value = arguments is PSObject pso ? pso.BaseObject : arguments;
             if (value is Uri uri && uri.IsAbsoluteUri && (uri.Scheme == "wss" || uri.Scheme == "ws")) return;
-            throw new ValidationMetadataException("The URI must be absolute and start with wss:// (or ws:// for a local simulator), for example wss://api4-general.collective2.com/ws.");
+            throw new ValidationMetadataException(ParameterTexts.WebSocketUri);
         }
     }
 }
