@@ -38,7 +38,8 @@ namespace C2WebSocket.Commands
             foreach (var s in open)
                 if (s.Id == id) return s;
             var idText = id.ToString(CultureInfo.InvariantCulture);
-            throw new ArgumentTransformationMetadataException(ParameterTexts.NoSessionWithId(idText, open.Count == 0 ? null : SessionRegistry.OpenIdsText(runspace!)));
+            var openIds = open.Count == 0 ? null : SessionRegistry.OpenIdsText(runspace!);
+            throw new ArgumentTransformationMetadataException(ParameterTexts.NoSessionWithId(idText, openIds));
         }
     }
 }

@@ -21,8 +21,8 @@ namespace C2WebSocket
         private readonly RequestSender _requests;
         private readonly SessionLifecycle _lifecycle;
 
-        public StreamRouter(SessionContext context, ConnectionSupervisor connections, StreamDelivery delivery, RequestSender requests, SessionLifecycle lifecycle)
-            : base(context)
+        public StreamRouter(SessionContext context, ConnectionSupervisor connections, StreamDelivery delivery, RequestSender requests,
+                            SessionLifecycle lifecycle) : base(context)
         {
             _connections = connections;
             _delivery = delivery;

@@ -89,7 +89,8 @@ namespace C2WebSocket
 
         private static readonly string[] RefusalCodes =
         {
-            "FORBIDDEN", "INVALID_PARAMETER", "MANDATORY_PARAM_EMPTY_OR_MALFORMED", "OPTIONAL_PARAMS_BAD_COMBO", "NOT_FOUND", "SUBSCRIPTION_LIMIT", "UNAUTHORIZED",
+            "FORBIDDEN", "INVALID_PARAMETER", "MANDATORY_PARAM_EMPTY_OR_MALFORMED", "OPTIONAL_PARAMS_BAD_COMBO",
+            "NOT_FOUND", "SUBSCRIPTION_LIMIT", "UNAUTHORIZED",
         };
         private static readonly string[] SubscriptionFields = { "strategyid", "channel", "action", "resumefrom", "requestid", "payload", "timestamp" };
 
