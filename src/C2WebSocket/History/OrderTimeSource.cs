@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using C2WebSocket.Protocol;
 using C2WebSocket.Rest;
 

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Text;
 using C2WebSocket.Protocol;
 

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Threading;
 using C2WebSocket.Protocol;
 

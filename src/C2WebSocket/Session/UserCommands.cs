@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using C2WebSocket.Protocol;
 
 namespace C2WebSocket
