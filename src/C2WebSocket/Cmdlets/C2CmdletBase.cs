@@ -146,7 +146,7 @@ namespace C2WebSocket.Commands
         /// <summary>A parameter value that cannot work: the message names the parameter.</summary>
         protected void ThrowParameterError(string parameter, string message, string errorId = C2ErrorId.InvalidParameterCombination)
         {
-            ThrowTerminatingError(Error(errorId, new ArgumentException(message, parameter), null, "Parameter -" + parameter + ": " + message));
+            ThrowTerminatingError(Error(errorId, new ArgumentException(message, parameter), null, ParameterTexts.Parameter(parameter, message)));
         }
     }
 }

@@ -58,11 +58,11 @@ namespace C2WebSocket.Commands
         internal C2SessionOptions BuildOptions()
         {
             if (NoProxy && (Proxy != null || ProxyCredential != null || ProxyUseDefaultCredentials))
-                ThrowParameterError("NoProxy", "-NoProxy cannot be combined with -Proxy, -ProxyCredential or -ProxyUseDefaultCredentials.");
+                ThrowParameterError("NoProxy", ParameterTexts.NoProxyWithProxy);
             if (ProxyCredential != null && ProxyUseDefaultCredentials)
-                ThrowParameterError("ProxyCredential", "-ProxyCredential and -ProxyUseDefaultCredentials cannot be used together.");
+                ThrowParameterError("ProxyCredential", ParameterTexts.ProxyCredentialTwice);
             if ((ProxyCredential != null || ProxyUseDefaultCredentials) && Proxy == null)
-                ThrowParameterError("Proxy", "-ProxyCredential and -ProxyUseDefaultCredentials need -Proxy.");
+                ThrowParameterError("Proxy", ParameterTexts.ProxyCredentialWithoutProxy);
 
             var key = ApiKey;
             if (key == null)

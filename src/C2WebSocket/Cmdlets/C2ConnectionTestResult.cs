@@ -23,6 +23,6 @@ namespace C2WebSocket
         public double? RoundTripMs { get; internal set; }
         public int? ServerVersion { get; internal set; }
         public TimeSpan? ClockOffset { get; internal set; }
-        public override string ToString() => Authenticated ? "Authenticated to " + Uri : "Not authenticated to " + Uri + ": " + Reason;
+        public override string ToString() => CmdletTexts.ConnectionTest(Authenticated, Uri, Reason);
     }
 }

@@ -103,11 +103,11 @@ namespace C2WebSocket.Commands
         private C2RestClient OwnClient(SecureString? key, Uri socketUri)
         {
             if (NoProxy && (Proxy != null || ProxyCredential != null || ProxyUseDefaultCredentials))
-                ThrowParameterError("NoProxy", "-NoProxy cannot be combined with -Proxy, -ProxyCredential or -ProxyUseDefaultCredentials.");
+                ThrowParameterError("NoProxy", ParameterTexts.NoProxyWithProxy);
             if (ProxyCredential != null && ProxyUseDefaultCredentials)
-                ThrowParameterError("ProxyCredential", "-ProxyCredential and -ProxyUseDefaultCredentials cannot be used together.");
+                ThrowParameterError("ProxyCredential", ParameterTexts.ProxyCredentialTwice);
             if ((ProxyCredential != null || ProxyUseDefaultCredentials) && Proxy == null)
-                ThrowParameterError("Proxy", "-ProxyCredential and -ProxyUseDefaultCredentials need -Proxy.");
+                ThrowParameterError("Proxy", ParameterTexts.ProxyCredentialWithoutProxy);
             if (key == null)
             {
                 var env = Environment.GetEnvironmentVariable("C2_API_KEY");
@@ -132,7 +132,7 @@ namespace C2WebSocket.Commands
                 RequestTimeout = Seconds(TimeoutSec),
                 AllowUnencryptedAuthentication = true, // checked above
             });
-            WriteVerbose("C2 REST API: " + client.BaseUri);
+            WriteVerbose(CmdletTexts.RestOwnClient(client.BaseUri));
             return client;
         }
 

@@ -23,7 +23,7 @@ namespace C2WebSocket.Commands
             var id = strategyId.ToString(CultureInfo.InvariantCulture);
             var pager = new RestPager(client, endpoint, query, limit, strategyId);
             long written = 0, dropped = 0;
-            var progress = new ProgressRecord(ProgressId, MyInvocation.MyCommand.Name, "Strategy " + id + ": asking " + name);
+            var progress = new ProgressRecord(ProgressId, MyInvocation.MyCommand.Name, CmdletTexts.RestAsking(id, name));
             try
             {
                 while (!pager.Done)

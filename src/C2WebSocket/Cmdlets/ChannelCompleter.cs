@@ -14,8 +14,8 @@ namespace C2WebSocket.Commands
     {
         private static readonly (string Name, string Tip)[] Known =
         {
-            (Channels.Signal, "strategy.signal: trading signals (orders) of a strategy; replayable with -ResumeFrom"),
-            (Channels.Positions, "strategy.positions: position updates of a strategy; live only"),
+            (Channels.Signal, CmdletTexts.SignalChannelTip),
+            (Channels.Positions, CmdletTexts.PositionsChannelTip),
         };
 
         public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst,

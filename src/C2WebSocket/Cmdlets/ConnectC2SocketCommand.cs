@@ -73,13 +73,13 @@ namespace C2WebSocket.Commands
             options.ResumeFromTypeFixed = MyInvocation.BoundParameters.ContainsKey(nameof(ResumeFromFormat));
             if (CheckpointPath != null) options.CheckpointPath = GetUnresolvedProviderPathFromPSPath(CheckpointPath);
             if (ManualCheckpoint && CheckpointPath == null)
-                ThrowParameterError(nameof(ManualCheckpoint), "-ManualCheckpoint needs -CheckpointPath: there is no checkpoint to save to.");
+                ThrowParameterError(nameof(ManualCheckpoint), ParameterTexts.ManualWithoutCheckpoint);
             if (MyInvocation.BoundParameters.ContainsKey(nameof(WaitForCheckpointSec)) && CheckpointPath == null)
-                ThrowParameterError(nameof(WaitForCheckpointSec), "-WaitForCheckpointSec needs -CheckpointPath: without a checkpoint there is nothing to own.");
+                ThrowParameterError(nameof(WaitForCheckpointSec), ParameterTexts.WaitWithoutCheckpoint);
             options.ManualCheckpoint = ManualCheckpoint;
             options.WaitForCheckpoint = TimeSpan.FromSeconds(WaitForCheckpointSec);
             if (RestUri != null && !FillGapsFromHistory)
-                ThrowParameterError(nameof(RestUri), "-RestUri is the REST address of -FillGapsFromHistory: add -FillGapsFromHistory, or leave -RestUri out.");
+                ThrowParameterError(nameof(RestUri), ParameterTexts.RestUriWithoutFill);
             options.FillGapsFromHistory = FillGapsFromHistory;
             options.RestUri = RestUri != null ? Rest.RestEndpoints.Normalize(RestUri) : null;
 
@@ -94,7 +94,7 @@ namespace C2WebSocket.Commands
                                        ex is ArgumentException || ex is NotSupportedException)
             {
                 // A corrupt or foreign checkpoint file, a folder that does not exist, no permission, a bad path.
-                ThrowTerminatingError(Error(C2ErrorId.CheckpointUnreadable, ex, CheckpointPath, "Parameter -CheckpointPath: " + ex.Message));
+                ThrowTerminatingError(Error(C2ErrorId.CheckpointUnreadable, ex, CheckpointPath, ParameterTexts.Parameter(nameof(CheckpointPath), ex.Message)));
                 return;
             }
             Touch(session);

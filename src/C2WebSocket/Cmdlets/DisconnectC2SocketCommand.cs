@@ -35,7 +35,7 @@ namespace C2WebSocket.Commands
             var session = Session ?? SessionRegistry.Default(CurrentRunspace);
             if (session == null)
             {
-                WriteVerbose("Disconnect-C2Socket: there is no default session in this runspace; nothing to close.");
+                WriteVerbose(CmdletTexts.NothingToDisconnect);
                 return;
             }
             Close(session);

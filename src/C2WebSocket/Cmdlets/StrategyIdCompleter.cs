@@ -28,7 +28,7 @@ namespace C2WebSocket.Commands
                 foreach (var session in CompletionState.Sessions(fakeBoundParameters))
                 {
                     foreach (var sub in session.Subscriptions)
-                        if (sub.IsLive) Note(sub.StrategyId, sub.Channel + " (" + sub.State + ")");
+                        if (sub.IsLive) Note(sub.StrategyId, CmdletTexts.SubscriptionTip(sub.Channel, sub.State));
                     foreach (var kv in session.Marks.Snapshot())
                     {
                         if (StreamKey.TryParse(kv.Key, out var key) && key.StrategyId is long id)
@@ -44,7 +44,7 @@ namespace C2WebSocket.Commands
             {
                 var text = kv.Key.ToString(CultureInfo.InvariantCulture);
                 if (!text.StartsWith(prefix, StringComparison.Ordinal)) continue;
-                yield return new CompletionResult(text, text, CompletionResultType.ParameterValue, "Strategy " + text + ": " + string.Join(", ", kv.Value));
+                yield return new CompletionResult(text, text, CompletionResultType.ParameterValue, CmdletTexts.StrategyTip(text, kv.Value));
             }
         }
     }

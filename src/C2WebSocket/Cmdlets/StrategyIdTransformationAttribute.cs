@@ -26,7 +26,7 @@ namespace C2WebSocket.Commands
             var ids = new List<long>();
             Collect(value, ids);
             if (!Single) return ids.ToArray();
-            if (ids.Count != 1) throw Refuse("this parameter takes one strategy id, not " + ids.Count.ToString(CultureInfo.InvariantCulture) + ".");
+            if (ids.Count != 1) throw Refuse(ParameterTexts.OneStrategyIdOnly(ids.Count));
             return ids[0];
         }
 
@@ -39,7 +39,7 @@ namespace C2WebSocket.Commands
             switch (value)
             {
                 case null:
-                    throw Refuse("an empty element ($null) is not a strategy id.");
+                    throw Refuse(ParameterTexts.NullStrategyId);
                 case string text:
                     var before = ids.Count;
                     foreach (var token in text.Split(Separators, StringSplitOptions.RemoveEmptyEntries))
@@ -48,7 +48,7 @@ namespace C2WebSocket.Commands
                             throw Refuse(ParameterTexts.TokenNotAStrategyId(token));
                         ids.Add(id);
                     }
-                    if (ids.Count == before) throw Refuse("'" + text + "' holds no strategy id.");
+                    if (ids.Count == before) throw Refuse(ParameterTexts.NoStrategyIdIn(text));
                     return;
                 case long l: ids.Add(l); return;
                 case int i: ids.Add(i); return;
@@ -58,14 +58,15 @@ namespace C2WebSocket.Commands
                 case ushort us: ids.Add(us); return;
                 case uint ui: ids.Add(ui); return;
                 case ulong ul:
-                    if (ul > long.MaxValue) throw Refuse("'" + ul.ToString(CultureInfo.InvariantCulture) + "' is not a strategy id (larger than a 64-bit id).");
+                    if (ul > long.MaxValue) throw Refuse(ParameterTexts.StrategyIdTooLarge(ul));
                     ids.Add((long)ul);
                     return;
                 case double _:
                 case float _:
                 case decimal _:
                     // Only whole numbers: PowerShell's own conversion would round 1.5 to 2 and subscribe to another strategy.
-                    if (!TryWhole(value, out var whole)) throw Refuse("'" + Convert.ToString(value, CultureInfo.InvariantCulture) + "' is not a strategy id.");
+                    if (!TryWhole(value, out var whole))
+                        throw Refuse(ParameterTexts.TokenNotAStrategyId(Convert.ToString(value, CultureInfo.InvariantCulture)));
                     ids.Add(whole);
                     return;
                 case IEnumerable many:
@@ -77,7 +78,7 @@ namespace C2WebSocket.Commands
                         ids.Add(converted);
                         return;
                     }
-                    throw Refuse("a " + value.GetType().Name + " is not a strategy id.");
+                    throw Refuse(ParameterTexts.TypeNotAStrategyId(value.GetType().Name));
             }
         }
 

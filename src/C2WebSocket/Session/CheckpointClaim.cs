@@ -74,11 +74,11 @@ namespace C2WebSocket
                 if (!File.Exists(path)) return null;
                 using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
                 var r = doc.RootElement;
-                var text = "process " + (r.TryGetProperty("processId", out var pid) ? pid.GetRawText() : "?");
-                if (r.TryGetProperty("processStart", out var ps) && ps.ValueKind == JsonValueKind.String) text += " (started " + ps.GetString() + ")";
-                if (r.TryGetProperty("sessionId", out var sid) && sid.ValueKind == JsonValueKind.Number) text += ", session " + sid.GetRawText();
-                if (r.TryGetProperty("host", out var h) && h.ValueKind == JsonValueKind.String) text += ", on host " + h.GetString();
-                return text;
+                var processId = r.TryGetProperty("processId", out var pid) ? pid.GetRawText() : "?";
+                var started = r.TryGetProperty("processStart", out var ps) && ps.ValueKind == JsonValueKind.String ? ps.GetString() : null;
+                var session = r.TryGetProperty("sessionId", out var sid) && sid.ValueKind == JsonValueKind.Number ? sid.GetRawText() : null;
+                var host = r.TryGetProperty("host", out var h) && h.ValueKind == JsonValueKind.String ? h.GetString() : null;
+                return CheckpointTexts.Holder(processId, started, session, host);
             }
             catch (Exception ex) when (ex is IOException || ex is JsonException || ex is UnauthorizedAccessException) { return null; }
         }

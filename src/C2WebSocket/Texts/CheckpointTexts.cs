@@ -29,6 +29,11 @@ namespace C2WebSocket
         public static string NotOwned(object key, string path) =>
             "Cannot save " + key + ": this session does not own it in '" + path + "' (it was unsubscribed). Nothing was saved.";
 
+        /// <summary>Who owns a stream of the checkpoint, from its .holder file: "process 42 (started …), session 3, on host h".</summary>
+        public static string Holder(string processId, string? processStart, string? sessionId, string? host) =>
+            "process " + processId + (processStart != null ? " (started " + processStart + ")" : "") +
+            (sessionId != null ? ", session " + sessionId : "") + (host != null ? ", on host " + host : "");
+
         public static string FolderMissing(string folder) => "The folder of the checkpoint file does not exist: " + folder;
 
         public static string NotACheckpoint(string path, string problem) =>

@@ -71,6 +71,27 @@ namespace C2WebSocket
 
         public static string SessionListItem(string id, C2SessionState state, bool isDefault) => "Session " + id + " " + state + (isDefault ? " (default)" : "");
 
+        public static string StrategyTip(string id, System.Collections.Generic.IEnumerable<string> notes) => "Strategy " + id + ": " + string.Join(", ", notes);
+
+        public static string SubscriptionTip(string channel, C2SubscriptionState state) => channel + " (" + state + ")";
+
+        public const string SignalChannelTip = "strategy.signal: trading signals (orders) of a strategy; replayable with -ResumeFrom";
+        public const string PositionsChannelTip = "strategy.positions: position updates of a strategy; live only";
+
+        public const string NothingToDisconnect = "Disconnect-C2Socket: there is no default session in this runspace; nothing to close.";
+
+        public static string ClosedWhileRead(string label, string? endReason) => label + " was closed (" + endReason + ") while Receive-C2Signal read it.";
+
+        public static string SessionsEnded(IEnumerable<C2Session> sessions) =>
+            string.Join(", ", sessions.Select(s => "session " + N(s.Id) + " ended (" + s.State + ")"));
+
+        public static string RestAsking(string id, string method) => "Strategy " + id + ": asking " + method;
+
+        public static string RestOwnClient(Uri baseUri) => "C2 REST API: " + baseUri;
+
+        public static string ConnectionTest(bool authenticated, Uri uri, string? reason) =>
+            authenticated ? "Authenticated to " + uri : "Not authenticated to " + uri + ": " + reason;
+
         public static string CheckpointTip(string channel, long? seq) => channel + " checkpoint " + (seq is long s ? "seq " + N(s) : "watching");
 
         // ----- subscriptions ---------------------------------------------------------------------------------

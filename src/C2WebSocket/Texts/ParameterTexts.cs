@@ -31,6 +31,27 @@ namespace C2WebSocket
 
         public static string TokenNotAStrategyId(string token) => "'" + token + "' is not a strategy id.";
 
+        public static string OneStrategyIdOnly(int count) => "this parameter takes one strategy id, not " + count.ToString(CultureInfo.InvariantCulture) + ".";
+
+        public const string NullStrategyId = "an empty element ($null) is not a strategy id.";
+
+        public static string NoStrategyIdIn(string text) => "'" + text + "' holds no strategy id.";
+
+        public static string StrategyIdTooLarge(ulong value) =>
+            "'" + value.ToString(CultureInfo.InvariantCulture) + "' is not a strategy id (larger than a 64-bit id).";
+
+        public static string TypeNotAStrategyId(string typeName) => "a " + typeName + " is not a strategy id.";
+
+        /// <summary>A refused parameter value, naming the parameter.</summary>
+        public static string Parameter(string parameter, string message) => "Parameter -" + parameter + ": " + message;
+
+        public const string NoProxyWithProxy = "-NoProxy cannot be combined with -Proxy, -ProxyCredential or -ProxyUseDefaultCredentials.";
+        public const string ProxyCredentialTwice = "-ProxyCredential and -ProxyUseDefaultCredentials cannot be used together.";
+        public const string ProxyCredentialWithoutProxy = "-ProxyCredential and -ProxyUseDefaultCredentials need -Proxy.";
+        public const string ManualWithoutCheckpoint = "-ManualCheckpoint needs -CheckpointPath: there is no checkpoint to save to.";
+        public const string WaitWithoutCheckpoint = "-WaitForCheckpointSec needs -CheckpointPath: without a checkpoint there is nothing to own.";
+        public const string RestUriWithoutFill = "-RestUri is the REST address of -FillGapsFromHistory: add -FillGapsFromHistory, or leave -RestUri out.";
+
         public const string ProxyUri = "The proxy URI must be absolute and start with http:// or https://, for example http://proxy.example.com:8080.";
 
         public const string RestUri =

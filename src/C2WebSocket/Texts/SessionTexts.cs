@@ -73,6 +73,11 @@ namespace C2WebSocket
             "The C2 server speaks protocol version " + version.ToString(CultureInfo.InvariantCulture) +
             "; this module was written for version 4. Messages are still processed; check for a module update.";
 
+        public static string StateChange(int sessionId, C2SessionState previous, C2SessionState state, string? reason) =>
+            "Session " + sessionId.ToString(CultureInfo.InvariantCulture) + ": " + previous + " -> " + state + " (" + reason + ")";
+
+        public static string ServerAnswered(string context, object error) => context + ": the server answered " + error + ".";
+
         public static string Malformed(string label, string reason, string? detail) => label + ": skipped a server message (" + reason + "): " + detail;
     }
 }
