@@ -32,6 +32,41 @@ namespace C2WebSocket.Tests.Source
             "Transport/WebSocketTransport.Receive.cs",
         };
 
+        /// <summary>Files of Session/ and Cmdlets/ with a line over 160 characters that others are changing now (the lead's
+        /// SessionLoop.cs, perf3's StreamTracker.cs): allowed until then. Empty this list; never add to it.</summary>
+        private static readonly HashSet<string> LongLinesOthersWillFix = new HashSet<string>(StringComparer.Ordinal)
+        {
+            "Session/SessionLoop.cs",
+            "Session/StreamTracker.cs",
+        };
+
+        public const int MaxLineLength = 160;
+
+        /// <summary>Decisions apart from words: a line that long in Session/ or Cmdlets/ is a sentence being built inside
+        /// decision code (it belongs in a text class of Texts/) or code that wants wrapping.</summary>
+        [Fact]
+        public void NoLineInSessionOrCmdletsIsOverOneHundredSixtyCharacters()
+        {
+            var problems = Sources()
+                .Where(f => (f.Name.StartsWith("Session/", StringComparison.Ordinal) || f.Name.StartsWith("Cmdlets/", StringComparison.Ordinal)) &&
+                            !LongLinesOthersWillFix.Contains(f.Name))
+                .SelectMany(f => f.Text.Split('\n').Select((line, i) => (f.Name, Line: i + 1, Length: line.TrimEnd('\r').Length)))
+                .Where(l => l.Length > MaxLineLength)
+                .Select(l => l.Name + ":" + l.Line + " (" + l.Length + " characters)")
+                .ToList();
+            Assert.True(problems.Count == 0, "Lines over " + MaxLineLength + " characters (move the sentence to Texts/, or wrap): " + string.Join("; ", problems));
+        }
+
+        [Fact]
+        public void TheLongLineOffendersStillOffend()
+        {
+            var fixedOnes = Sources()
+                .Where(f => LongLinesOthersWillFix.Contains(f.Name) && f.Text.Split('\n').All(l => l.TrimEnd('\r').Length <= MaxLineLength))
+                .Select(f => f.Name)
+                .ToList();
+            Assert.True(fixedOnes.Count == 0, "No long line left, remove from LongLinesOthersWillFix: " + string.Join(", ", fixedOnes));
+        }
+
         [Fact]
         public void NoFileIsOverThreeHundredLines()
         {
