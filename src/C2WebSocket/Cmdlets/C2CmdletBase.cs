@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
@@ -68,11 +67,14 @@ namespace C2WebSocket.Commands
             if (!debug || bound.ContainsKey("WarningAction")) return;
             try
             {
-                var preference = LanguagePrimitives.TryConvertTo<ActionPreference>(SessionState.PSVariable.GetValue("WarningPreference"), out var p) ? p : ActionPreference.Continue;
+                var value = SessionState.PSVariable.GetValue("WarningPreference");
+                var preference = LanguagePrimitives.TryConvertTo<ActionPreference>(value, out var p) ? p : ActionPreference.Continue;
                 var property = CommandRuntime?.GetType().GetProperty("WarningPreference", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
-                if (property != null && property.CanWrite && property.PropertyType == typeof(ActionPreference)) property.SetValue(CommandRuntime, preference, null);
+                if (property != null && property.CanWrite && property.PropertyType == typeof(ActionPreference))
+                    property.SetValue(CommandRuntime, preference, null);
             }
-            catch (Exception ex) when (ex is TargetInvocationException || ex is MemberAccessException || ex is ArgumentException || ex is InvalidOperationException)
+            catch (Exception ex) when (ex is TargetInvocationException || ex is MemberAccessException || ex is ArgumentException ||
+                                       ex is InvalidOperationException)
             {
                 // PowerShell's own rule (ask before each warning) stays.
             }
@@ -119,7 +121,7 @@ namespace C2WebSocket.Commands
 
         private static ErrorRecord ToRecord(C2Diagnostic d)
         {
-            var id = C2ErrorTable.IdFor(d.Code) ?? "C2SessionFaulted";
+            var id = C2ErrorTable.IdFor(d.Code) ?? C2ErrorId.SessionFaulted;
             var category = d.Target is Protocol.C2ServerError server ? C2ErrorTable.ForServerCode(server.Code) : (ErrorCategory?)null;
             return C2ErrorTable.Record(id, d.Exception ?? new InvalidOperationException(d.Message), d.Target, d.Message, category);
         }
@@ -137,47 +139,14 @@ namespace C2WebSocket.Commands
             }
         }
 
-        protected static ErrorRecord Error(string errorId, Exception ex, object? target, string message, ErrorCategory? category = null, string? action = null) =>
+        protected static ErrorRecord Error(string errorId, Exception ex, object? target, string message,
+                                           ErrorCategory? category = null, string? action = null) =>
             C2ErrorTable.Record(errorId, ex, target, message, category, action);
 
         /// <summary>A parameter value that cannot work: the message names the parameter.</summary>
-        protected void ThrowParameterError(string parameter, string message, string errorId = "C2InvalidParameterCombination")
+        protected void ThrowParameterError(string parameter, string message, string errorId = C2ErrorId.InvalidParameterCombination)
         {
-            ThrowTerminatingError(Error(errorId, new ArgumentException(message, parameter), null, "Parameter -" + parameter + ": " + message));
-        }
-    }
-
-    /// <summary>
-    /// Base of the cmdlets that act on a session: -Session (from the pipeline too), or the runspace's default session.
-    /// </summary>
-    public abstract class C2SessionCmdletBase : C2CmdletBase
-    {
-        /// <summary>The session to use, or its id; default: the runspace's default session (the last one Connect-C2Socket
-        /// opened). Cmdlets whose first positional argument is the session override it to add Position = 0.</summary>
-        [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-        [ArgumentCompleter(typeof(SessionCompleter))]
-        [SessionTransformation]
-        [ValidateNotNull]
-        public virtual C2Session? Session { get; set; }
-
-        /// <summary>-Session, else the default session; a terminating C2NoSession error when there is neither.</summary>
-        protected C2Session ResolveSession(C2Session? explicitSession = null)
-        {
-            var session = explicitSession ?? Session ?? SessionRegistry.Default(CurrentRunspace);
-            if (session == null) ThrowTerminatingError(NoSessionError());
-            Touch(session!);
-            return session!;
-        }
-
-        /// <summary>"No session", or "no default session" with the ids of the open ones.</summary>
-        protected static ErrorRecord NoSessionError()
-        {
-            var open = SessionRegistry.All(CurrentRunspace);
-            var message = open.Count == 0
-                ? "There is no C2 session in this runspace. Run Connect-C2Socket first, or pass one with -Session."
-                : "There is no default C2 session in this runspace (the last one opened was disconnected). " + SessionRegistry.OpenIdsText(CurrentRunspace) +
-                  ". Pass one with -Session, for example -Session " + open[0].Id.ToString(CultureInfo.InvariantCulture) + ".";
-            return C2ErrorTable.Record("C2NoSession", new InvalidOperationException(message), null, message);
+            ThrowTerminatingError(Error(errorId, new ArgumentException(message, parameter), null, ParameterTexts.Parameter(parameter, message)));
         }
     }
 }

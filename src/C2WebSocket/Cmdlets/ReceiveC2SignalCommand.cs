@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
-using System.Threading;
 using C2WebSocket.History;
 using C2WebSocket.Protocol;
 
@@ -89,7 +87,7 @@ namespace C2WebSocket.Commands
             foreach (var s in _sessions) Touch(s);
             _ends = new SessionEnds(_sessions);
             var filter = BuildFilter();
-            if (filter == null) return;
+            if (filter.NothingToRead) return;
 
             ErrorRecord? ended;
             using (var reader = new InboxReader(_sessions) { States = IncludeStateChange })
@@ -128,10 +126,10 @@ namespace C2WebSocket.Commands
             while (endReason == null)
             {
                 WriteDiagnostics();
-                if (Count > 0 && written >= Count) { endReason = "received " + written.ToString(CultureInfo.InvariantCulture) + " (-Count)"; break; }
+                if (Count > 0 && written >= Count) { endReason = ReceiveTexts.CountReached(written); break; }
                 // Checked before every take, so a busy stream (never a moment without a message) still ends on time,
                 // between two objects.
-                if (deadline.HasValue && clock.GetUtcNow().UtcDateTime >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
+                if (deadline.HasValue && clock.GetUtcNow().UtcDateTime >= deadline.Value) { endReason = ReceiveTexts.TimeoutReached(TimeoutSec); break; }
                 if (reader.TryTake(accepts, IncludeStateChange, out var session, out var taken, out var change))
                 {
                     // A state change is written where it happened among the messages; it counts for neither -Count nor -IdleTimeoutSec.
@@ -143,22 +141,22 @@ namespace C2WebSocket.Commands
                     }
                     continue;
                 }
-                if (StopToken.IsCancellationRequested) { endReason = "stopped"; break; }
+                if (StopToken.IsCancellationRequested) { endReason = ReceiveTexts.Stopped; break; }
                 ended = _ends.Report(s => s.Inbox.Peekable(accepts) || (IncludeStateChange && s.StateChanges.Count > 0), WriteError, WriteVerbose);
                 if (_ends.AllReported) { endReason = _ends.Summary(); break; }
                 var now = clock.GetUtcNow().UtcDateTime;
-                if (deadline.HasValue && now >= deadline.Value) { endReason = "-TimeoutSec " + TimeoutSec.ToString(CultureInfo.InvariantCulture) + " reached"; break; }
+                if (deadline.HasValue && now >= deadline.Value) { endReason = ReceiveTexts.TimeoutReached(TimeoutSec); break; }
                 // Idle does not end a read while a resume waits for the proof that the server still holds its position
                 // (C2SessionOptions.WitnessTimeout bounds that): an empty replay may be a restarted sequence to backfill.
                 var idle = IdleTimeoutSec > 0 && now >= lastItem.AddSeconds(IdleTimeoutSec);
-                if (idle && !Verifying(accepts)) { endReason = "nothing arrived for -IdleTimeoutSec " + IdleTimeoutSec.ToString(CultureInfo.InvariantCulture); break; }
+                if (idle && !Verifying(accepts)) { endReason = ReceiveTexts.IdleReached(IdleTimeoutSec); break; }
                 // A bounded slice keeps diagnostics flowing while idle.
                 var wait = TimeSpan.FromMilliseconds(500);
                 if (deadline.HasValue && deadline.Value - now < wait) wait = deadline.Value - now;
                 if (IdleTimeoutSec > 0 && !idle && lastItem.AddSeconds(IdleTimeoutSec) - now < wait) wait = lastItem.AddSeconds(IdleTimeoutSec) - now;
                 reader.Wait(accepts, wait, StopToken);
             }
-            WriteVerbose("Receive-C2Signal: " + written.ToString(CultureInfo.InvariantCulture) + " object(s) written; " + endReason + ".");
+            WriteVerbose(ReceiveTexts.ReadEnded(written, endReason));
             return ended;
         }
 
@@ -174,7 +172,7 @@ namespace C2WebSocket.Commands
                 case C2DeliveryGap gap:
                     return WriteGap(session, gap, taken, budget);
                 case PositionMarker marker:
-                    session.MarkEmitted(this, marker.Key, marker.Epoch, marker.Seq, marker.At);
+                    session.Marks.MarkEmitted(this, marker.Key, marker.Epoch, marker.Seq, marker.At);
                     return 0;
             }
             var message = (C2StreamMessage)taken.Item;
@@ -182,13 +180,12 @@ namespace C2WebSocket.Commands
             if (filler != null && filler.AlreadyFilled(message))
             {
                 // The order reached the pipeline from history (a range filled while the stream was behind): once only.
-                WriteVerbose(session.Label + ": " + message.Channel + ":" + message.StrategyId + " seq_id " + message.SeqId +
-                             " is an order already delivered from C2's REST history; not written again.");
+                WriteVerbose(ReceiveTexts.AlreadyFromHistory(session.Label, message));
                 Emitted(session, message);
                 return 0;
             }
             var delivered = false;
-            session.MarkDelivering(message);
+            session.Marks.MarkDelivering(message);
             try
             {
                 WriteObject(message);
@@ -225,7 +222,7 @@ namespace C2WebSocket.Commands
             var writing = filler.InProgress(gap);
             if (writing == null)
             {
-                WriteVerbose(session.Label + ": asking C2's REST history for " + gap + ".");
+                WriteVerbose(ReceiveTexts.AskingHistory(session.Label, gap));
                 var result = filler.Fill(session, gap, WriteVerbose, StopToken);
                 if (result.Complete) WriteWarning(C2ErrorTable.GapText(gap, result.Report));
                 else WriteError(C2ErrorTable.Record(gap, result.Report));
@@ -240,7 +237,7 @@ namespace C2WebSocket.Commands
                     // Like a stream message: in flight while the statement runs, committed once it completes (the next
                     // run does not write it again).
                     var order = orders[writing.Written];
-                    session.MarkHistory(null, order);
+                    session.Marks.MarkHistory(null, order);
                     try
                     {
                         WriteObject(order);
@@ -249,12 +246,12 @@ namespace C2WebSocket.Commands
                     {
                         // Select-Object -First N took it, then stopped the pipeline: it was consumed.
                         writing.Written++;
-                        session.MarkHistory(this, order);
+                        session.Marks.MarkHistory(this, order);
                         throw;
                     }
                     writing.Written++;
                     n++;
-                    session.MarkHistory(this, order);
+                    session.Marks.MarkHistory(this, order);
                 }
             }
             finally
@@ -270,73 +267,34 @@ namespace C2WebSocket.Commands
         {
             // Only a checkpoint keeps positions: without one, the timestamp is not parsed for every object written.
             if (message.SeqId is long seq && session.Checkpoint != null)
-                session.MarkEmitted(this, message.Key, message.Epoch, seq, message.Timestamp,
+                session.Marks.MarkEmitted(this, message.Key, message.Epoch, seq, message.Timestamp,
                     session.Options.FillGapsFromHistory && session.Checkpoint != null ? OrderFacts.SignalIdOf(message) : null);
         }
 
         /// <summary>PowerShell disposes the command when the whole pipeline has ended (every downstream command finished,
         /// failed or was stopped): what this statement emitted may be committed from now on.</summary>
-        public void Dispose()
-        {
-            foreach (var s in _sessions) s.CompleteStatement(this);
-        }
+        public void Dispose() { foreach (var s in _sessions) s.Marks.CompleteStatement(this); }
 
-        private sealed class Filter
+        /// <summary>The streams to read; a -StrategyId the sessions do not subscribe is a non-terminating error.</summary>
+        private ReadFilter BuildFilter()
         {
-            public Func<StreamKey, bool>? Accepts;
-            public HashSet<long>? Strategies;
-        }
-
-        /// <summary>The streams to read. A -StrategyId the sessions do not subscribe is a non-terminating error; null = nothing left to read.</summary>
-        private Filter? BuildFilter()
-        {
-            var channels = Channel != null ? new HashSet<string>(Channel, StringComparer.Ordinal) : null;
-            HashSet<long>? strategies = null;
-            if (StrategyId != null)
-            {
-                strategies = new HashSet<long>();
-                foreach (var id in StrategyId.Distinct())
-                {
-                    // An ended session's subscriptions are Closed: what it queued is still read (then C2SessionEnded).
-                    var subscribed = _sessions.Any(s => s.Subscriptions.Any(sub => sub.StrategyId == id && (channels == null || channels.Contains(sub.Channel)) &&
-                                                                                (sub.IsLive || (!s.IsOpen && sub.State == C2SubscriptionState.Closed))));
-                    if (subscribed) { strategies.Add(id); continue; }
-                    WriteError(Error("C2NotSubscribed", new ItemNotFoundException("Not subscribed."), id,
-                        "Parameter -StrategyId: " + string.Join(", ", _sessions.Select(s => "session " + s.Id.ToString(CultureInfo.InvariantCulture))) + " does not subscribe to strategy " +
-                        id.ToString(CultureInfo.InvariantCulture) + (channels == null ? "" : " on " + string.Join(", ", channels)) + ", so nothing would arrive for it. Run Add-C2Subscription -StrategyId " + id.ToString(CultureInfo.InvariantCulture) + " first."));
-                }
-                if (strategies.Count == 0) return null;
-            }
-            var piped = _pipedStreams.Count > 0 && strategies == null && channels == null ? _pipedStreams : null;
-            var filter = new Filter { Strategies = strategies };
-            if (channels != null || strategies != null || piped != null)
-            {
-                // Messages whose strategy cannot be known (empty StrategyId) pass every strategy filter: they may be the reader's.
-                filter.Accepts = key =>
-                    (channels == null || channels.Contains(key.Channel)) &&
-                    (strategies == null || !key.StrategyId.HasValue || strategies.Contains(key.StrategyId.Value)) &&
-                    (piped == null || !key.StrategyId.HasValue || piped.Contains(key));
-            }
+            var filter = ReadFilter.Build(_sessions, Channel, StrategyId, _pipedStreams);
+            foreach (var id in filter.NotSubscribed)
+                WriteError(Error(C2ErrorId.NotSubscribed, new ItemNotFoundException(ReceiveTexts.NotSubscribedShort), id,
+                    ReceiveTexts.NotSubscribed(_sessions.Select(s => s.Id), id, filter.Channels)));
             return filter;
         }
 
         /// <summary>Streams replayed from their start that have not delivered anything: the run cannot confirm nothing was
         /// missed. Said once per session, and not again in later runs of the same checkpoint (only verbose then).</summary>
-        private void WarnUnverified(Filter filter)
+        private void WarnUnverified(ReadFilter filter)
         {
             foreach (var s in _sessions)
-            {
-                foreach (var sub in s.Subscriptions.Where(x => x.StillUnconfirmed && (filter.Strategies == null || filter.Strategies.Contains(x.StrategyId))))
+                foreach (var sub in filter.StillUnconfirmed(s))
                 {
-                    if (!sub.Unverified || !s.FirstUnverifiedWarning(sub.Key))
-                    {
-                        WriteVerbose(sub + " has still delivered nothing since it was first watched" + (sub.AlreadyReported ? " (an earlier run with this checkpoint said so)" : "") + ".");
-                        continue;
-                    }
-                    WriteWarning(sub + " has delivered nothing since it was first watched: it was replayed from its start (it had no seq_id to resume from) and nothing newer came. " +
-                                 "If its very first signal (seq_id 1) was published in that time, the protocol cannot replay it (resume_from 0 means live only). Check the strategy with the C2 REST API if that matters.");
+                    if (sub.Unverified && s.Marks.FirstUnverifiedWarning(sub.Key)) WriteWarning(ReceiveTexts.Unconfirmed(sub));
+                    else WriteVerbose(ReceiveTexts.StillUnconfirmed(sub));
                 }
-            }
         }
     }
 }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using C2WebSocket.Protocol;
@@ -54,7 +53,7 @@ namespace C2WebSocket.Commands
                 _withheld.RemoveAll(w => ReferenceEquals(w.Session, s));
                 if (s.EndedByUser && _openAtStart.Contains(s))
                 {
-                    writeVerbose(s.Label + " was closed (" + s.EndReason + ") while Receive-C2Signal read it.");
+                    writeVerbose(CmdletTexts.ClosedWhileRead(s.Label, s.EndReason));
                     continue;
                 }
                 if (AllReported) return C2ErrorTable.SessionEnded(s);
@@ -67,8 +66,7 @@ namespace C2WebSocket.Commands
         public bool AllReported => _sessions.All(_reported.Contains);
 
         /// <summary>Why the read is over, for its verbose summary.</summary>
-        public string Summary() =>
-            string.Join(", ", _sessions.Select(s => "session " + s.Id.ToString(CultureInfo.InvariantCulture) + " ended (" + s.State + ")"));
+        public string Summary() => CmdletTexts.SessionsEnded(_sessions);
 
         /// <summary>What was kept back for sessions whose end this read did not report (it stopped first).</summary>
         public IEnumerable<C2Diagnostic> Unsaid() => _withheld.Where(w => !_reported.Contains(w.Session)).Select(w => w.Diagnostic);

@@ -25,7 +25,8 @@ namespace C2WebSocket.Commands
             {
                 rs.StateChanged += (sender, e) =>
                 {
-                    if (e.RunspaceStateInfo.State == RunspaceState.Closing || e.RunspaceStateInfo.State == RunspaceState.Closed || e.RunspaceStateInfo.State == RunspaceState.Broken)
+                    var state = e.RunspaceStateInfo.State;
+                    if (state == RunspaceState.Closing || state == RunspaceState.Closed || state == RunspaceState.Broken)
                         CloseAll((Runspace)sender!);
                 };
                 return new Entry();
@@ -63,8 +64,7 @@ namespace C2WebSocket.Commands
         /// <summary>"Open sessions: 1, 3" (or "No session is open."), for messages about a session that was not found.</summary>
         public static string OpenIdsText(Runspace runspace)
         {
-            var open = All(runspace);
-            return open.Count == 0 ? "No session is open" : "Open sessions: " + string.Join(", ", open.Select(s => s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return CmdletTexts.OpenIds(All(runspace).Select(s => s.Id).ToList());
         }
 
         private static void CloseAll(Runspace runspace)

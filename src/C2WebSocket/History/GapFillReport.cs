@@ -6,23 +6,6 @@ using C2WebSocket.Rest;
 
 namespace C2WebSocket.History
 {
-    /// <summary>What became of a range the socket could not deliver.</summary>
-    internal enum GapFillOutcome
-    {
-        /// <summary>The history query ran; its orders (possibly none new) were delivered at the range's place.</summary>
-        Filled,
-        /// <summary>The history holds no orders in the range's window.</summary>
-        WindowEmpty,
-        /// <summary>The REST request failed (refused parameter, rate limit, server error, timeout, unreachable).</summary>
-        RestRefused,
-        /// <summary>The key may not read the strategy's history (401, 403).</summary>
-        NotAllowed,
-        /// <summary>The range cannot be made into a query (positions, no strategy, no start time).</summary>
-        NotPlannable,
-        /// <summary>Gap fill is off: the report carries the command that would fill it.</summary>
-        Disabled,
-    }
-
     /// <summary>
     /// The sentence a range's report carries about history: "Filled from history: N orders ...", or why not (REST refused,
     /// window empty, not allowed, cannot be planned), or, with gap fill off, the Get-C2StrategyHistory command line that
@@ -109,17 +92,5 @@ namespace C2WebSocket.History
         private static string Orders(int n) => n.ToString(CultureInfo.InvariantCulture) + (n == 1 ? " order" : " orders");
 
         private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>Texts shared by the plan and the report.</summary>
-    internal static class GapFillText
-    {
-        /// <summary>The command a user runs to fetch a window: times in ISO 8601 invariant form (UTC, "o"), quoted.</summary>
-        public static string CommandLine(long strategyId, DateTimeOffset? since, DateTimeOffset? until) =>
-            "Get-C2StrategyHistory -StrategyId " + strategyId.ToString(CultureInfo.InvariantCulture) +
-            (since.HasValue ? " -Since '" + Round(since.Value) + "'" : "") +
-            (until.HasValue ? " -Until '" + Round(until.Value) + "'" : "");
-
-        private static string Round(DateTimeOffset t) => t.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
     }
 }

@@ -8,16 +8,6 @@ using C2WebSocket.Rest;
 
 namespace C2WebSocket.History
 {
-    /// <summary>What a range's fill gives the reader: the orders to write at the range's place, and the report.</summary>
-    internal sealed class GapFillResult
-    {
-        internal GapFillResult(IReadOnlyList<C2Signal> orders, GapFillReport report) { Orders = orders; Report = report; }
-        public IReadOnlyList<C2Signal> Orders { get; }
-        public GapFillReport Report { get; }
-        /// <summary>Every order of the range reached the pipeline: nothing is missing any more.</summary>
-        public bool Complete => Report.Outcome == GapFillOutcome.Filled && (Report.Match?.HeldBack.Count ?? 0) == 0;
-    }
-
     /// <summary>
     /// Connect-C2Socket -FillGapsFromHistory: turns a range the socket cannot deliver into a REST history query and the
     /// orders found into signal objects (Source 'History') delivered once. Runs on the pipeline thread, inside

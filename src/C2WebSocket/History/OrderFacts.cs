@@ -6,19 +6,6 @@ using C2WebSocket.Rest;
 
 namespace C2WebSocket.History
 {
-    internal enum OrderSide { Buy, Sell }
-
-    /// <summary>Where an order's time was read from.</summary>
-    internal enum OrderTimeSource
-    {
-        /// <summary>No time could be read.</summary>
-        None,
-        /// <summary>The order's own posting time (PostedDate, posted_at, ...).</summary>
-        Posted,
-        /// <summary>The message's envelope timestamp (the payload names no posting time).</summary>
-        Envelope,
-    }
-
     /// <summary>
     /// What matching an order needs, read from a REST row or a signal's payload without knowing the payload's schema
     /// (docs/protocol.md §7, §13.2): names are compared ignoring letter case and underscores, so C2's REST v4 names and

@@ -5,39 +5,6 @@ using System.Linq;
 
 namespace C2WebSocket.History
 {
-    /// <summary>A REST order row and what the matcher read from it.</summary>
-    internal sealed class HistoryOrder
-    {
-        internal HistoryOrder(C2RestRow row, OrderFacts facts, int index) { Row = row; Facts = facts; Index = index; }
-        public C2RestRow Row { get; }
-        public OrderFacts Facts { get; }
-        /// <summary>Its place in the answer (ties in time keep the server's order).</summary>
-        public int Index { get; }
-        /// <summary>Why it was held back (null when delivered).</summary>
-        public string? HeldBackBecause { get; internal set; }
-    }
-
-    /// <summary>What the matcher decided for the rows of one history query.</summary>
-    internal sealed class GapFillMatch
-    {
-        /// <summary>Rows the server returned.</summary>
-        public int Fetched { get; internal set; }
-        /// <summary>Rows the stream already delivered (matched by SignalId or by time, symbol, side and quantity).</summary>
-        public int MatchedBySignalId { get; internal set; }
-        public int MatchedByFingerprint { get; internal set; }
-        /// <summary>Rows the checkpoint shows were delivered before the range, or written from history by an earlier run.</summary>
-        public int MatchedByCheckpoint { get; internal set; }
-        public int AlreadyDelivered => MatchedBySignalId + MatchedByFingerprint + MatchedByCheckpoint;
-        /// <summary>Rows outside the window asked for (a server that does not filter by date).</summary>
-        public int OutsideWindow { get; internal set; }
-        /// <summary>Rows to deliver at the range's place, oldest first.</summary>
-        public IReadOnlyList<HistoryOrder> Deliver { get; internal set; } = Array.Empty<HistoryOrder>();
-        /// <summary>Rows not delivered because nothing shows whether the stream already delivered them (each says why).</summary>
-        public IReadOnlyList<HistoryOrder> HeldBack { get; internal set; } = Array.Empty<HistoryOrder>();
-        /// <summary>What the matcher could not match on, in words ("the stream's signals carry no signal id, ...").</summary>
-        public IReadOnlyList<string> Limitations { get; internal set; } = Array.Empty<string>();
-    }
-
     /// <summary>
     /// Decides which REST order rows of a history query fill the range: an order is delivered once. A row is matched to a
     /// signal the stream delivered by SignalId where both carry one, else by time (within a tolerance), symbol, side and

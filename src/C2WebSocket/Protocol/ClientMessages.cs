@@ -4,13 +4,6 @@ using System.Text;
 
 namespace C2WebSocket.Protocol
 {
-    /// <summary>How <c>resume_from</c> is written. C2's field table says string, its gap-fill example a number (docs/protocol.md §6.1).</summary>
-    public enum ResumeFromWireType
-    {
-        String,
-        Number,
-    }
-
     /// <summary>Encodes the two documented client messages (docs/protocol.md §3.1) as UTF-8 JSON.</summary>
     internal static class ClientMessages
     {

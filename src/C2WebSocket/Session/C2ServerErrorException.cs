@@ -7,7 +7,7 @@ namespace C2WebSocket
     public sealed class C2ServerErrorException : Exception
     {
         internal C2ServerErrorException(string context, C2ServerError error)
-            : base(context + ": the server answered " + error + ".") { Error = error; }
+            : base(SessionTexts.ServerAnswered(context, error)) { Error = error; }
         public C2ServerError Error { get; }
     }
 }

@@ -25,7 +25,6 @@ namespace C2WebSocket
         private readonly object _stateGate = new object();
         private C2Subscription[] _subscriptions = Array.Empty<C2Subscription>();
         private C2SessionState _state = C2SessionState.Connecting;
-        private long _lastFlushTicks;
         private int _closed;
         private string? _endReason;
         private DateTimeOffset? _endedAt;
@@ -43,7 +42,7 @@ namespace C2WebSocket
             }
             Inbox = new Inbox(options.InboxCapacity, key => _loop!.Post(new Input(InputKind.Room, arg: key)));
             _loop = new SessionLoop(this, options, Inbox, _diagnostics, _checkpoint, _counters, KeyFingerprint.Of(options.ApiKey));
-            _lastFlushTicks = options.TimeProvider.GetTimestamp();
+            Marks = new CheckpointMarks(this, options, _checkpoint, Checkpoint, _diagnostics);
         }
 
         // ----- public surface -------------------------------------------------------------------------
@@ -54,7 +53,7 @@ namespace C2WebSocket
 
         /// <summary>How diagnostics name it: "Session 3"; before it opened "Connect-C2Socket", and "Test-C2Connection" for the
         /// connection test (which takes no id).</summary>
-        internal string Label => _options.IsProbe ? "Test-C2Connection" : Id == 0 ? "Connect-C2Socket" : "Session " + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        internal string Label => SessionTexts.Label(_options.IsProbe, Id);
         public Uri Uri => _options.Uri;
         public C2SessionState State { get { lock (_stateGate) return _state; } }
         public DateTimeOffset? ConnectedAt { get => Facts.ConnectedAt; internal set => Volatile.Write(ref _facts, Facts.WithConnectedAt(value)); }
@@ -156,9 +155,9 @@ namespace C2WebSocket
         /// session owns it) and let go again when the subscription fails.</summary>
         internal async Task<C2Subscription> SubscribeAsync(string channel, long strategyId, long? resumeFrom, TimeSpan timeout, CancellationToken cancel)
         {
-            if (strategyId <= 0) throw new ArgumentOutOfRangeException(nameof(strategyId), strategyId, "StrategyId must be a positive integer.");
-            if (!Channels.IsValid(channel)) throw new ArgumentException("Channel must be one of: " + string.Join(", ", Channels.All) + ".", nameof(channel));
-            if (!IsOpen) throw new InvalidOperationException("Session " + Id + " is " + State + " (" + EndReason + "); connect again with Connect-C2Socket.");
+            if (strategyId <= 0) throw new ArgumentOutOfRangeException(nameof(strategyId), strategyId, SessionTexts.StrategyIdNotPositive);
+            if (!Channels.IsValid(channel)) throw new ArgumentException(SessionTexts.ChannelInvalid(), nameof(channel));
+            if (!IsOpen) throw new InvalidOperationException(SessionTexts.NotOpen(Id, State, EndReason));
             var key = new StreamKey(channel, strategyId);
             if (Checkpoint != null && key.IsSignal && !Checkpoint.Owns(key)) await Checkpoint.ClaimAsync(new[] { key }, cancel).ConfigureAwait(false);
             var cmd = new SubscribeCommand(key, resumeFrom, timeout);
@@ -187,7 +186,7 @@ namespace C2WebSocket
         private void ReleaseClaim(StreamKey key)
         {
             try { Checkpoint!.Release(key); }
-            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
+            catch (Exception ex) { Marks.ReportWriteFailure(ex); }
         }
 
         /// <summary>Closes with status 1000, stops background work, discards what is queued and writes the checkpoint.
@@ -203,7 +202,7 @@ namespace C2WebSocket
             catch (ObjectDisposedException) { dropped = 0; }
             CommitCheckpoint();
             try { Checkpoint?.Dispose(); }
-            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
+            catch (Exception ex) { Marks.ReportWriteFailure(ex); }
             return dropped;
         }
 
@@ -214,117 +213,23 @@ namespace C2WebSocket
         {
             if (!cancel.CanBeCanceled || done.Task.IsCompleted) return done.Task;
             var registration = cancel.Register(() => done.TrySetCanceled(cancel));
-            done.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            done.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration, CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             return done.Task;
         }
 
         /// <summary>The session's checkpoint (ownership, the commit rule, saves); null without -CheckpointPath.</summary>
         internal SessionCheckpoint? Checkpoint { get; }
 
-        /// <summary>For consumers that are not a PowerShell statement (C# callers, tests, benchmarks): the message was
-        /// processed, so the checkpoint advances at once (flushed periodically and at the end); not with -ManualCheckpoint.</summary>
-        internal void MarkProcessed(C2StreamMessage message)
-        {
-            if (_checkpoint == null || !message.SeqId.HasValue || !message.StrategyId.HasValue || message.Channel != Channels.Signal) return;
-            Checkpoint!.Emitted(this, message.Key, new StreamPosition(message.Epoch, message.SeqId.Value, message.Timestamp));
-            if (Checkpoint.Manual) return;
-            _checkpoint.Advance(message.Key, message.Epoch, message.SeqId.Value, message.Timestamp);
-            FlushCheckpointIfDue();
-        }
+        /// <summary>What the pipeline tells the checkpoint (processed, emitted, delivering, history positions; commits and
+        /// flushes): a no-op without a checkpoint.</summary>
+        internal CheckpointMarks Marks { get; }
 
-        internal void MarkPosition(PositionMarker marker)
-        {
-            if (_checkpoint == null) return;
-            Checkpoint!.Emitted(this, marker.Key, new StreamPosition(marker.Epoch, marker.Seq, marker.At));
-            if (Checkpoint.Manual) return;
-            _checkpoint.Advance(marker.Key, marker.Epoch, marker.Seq, marker.At);
-            FlushCheckpointIfDue();
-        }
-
-        /// <summary>Receive-C2Signal wrote <paramref name="message"/> (or passed a skipped position): it is in flight
-        /// until <paramref name="statement"/> completes (see <see cref="CheckpointCommits"/>).</summary>
-        internal void MarkEmitted(object statement, StreamKey key, long epoch, long seq, DateTimeOffset? at, long? orderId = null)
-        {
-            if (Checkpoint == null || !key.IsSignal || !key.StrategyId.HasValue) return;
-            Checkpoint.Emitted(statement, key, new StreamPosition(epoch, seq, at, orderId));
-        }
-
-        /// <summary>The checkpoint position of a history order written for <paramref name="gap"/> (posted at
-        /// <paramref name="postedAt"/>): the range's start (its AfterSeqId, as this session emitted it or the checkpoint
-        /// holds it) with the range written from history up to that time. Null without a checkpoint, or when the range
-        /// does not begin at the stream's position.</summary>
-        internal StreamPosition? HistoryPosition(C2DeliveryGap gap, DateTimeOffset? postedAt, long? orderId)
-        {
-            if (Checkpoint == null || !gap.StrategyId.HasValue || !gap.AfterSeqId.HasValue || !postedAt.HasValue || gap.Channel != Channels.Signal) return null;
-            var key = new StreamKey(Channels.Signal, gap.StrategyId);
-            var start = Checkpoint.EmittedOf(key);
-            if (!start.HasValue || start.Value.Seq != gap.AfterSeqId.Value)
-            {
-                var saved = Checkpoint.Store.Get(key);
-                if (saved?.Seq != gap.AfterSeqId.Value) return null;
-                start = new StreamPosition(saved!.Value.Epoch, saved.Value.Seq!.Value, saved.Value.At, saved.Value.OrderId, saved.Value.HistoryThrough, saved.Value.HistoryOrderId);
-            }
-            return start.Value.WithHistoryThrough(postedAt.Value, orderId);
-        }
-
-        /// <summary>Receive-C2Signal is about to write, or wrote, a history order: it moves the stream's position within
-        /// the range (see <see cref="HistoryPosition"/>).</summary>
-        internal void MarkHistory(object? statement, C2StreamMessage order)
-        {
-            if (order.FilledGap == null || !(HistoryPosition(order.FilledGap, order.Timestamp, History.OrderFacts.SignalIdOf(order)) is StreamPosition p)) return;
-            if (statement == null) Checkpoint!.Delivering(order.Key, p);
-            else Checkpoint!.Emitted(statement, order.Key, p);
-        }
-
-        /// <summary>Receive-C2Signal is about to write a message: the script may save it before the write returns.</summary>
-        internal void MarkDelivering(C2StreamMessage message)
-        {
-            if (Checkpoint == null || !message.SeqId.HasValue || !message.StrategyId.HasValue || message.Channel != Channels.Signal) return;
-            Checkpoint.Delivering(message.Key, new StreamPosition(message.Epoch, message.SeqId.Value, message.Timestamp));
-        }
-
-        /// <summary>PowerShell disposed the statement: its whole pipeline ended.</summary>
-        internal void CompleteStatement(object statement) => Checkpoint?.StatementCompleted(statement);
-
-        /// <summary>The commit point (the session's next command, Disconnect-C2Socket, the end of the runspace): what
-        /// completed statements emitted becomes durable. A write failure is reported; progress stays in memory.</summary>
-        internal void CommitCheckpoint()
-        {
-            if (Checkpoint == null) return;
-            Volatile.Write(ref _lastFlushTicks, _options.TimeProvider.GetTimestamp());
-            try { Checkpoint.CommitCompleted(); }
-            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
-        }
-
-        private readonly HashSet<StreamKey> _unverifiedWarned = new HashSet<StreamKey>();
-
-        /// <summary>True the first time a stream's "cannot confirm nothing was missed" is said in this session; the
-        /// checkpoint then records it at the next commit, so later runs do not say it again.</summary>
-        internal bool FirstUnverifiedWarning(StreamKey key)
-        {
-            lock (_unverifiedWarned) if (!_unverifiedWarned.Add(key)) return false;
-            Checkpoint?.NoteReported(key);
-            return true;
-        }
-
-        private void ReportCheckpointWriteFailure(Exception ex) =>
-            _diagnostics.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.CheckpointWriteFailed,
-                "Session " + Id + ": could not write the checkpoint file '" + _checkpoint!.Path + "': " + ex.Message + " Progress is kept in memory and written at the next chance.", _checkpoint.Path, ex);
-
-        private void FlushCheckpointIfDue()
-        {
-            if (_options.TimeProvider.GetElapsedTime(Volatile.Read(ref _lastFlushTicks)) >= _options.CheckpointFlushInterval) FlushCheckpoint();
-        }
-
-        internal void FlushCheckpoint()
-        {
-            if (_checkpoint == null) return;
-            Volatile.Write(ref _lastFlushTicks, _options.TimeProvider.GetTimestamp());
-            try { _checkpoint.Flush(); }
-            catch (Exception ex) { ReportCheckpointWriteFailure(ex); }
-        }
-
-        internal IReadOnlyDictionary<string, CheckpointEntry> CheckpointSnapshot() => _checkpoint?.Snapshot() ?? new Dictionary<string, CheckpointEntry>();
+        /// <summary>For C# consumers (tests, benchmarks): see <see cref="CheckpointMarks.MarkProcessed"/>.</summary>
+        internal void MarkProcessed(C2StreamMessage message) => Marks.MarkProcessed(message);
+        internal void MarkPosition(PositionMarker marker) => Marks.MarkPosition(marker);
+        internal void CommitCheckpoint() => Marks.Commit();
+        internal void FlushCheckpoint() => Marks.Flush();
 
         internal IEnumerable<C2Diagnostic> DrainDiagnostics() => _diagnostics.Drain();
         internal bool HasDiagnostics => !_diagnostics.IsEmpty;
@@ -360,12 +265,12 @@ namespace C2WebSocket
                     _endedAt = _options.TimeProvider.GetUtcNow();
                     _endedByUser = _closeRequested;
                     _endReason = state == C2SessionState.Disconnected && !_closeRequested
-                        ? "lost its connection (" + reason + ") and reconnecting is turned off (-MaxReconnectAttempts 0)"
+                        ? SessionTexts.LostWithoutReconnect(reason)
                         : reason;
                     _endCause = _diagnostics.LastEnding?.Exception;
                 }
             }
-            _diagnostics.Verbose(Label + ": " + previous + " -> " + state + ".");
+            _diagnostics.Verbose(SessionTexts.StateChanged(Label, previous, state));
             // For readers that show state changes in order with the messages; the open itself (from Connecting) is Connect-C2Socket's answer.
             if (previous != C2SessionState.Connecting)
             {
@@ -375,7 +280,7 @@ namespace C2WebSocket
             var handler = StateChanged;
             if (handler == null) return;
             try { handler(this, new C2SessionStateChangedEventArgs(this, previous, state, reason, _options.TimeProvider.GetUtcNow())); }
-            catch (Exception ex) { _diagnostics.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, "A StateChanged event handler threw: " + ex.Message); }
+            catch (Exception ex) { _diagnostics.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, SessionTexts.StateHandlerThrew(ex.Message)); }
         }
 
         public void Dispose()

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 
 namespace C2WebSocket
 {
@@ -26,6 +25,6 @@ namespace C2WebSocket
         internal long Order { get; }
 
         public override string ToString() =>
-            "Session " + SessionId.ToString(CultureInfo.InvariantCulture) + ": " + PreviousState + " -> " + State + " (" + Reason + ")";
+            SessionTexts.StateChange(SessionId, PreviousState, State, Reason);
     }
 }

@@ -42,7 +42,8 @@ namespace C2WebSocket
                 var further = !b.HistoryThrough.HasValue || (a.HistoryThrough.HasValue && a.HistoryThrough.Value > b.HistoryThrough.Value) ? a : b;
                 var other = further.SameAs(a) ? b : a;
                 return further.OrderId.HasValue || !other.OrderId.HasValue ? further
-                    : new CheckpointEntry(further.Seq, further.Epoch, further.At ?? other.At, null, false, other.OrderId, further.HistoryThrough, further.HistoryOrderId);
+                    : new CheckpointEntry(further.Seq, further.Epoch, further.At ?? other.At, null, false, other.OrderId,
+                        further.HistoryThrough, further.HistoryOrderId);
             }
             var reported = a.Reported || b.Reported;
             CheckpointEntry earlier;

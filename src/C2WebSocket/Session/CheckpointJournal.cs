@@ -73,10 +73,10 @@ namespace C2WebSocket
                     var root = doc.RootElement;
                     if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("seq", out var s) || !s.TryGetInt64(out var seq)) return false;
                     var epoch = root.TryGetProperty("epoch", out var ep) && ep.TryGetInt64(out var epv) ? epv : 0;
-                    DateTimeOffset? at = root.TryGetProperty("at", out var a) && a.ValueKind == JsonValueKind.String && Protocol.Timestamps.TryParse(a.GetString(), out var av) ? av : (DateTimeOffset?)null;
-                    long? orderId = root.TryGetProperty("orderId", out var o) && o.ValueKind == JsonValueKind.Number && o.TryGetInt64(out var ov) ? ov : (long?)null;
-                    DateTimeOffset? through = root.TryGetProperty("historyThrough", out var h) && h.ValueKind == JsonValueKind.String && Protocol.Timestamps.TryParse(h.GetString(), out var hv) ? hv : (DateTimeOffset?)null;
-                    long? historyOrderId = root.TryGetProperty("historyOrderId", out var ho) && ho.ValueKind == JsonValueKind.Number && ho.TryGetInt64(out var hov) ? hov : (long?)null;
+                    var at = Protocol.JsonProperties.Time(root, "at");
+                    var orderId = Protocol.JsonProperties.Long(root, "orderId");
+                    var through = Protocol.JsonProperties.Time(root, "historyThrough");
+                    var historyOrderId = Protocol.JsonProperties.Long(root, "historyOrderId");
                     entry = new CheckpointEntry(seq, epoch, at, null, false, orderId, through, historyOrderId);
                     return true;
                 }

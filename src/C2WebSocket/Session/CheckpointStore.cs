@@ -32,7 +32,7 @@ namespace C2WebSocket
             Path = System.IO.Path.GetFullPath(path);
             var dir = System.IO.Path.GetDirectoryName(Path);
             if (!string.IsNullOrEmpty(dir) && !Directory.Exists(dir))
-                throw new DirectoryNotFoundException("The folder of the checkpoint file does not exist: " + dir);
+                throw new DirectoryNotFoundException(CheckpointTexts.FolderMissing(dir));
             var read = WithLock(ReadFile);
             _known = read.Streams;
             _format = read.Format;
@@ -185,7 +185,8 @@ namespace C2WebSocket
                         throw new InvalidDataException("missing 'streams'");
                     foreach (var p in streams.EnumerateObject())
                     {
-                        if (p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt64(out var v)) result.Streams[p.Name] = new CheckpointEntry(v, 0, null, null); // version 1
+                        if (p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt64(out var v))
+                            result.Streams[p.Name] = new CheckpointEntry(v, 0, null, null); // version 1
                         else if (p.Value.ValueKind == JsonValueKind.Object) result.Streams[p.Name] = ReadEntry(p.Value);
                     }
                     if (root.TryGetProperty("resumeFromFormat", out var f) && f.ValueKind == JsonValueKind.String &&
@@ -194,23 +195,18 @@ namespace C2WebSocket
             }
             catch (Exception ex) when (ex is JsonException || ex is InvalidDataException)
             {
-                throw new InvalidDataException("The checkpoint file '" + Path + "' is not a C2WebSocket checkpoint (" + ex.Message + "). Move it aside or choose another -CheckpointPath.", ex);
+                throw new InvalidDataException(CheckpointTexts.NotACheckpoint(Path, ex.Message), ex);
             }
             return result;
         }
 
         private static CheckpointEntry ReadEntry(JsonElement e)
         {
-            long? seq = e.TryGetProperty("seq", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var sv) ? sv : (long?)null;
-            var epoch = e.TryGetProperty("epoch", out var ep) && ep.ValueKind == JsonValueKind.Number && ep.TryGetInt64(out var epv) ? epv : 0;
             var reported = e.TryGetProperty("reported", out var r) && r.ValueKind == JsonValueKind.True;
-            long? orderId = e.TryGetProperty("orderId", out var o) && o.ValueKind == JsonValueKind.Number && o.TryGetInt64(out var ov) ? ov : (long?)null;
-            long? historyOrderId = e.TryGetProperty("historyOrderId", out var ho) && ho.ValueKind == JsonValueKind.Number && ho.TryGetInt64(out var hov) ? hov : (long?)null;
-            return new CheckpointEntry(seq, epoch, Time(e, "at"), Time(e, "watchingSince"), reported, orderId, Time(e, "historyThrough"), historyOrderId);
+            return new CheckpointEntry(
+                JsonProperties.Long(e, "seq"), JsonProperties.Long(e, "epoch") ?? 0, JsonProperties.Time(e, "at"), JsonProperties.Time(e, "watchingSince"),
+                reported, JsonProperties.Long(e, "orderId"), JsonProperties.Time(e, "historyThrough"), JsonProperties.Long(e, "historyOrderId"));
         }
-
-        private static DateTimeOffset? Time(JsonElement e, string name) =>
-            e.TryGetProperty(name, out var t) && t.ValueKind == JsonValueKind.String && Timestamps.TryParse(t.GetString(), out var v) ? v : (DateTimeOffset?)null;
 
         private void WriteAtomically(Dictionary<string, CheckpointEntry> data, ResumeFromWireType? format)
         {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Net.WebSockets;
 using System.Threading;
@@ -60,10 +59,10 @@ namespace C2WebSocket
             var link = NewLink(force: true)!;
             var count = _budgetCount;
             if (count > Protocol.ProtocolLimits.MaxConnectionsPerKey)
-                _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, "This process now has " + count.ToString(CultureInfo.InvariantCulture) + " open connections with the same API key; C2 allows 10 connections per key and refuses the rest with HTTP 429.");
+                _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, ConnectionTexts.TooManyForKey(count));
             var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, _options.HeartbeatTimeout.Ticks / 4));
             _watchdog = _time.CreateTimer(static s => ((ConnectionSupervisor)s!).Post(new Input(InputKind.Watchdog)), this, period, period);
-            _diag.Verbose(Label + ": connecting to " + _options.Uri + ".");
+            _diag.Verbose(ConnectionTexts.Connecting(Label, _options.Uri));
             Connect(link);
         }
 
@@ -84,7 +83,7 @@ namespace C2WebSocket
             link.Connection?.CloseAsync(TimeSpan.FromSeconds(2));
             Shut(link);
             _links.Remove(link);
-            _diag.Verbose(Label + ": " + link + " carries no subscription any more and was closed.");
+            _diag.Verbose(ConnectionTexts.Idle(Label, link));
         }
 
         internal void Connect(Link link)
@@ -126,13 +125,14 @@ namespace C2WebSocket
             if (result is IC2Connection conn)
             {
                 link.Upgraded(conn, _time.GetTimestamp());
-                _diag.Verbose(string.Format(CultureInfo.InvariantCulture, "{0}: WebSocket upgrade accepted by {1} after {2:0} ms; waiting for connection.connected.", Label, _options.Uri, _time.GetElapsedTime(link.StartedTicks).TotalMilliseconds));
+                _diag.Verbose(ConnectionTexts.Upgraded(Label, _options.Uri, _time.GetElapsedTime(link.StartedTicks)));
                 _ = ReceivePump.RunAsync(link, gen, conn, _postMessage, i => Post(i));
                 var left = _options.ConnectTimeout - _time.GetElapsedTime(link.StartedTicks);
-                link.Arm(Schedule(left < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : left, new Input(InputKind.HandshakeDeadline, link, gen)));
+                var deadline = left < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : left;
+                link.Arm(Schedule(deadline, new Input(InputKind.HandshakeDeadline, link, gen)));
                 return;
             }
-            var ex = result as Exception ?? new InvalidOperationException("connect failed");
+            var ex = result as Exception ?? new InvalidOperationException(ConnectionTexts.ConnectFailed);
             var connectEx = ex as C2ConnectException;
             if (_lifecycle.IsOpening && link.Id == 0)
             {
@@ -142,18 +142,18 @@ namespace C2WebSocket
             if (connectEx != null && connectEx.IsAuthenticationFailure)
             {
                 _diag.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.AuthenticationFailed, connectEx.Message, _options.Uri, connectEx);
-                _lifecycle.End(C2SessionState.Failed, "the server refused the API key");
+                _lifecycle.End(C2SessionState.Failed, ConnectionTexts.KeyRefused);
                 return;
             }
             _session.LastError = ex.Message;
-            _diag.Verbose(Label + ": reconnect attempt " + link.Attempt.ToString(CultureInfo.InvariantCulture) + " of " + link + " failed: " + ex.Message);
+            _diag.Verbose(ConnectionTexts.AttemptFailed(Label, link.Attempt, link, ex.Message));
             ScheduleReconnect(link, connectEx?.IsThrottle ?? false, connectEx?.RetryAfter);
         }
 
         internal void OnHandshakeDeadline(Link link, int gen)
         {
             if (gen != link.Gen || link.State != LinkState.Handshake) return;
-            link.HandshakeExpired(string.Format(CultureInfo.InvariantCulture, "the server at {0} accepted the WebSocket but sent no connection.connected within {1:0.###} s", _options.Uri, _options.ConnectTimeout.TotalSeconds));
+            link.HandshakeExpired(ConnectionTexts.HandshakeExpired(_options.Uri, _options.ConnectTimeout));
         }
 
         internal void OnWatchdog()
@@ -164,7 +164,7 @@ namespace C2WebSocket
             {
                 if (link.State != LinkState.Ready || link.AbortReason != null) continue;
                 if (_time.GetElapsedTime(link.LastFrameTicks, now) <= _options.HeartbeatTimeout) continue;
-                link.Abort(string.Format(CultureInfo.InvariantCulture, "no message from the server for {0:0.###} s (heartbeats stopped): the connection is presumed dead", _options.HeartbeatTimeout.TotalSeconds));
+                link.Abort(ConnectionTexts.PresumedDead(_options.HeartbeatTimeout));
             }
         }
 
@@ -172,7 +172,7 @@ namespace C2WebSocket
         {
             if (gen != link.Gen) return;
             var wasHandshake = link.State == LinkState.Handshake;
-            var policyRule = end.CloseStatus == WebSocketCloseStatus.PolicyViolation ? JudgePolicyClose(link) : (PolicyCloseRule?)null;
+            var policyRule = end.CloseStatus == WebSocketCloseStatus.PolicyViolation ? RecordPolicyClose(link) : (PolicyCloseRule?)null;
             var reason = link.Lost(end.Reason);
             foreach (var request in _book.DropLink(link)) request.Command?.Done.TrySetResult(new UnsubscribeResult { Dropped = request.Dropped });
             foreach (var e in _book.On(link))
@@ -188,58 +188,47 @@ namespace C2WebSocket
                 Exception failure;
                 if (end.CloseStatus == WebSocketCloseStatus.PolicyViolation)
                     failure = new C2ConnectException(C2ConnectFailure.ConnectionRejected, C2ConnectStep.Handshake, _options.Uri,
-                        "The server closed the new connection at once with PolicyViolation (1008): another connection with this API key was being opened at the same moment, or the key is at its connection limit. Wait before connecting again.",
+                        ConnectionTexts.RejectedAtOnce,
                         serverReason: end.CloseDescription, isThrottle: true);
                 else if (link.HandshakeTimedOut)
-                    failure = new C2ConnectException(C2ConnectFailure.ConnectTimeout, C2ConnectStep.Handshake, _options.Uri, char.ToUpperInvariant(reason[0]) + reason.Substring(1) + ".");
+                    failure = new C2ConnectException(C2ConnectFailure.ConnectTimeout, C2ConnectStep.Handshake, _options.Uri, ConnectionTexts.Sentence(reason));
                 else
                     failure = new C2ConnectException(C2ConnectFailure.ConnectFailed, C2ConnectStep.Handshake, _options.Uri,
-                        "The connection to " + _options.Uri + " ended before the server sent connection.connected: " + reason);
+                        ConnectionTexts.EndedBeforeConnected(_options.Uri, reason));
                 _lifecycle.FailOpen(failure);
                 return;
             }
             if (end.TooLarge != null)
             {
                 _counters.Inc(ref _counters.Malformed);
-                _diag.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.MessageTooLarge, Label + ": " + end.TooLarge.Message, _session, end.TooLarge);
+                var text = ConnectionTexts.TooLarge(Label, end.TooLarge.Message);
+                _diag.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.MessageTooLarge, text, _session, end.TooLarge);
             }
             _session.LastError = reason;
-            _diag.Verbose(Label + ": " + link + " lost: " + reason);
+            _diag.Verbose(ConnectionTexts.Lost(Label, link, reason));
             if (_options.MaxReconnectAttempts == 0)
             {
-                _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.ConnectionLost, Label + " lost its connection (" + reason + ") and reconnecting is turned off (-MaxReconnectAttempts 0).");
+                _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.ConnectionLost, ConnectionTexts.LostWithoutReconnect(Label, reason));
                 _lifecycle.End(C2SessionState.Disconnected, reason);
                 return;
             }
             if (!wasHandshake && _time.GetElapsedTime(link.StartedTicks) > _options.HeartbeatTimeout) link.ResetAttempts();
             _lifecycle.UpdateState();
-            if (policyRule is PolicyCloseRule rule) _diag.Verbose(Label + ": " + link + " was closed with PolicyViolation (1008) " + PolicyCloseText(rule, link));
+            if (policyRule is PolicyCloseRule rule) _diag.Verbose(ConnectionTexts.PolicyClosed(Label, link, rule, _options.ThrottledReconnectInterval));
             ScheduleReconnect(link, policyRule.HasValue && policyRule.Value != PolicyCloseRule.Established, null);
         }
 
-        /// <summary>Which 1008 rule applies to the link's connection, closed now (docs/protocol.md §9.2); remembers the close.</summary>
-        private PolicyCloseRule JudgePolicyClose(Link link)
+        /// <summary>Remembers a 1008 close of the link's connection, closed now, and returns which rule applies to it
+        /// (docs/protocol.md §9.2; <see cref="ReconnectPolicy.JudgePolicyClose"/> judges, and changes nothing).</summary>
+        private PolicyCloseRule RecordPolicyClose(Link link)
         {
             var now = _time.GetTimestamp();
             var connected = link.State == LinkState.Ready;
-            var rule = ReconnectPolicy.JudgePolicyClose(connected, connected ? _time.GetElapsedTime(link.ReadyTicks, now) : TimeSpan.Zero, link.MessagesSinceReady > 0,
-                link.LastPolicyCloseTicks != 0 ? _time.GetElapsedTime(link.LastPolicyCloseTicks, now) : (TimeSpan?)null);
+            var sinceConnected = connected ? _time.GetElapsedTime(link.ReadyTicks, now) : TimeSpan.Zero;
+            var sincePrevious = link.LastPolicyCloseTicks != 0 ? _time.GetElapsedTime(link.LastPolicyCloseTicks, now) : (TimeSpan?)null;
+            var rule = ReconnectPolicy.JudgePolicyClose(connected, sinceConnected, link.MessagesSinceReady > 0, sincePrevious);
             link.PolicyClosed(now);
             return rule;
-        }
-
-        private string PolicyCloseText(PolicyCloseRule rule, Link link)
-        {
-            var floor = _options.ThrottledReconnectInterval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-            switch (rule)
-            {
-                case PolicyCloseRule.ConnectRace:
-                    return "right after the upgrade: the connect race (another connection with this API key opened at the same moment), so the reconnect waits at least " + floor + " s.";
-                case PolicyCloseRule.Repeated:
-                    return "for the second time within a minute, so the reconnect waits at least " + floor + " s.";
-                default:
-                    return "after it was established: not the connect race, so it reconnects at the normal backoff.";
-            }
         }
 
         private void ScheduleReconnect(Link link, bool throttled, TimeSpan? retryAfter)
@@ -247,13 +236,13 @@ namespace C2WebSocket
             link.NextAttempt();
             if (_options.MaxReconnectAttempts > 0 && link.Attempt > _options.MaxReconnectAttempts)
             {
-                var why = "gave up after " + _options.MaxReconnectAttempts.ToString(CultureInfo.InvariantCulture) + (_options.MaxReconnectAttempts == 1 ? " reconnect attempt" : " reconnect attempts") + " (last failure: " + _session.LastError + ")";
-                _diag.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.ReconnectFailed, Label + " " + why + ". Signals published from now on are not received; connect again to resume from the last delivered seq_id.", _session);
+                var why = ConnectionTexts.GaveUp(_options.MaxReconnectAttempts, _session.LastError);
+                _diag.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.ReconnectFailed, ConnectionTexts.GaveUpError(Label, why), _session);
                 _lifecycle.End(C2SessionState.Failed, why);
                 return;
             }
             var delay = _backoff.Delay(link.Attempt, throttled, retryAfter);
-            Debug(string.Format(CultureInfo.InvariantCulture, "{0}: reconnect attempt {1} of {2} in {3:0.###} s{4}.", Label, link.Attempt, link, delay.TotalSeconds, throttled ? " (the server asked us to slow down)" : ""));
+            Debug(ConnectionTexts.ReconnectIn(Label, link.Attempt, link, delay, throttled));
             link.WaitToReconnect(Schedule(delay, new Input(InputKind.ReconnectDue, link, link.Gen)));
         }
 
@@ -266,7 +255,7 @@ namespace C2WebSocket
             else if (reconnect)
             {
                 _counters.Inc(ref _counters.Reconnects);
-                _diag.Verbose(Label + ": " + link + " reconnected (reconnect #" + _counters.Reconnects.ToString(CultureInfo.InvariantCulture) + ").");
+                _diag.Verbose(ConnectionTexts.Reconnected(Label, link, _counters.Reconnects));
             }
             var streams = _book.On(link);
             link.ExpectResubscribes(streams.Count(e => e.EverAcked));

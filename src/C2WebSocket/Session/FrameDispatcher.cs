@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Threading;
 using C2WebSocket.Protocol;
 
@@ -19,7 +18,8 @@ namespace C2WebSocket
         private readonly StreamDelivery _delivery;
         private bool _versionWarned;
 
-        public FrameDispatcher(SessionContext context, ConnectionSupervisor connections, ServerReplies replies, StreamRouter router, StreamDelivery delivery) : base(context)
+        public FrameDispatcher(SessionContext context, ConnectionSupervisor connections, ServerReplies replies, StreamRouter router, StreamDelivery delivery)
+            : base(context)
         {
             _connections = connections;
             _replies = replies;
@@ -35,7 +35,7 @@ namespace C2WebSocket
             _counters.Inc(ref _counters.MessagesReceived);
             if (binary)
             {
-                Malformed("BinaryFrame", "a binary frame of " + data.Length.ToString(CultureInfo.InvariantCulture) + " bytes (C2 sends JSON text)");
+                Malformed("BinaryFrame", SessionTexts.BinaryFrame(data.Length));
                 return;
             }
             Envelope env;
@@ -47,7 +47,7 @@ namespace C2WebSocket
             }
             if (env.Malformed != null)
             {
-                Malformed("WrongFieldType", "a " + (env.UnknownType ?? env.Kind.ToString()) + " message: " + env.Malformed);
+                Malformed("WrongFieldType", SessionTexts.WrongFieldType(env.UnknownType ?? env.Kind.ToString(), env.Malformed));
                 // A heartbeat is still answered: the server closes connections that miss one.
                 if (env.Kind != MessageKind.Heartbeat) return;
             }
@@ -76,11 +76,11 @@ namespace C2WebSocket
                     _delivery.OnGap(link, env, data);
                     break;
                 case MessageKind.Disconnected:
-                    _diag.Verbose(Label + ": the server announced connection.disconnected on " + link + "; expecting the socket to close.");
+                    _diag.Verbose(SessionTexts.DisconnectAnnounced(Label, link));
                     break;
                 default:
                     _counters.Inc(ref _counters.UnknownMessages);
-                    Debug(Label + ": ignored a message of unknown type '" + env.UnknownType + "'.");
+                    Debug(SessionTexts.UnknownType(Label, env.UnknownType));
                     break;
             }
         }
@@ -92,14 +92,13 @@ namespace C2WebSocket
             SampleClock(env.ParseTimestamp(data));
             link.Connection!.Send(ClientMessages.HeartbeatAck(_clock.Now));
             _counters.Inc(ref _counters.HeartbeatAcksSent);
-            Debug(Label + ": heartbeat on " + link + " answered with heartbeat.ack.");
+            Debug(SessionTexts.HeartbeatAnswered(Label, link));
         }
 
         private void SampleClock(DateTimeOffset? serverTimestamp)
         {
             if (!(_clock.Sample(serverTimestamp) is TimeSpan offset)) return;
-            _diag.Verbose(string.Format(CultureInfo.InvariantCulture, "{0}: the local clock is {1:0.#} s {2} the server's; timestamps sent are corrected.",
-                Label, Math.Abs(offset.TotalSeconds), offset > TimeSpan.Zero ? "behind" : "ahead of"));
+            _diag.Verbose(SessionTexts.ClockOffset(Label, offset));
         }
 
         private void NoteVersion(int version)
@@ -107,13 +106,14 @@ namespace C2WebSocket
             _session.ServerVersion = version;
             if (version == ProtocolLimits.ProtocolVersion || _versionWarned) return;
             _versionWarned = true;
-            _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.ProtocolVersion, "The C2 server speaks protocol version " + version.ToString(CultureInfo.InvariantCulture) + "; this module was written for version 4. Messages are still processed; check for a module update.");
+            _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.ProtocolVersion, SessionTexts.OtherProtocolVersion(version));
         }
 
         internal void Malformed(string reason, string detail)
         {
             _counters.Inc(ref _counters.Malformed);
-            _diag.Add(C2DiagnosticLevel.Verbose, C2DiagnosticCode.MalformedMessage, Label + ": skipped a server message (" + reason + "): " + EnvelopeReader.Truncate(detail, 300));
+            var text = SessionTexts.Malformed(Label, reason, EnvelopeReader.Truncate(detail, 300));
+            _diag.Add(C2DiagnosticLevel.Verbose, C2DiagnosticCode.MalformedMessage, text);
         }
     }
 }

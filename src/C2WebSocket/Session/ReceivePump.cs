@@ -28,24 +28,23 @@ namespace C2WebSocket
                         await conn.CloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
                         end.CloseStatus = status;
                         end.CloseDescription = conn.CloseDescription;
-                        end.Reason = "the server closed the connection with status " +
-                                     (status.HasValue ? ((int)status.Value).ToString(CultureInfo.InvariantCulture) + " (" + status.Value + ")" : "(none)") +
-                                     (string.IsNullOrEmpty(end.CloseDescription) ? "" : ": " + end.CloseDescription);
+                        end.Reason = TransportTexts.ServerClosed(status, end.CloseDescription);
                         break;
                     }
-                    if (!await postMessage(new Input(InputKind.Message, link, gen, message.Data, message.IsBinary)).ConfigureAwait(false)) return; // the session ended
+                    var input = new Input(InputKind.Message, link, gen, message.Data, message.IsBinary);
+                    if (!await postMessage(input).ConfigureAwait(false)) return; // the session ended
                 }
             }
             catch (MessageTooLargeException ex)
             {
                 conn.Abort();
                 end.TooLarge = ex;
-                end.Reason = "a message over the size limit";
+                end.Reason = TransportTexts.OverSizeLimit;
             }
             catch (Exception ex)
             {
                 conn.Abort();
-                end.Reason = "the connection failed: " + ConnectFailures.Innermost(ex).Message;
+                end.Reason = TransportTexts.ConnectionFailed(ConnectFailures.Innermost(ex).Message);
             }
             post(new Input(InputKind.Ended, link, gen, arg: end));
         }

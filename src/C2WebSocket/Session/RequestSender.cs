@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using C2WebSocket.Protocol;
 
 namespace C2WebSocket
@@ -46,23 +45,8 @@ namespace C2WebSocket
             if (entry.Sub.State == C2SubscriptionState.Active && purpose != RequestPurpose.Page) entry.Sub.State = C2SubscriptionState.Pending;
             link.Connection.Send(ClientMessages.Subscription(ClientMessages.Subscribe, entry.Key, req.Id, resume, req.Format, _clock.Now));
             req.Timer = Schedule(_options.RequestTimeout, new Input(InputKind.RequestTimeout, arg: req));
-            var text = Label + ": subscribing to " + entry.Key + (resume.HasValue ? " with resume_from " + resume.Value.ToString(CultureInfo.InvariantCulture) : "") +
-                       (purpose == RequestPurpose.User ? "" : " (" + PurposeText(purpose) + ")") + ".";
+            var text = SubscriptionTexts.Subscribing(Label, entry.Key, resume, purpose == RequestPurpose.User ? null : SubscriptionTexts.Purpose(purpose));
             if (purpose == RequestPurpose.Page) Debug(text); else _diag.Verbose(text);
-        }
-
-        private static string PurposeText(RequestPurpose p)
-        {
-            switch (p)
-            {
-                case RequestPurpose.Resubscribe: return "after a reconnect";
-                case RequestPurpose.Page: return "next replay page";
-                case RequestPurpose.Recover: return "fetching what a full inbox set aside";
-                case RequestPurpose.Backfill: return "fetching the restarted sequence from its start";
-                case RequestPurpose.Rewind: return "-ResumeFrom";
-                case RequestPurpose.Split: return "re-synchronising after the connection's strategies were split";
-                default: return p.ToString();
-            }
         }
 
         /// <summary>Unsubscribes and subscribes again on the same connection (replay pages, recovery, backfill, rewind, split).</summary>

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Linq;
 using System.Text.Json;
 using C2WebSocket.Protocol;
@@ -32,10 +31,10 @@ namespace C2WebSocket
             var req = _book.MatchAck(env.RequestId, link, named, action);
             if (req == null)
             {
-                Debug(Label + ": subscription.ack for no outstanding request (request_id '" + env.RequestId + "').");
+                Debug(SubscriptionTexts.AckUnmatched(Label, env.RequestId));
                 return;
             }
-            Debug(Label + ": " + req.Action + " of " + req.Key + " acknowledged (" + req.Id + ").");
+            Debug(SubscriptionTexts.Acknowledged(Label, req.Action, req.Key, req.Id));
             if (!req.IsSubscribe)
             {
                 req.Command?.Done.TrySetResult(new UnsubscribeResult { Answered = true, Dropped = req.Dropped });
@@ -65,7 +64,7 @@ namespace C2WebSocket
             if (_checkpoint != null && entry.Key.IsSignal && !entry.Tracker.LastSeq.HasValue && entry.Tracker.Since is DateTimeOffset since)
                 _checkpoint.Watch(entry.Key, since);
             // Said before the waiters resume: Add-C2Subscription writes the session's diagnostics as soon as it has its answer.
-            if (first || req.Purpose != RequestPurpose.Page) _diag.Verbose(Label + ": subscribed to " + entry.Key + (req.ResumeFrom.HasValue ? " (resume_from " + req.ResumeFrom.Value.ToString(CultureInfo.InvariantCulture) + ")" : "") + ".");
+            if (first || req.Purpose != RequestPurpose.Page) _diag.Verbose(SubscriptionTexts.Subscribed(Label, entry.Key, req.ResumeFrom));
             foreach (var w in entry.Waiters) { w.Timer?.Dispose(); w.Done.TrySetResult(entry.Sub); }
             entry.Waiters.Clear();
             if (req.Purpose == RequestPurpose.Resubscribe) link.ResubscribeAnswered();
@@ -84,7 +83,7 @@ namespace C2WebSocket
                     if (doc == null || doc.RootElement.ValueKind != JsonValueKind.Object) return;
                     var p = doc.RootElement;
                     var channel = p.TryGetProperty("channel", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
-                    long? strategy = p.TryGetProperty("strategy_id", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var sv) ? sv : (long?)null;
+                    var strategy = Protocol.JsonProperties.Long(p, "strategy_id");
                     if (channel != null && Channels.IsValid(channel) && strategy.HasValue) named = new StreamKey(channel, strategy);
                     action = p.TryGetProperty("action", out var a) && a.ValueKind == JsonValueKind.String ? a.GetString() : null;
                 }
@@ -103,12 +102,12 @@ namespace C2WebSocket
             var req = _book.MatchError(env.RequestId, link, error);
             if (req == null)
             {
-                _diag.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.ServerError, Label + ": the server reported an error not tied to a request of this client: " + error + ".", error);
+                _diag.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.ServerError, SubscriptionTexts.UnrelatedServerError(Label, error), error);
                 return;
             }
             if (!req.IsSubscribe)
             {
-                req.Command?.Done.TrySetException(new C2ServerErrorException("Unsubscribing from " + req.Key, error));
+                req.Command?.Done.TrySetException(new C2ServerErrorException(SubscriptionTexts.Unsubscribing(req.Key), error));
                 return;
             }
             var entry = _book.Find(req.Key);
@@ -118,7 +117,7 @@ namespace C2WebSocket
                 var other = req.Format == ResumeFromWireType.String ? ResumeFromWireType.Number : ResumeFromWireType.String;
                 _requests.ResumeFormat = other;
                 if (_checkpoint != null) _checkpoint.ResumeFormat = other;
-                _diag.Verbose(Label + ": the server refused resume_from as a JSON " + req.Format.ToString().ToLowerInvariant() + " (" + error + "); sending it as a " + other.ToString().ToLowerInvariant() + " from now on.");
+                _diag.Verbose(SubscriptionTexts.ResumeFromSwitched(Label, req.Format, error, other));
                 _requests.SendSubscribe(entry, req.Purpose, formatSwitched: true);
                 return;
             }
@@ -126,7 +125,7 @@ namespace C2WebSocket
             {
                 // Matched by order only: it may be about something else. A stream the session already had is not given up
                 // on one such error; it is sent again once.
-                _diag.Verbose(Label + ": an error without request_id (" + error + ") arrived while " + entry.Key + " was being subscribed again; sending it once more.");
+                _diag.Verbose(SubscriptionTexts.UnmatchedErrorRetry(Label, error, entry.Key));
                 _requests.SendSubscribe(entry, req.Purpose, req.FormatSwitched);
                 if (entry.InFlight != null) entry.InFlight.Attempt = req.Attempt + 1;
                 return;
@@ -134,7 +133,7 @@ namespace C2WebSocket
             entry.InFlight = null;
             entry.Tracker.OnRequestAbandoned();
             if (req.Purpose == RequestPurpose.Resubscribe) link.ResubscribeAnswered();
-            FailStream(entry, req.Purpose, error.ToString(), new C2ServerErrorException("Subscribing to " + entry.Key, error), error.ToString());
+            FailStream(entry, req.Purpose, error.ToString(), new C2ServerErrorException(SubscriptionTexts.SubscribingTo(entry.Key), error), error.ToString());
         }
 
         /// <summary>INVALID_PARAMETER about ResumeFrom (any spelling), at the top or in the errors array.</summary>
@@ -152,7 +151,7 @@ namespace C2WebSocket
             _book.Forget(req);
             if (!req.IsSubscribe)
             {
-                Debug(Label + ": no reply to the unsubscribe of " + req.Key + "; messages that still arrive for it are dropped.");
+                Debug(SubscriptionTexts.UnsubscribeUnanswered(Label, req.Key));
                 req.Command?.Done.TrySetResult(new UnsubscribeResult { Dropped = req.Dropped });
                 return;
             }
@@ -160,7 +159,7 @@ namespace C2WebSocket
             if (entry == null || entry.InFlight != req) return;
             if (req.Attempt < 2 && req.Link.State == LinkState.Ready)
             {
-                _diag.Verbose(Label + ": no acknowledgement of the subscription to " + req.Key + " within " + _options.RequestTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s; sending it again.");
+                _diag.Verbose(SubscriptionTexts.AckRetry(Label, req.Key, _options.RequestTimeout));
                 _requests.SendSubscribe(entry, req.Purpose, req.FormatSwitched);
                 if (entry.InFlight != null) entry.InFlight.Attempt = req.Attempt + 1;
                 return;
@@ -168,8 +167,8 @@ namespace C2WebSocket
             _requests.TakeBack(entry);
             entry.Tracker.OnRequestAbandoned();
             if (req.Purpose == RequestPurpose.Resubscribe) req.Link.ResubscribeAnswered();
-            var why = "no acknowledgement of the subscription after " + req.Attempt.ToString(CultureInfo.InvariantCulture) + " attempts";
-            FailStream(entry, req.Purpose, why, new TimeoutException("The server did not acknowledge the subscription to " + entry.Key + ": " + why + "."), null);
+            var why = SubscriptionTexts.NoAckAfter(req.Attempt);
+            FailStream(entry, req.Purpose, why, new TimeoutException(SubscriptionTexts.NotAcknowledged(entry.Key, why)), null);
         }
 
         /// <summary>A subscription is refused for good: the user's Add-C2Subscription fails, or (after a reconnect or a
@@ -184,7 +183,7 @@ namespace C2WebSocket
             if (purpose != RequestPurpose.User || !hadWaiters)
             {
                 var gap = new C2DeliveryGap(_session.Id, C2DeliveryProblem.ResubscribeFailed, entry.Key.Channel, entry.Key.StrategyId, entry.Tracker.LastSeq,
-                    "The subscription to " + entry.Key + " could not be restored: " + why + ". Nothing more is received for it.")
+                    SubscriptionTexts.NotRestored(entry.Key, why))
                 { ServerMessage = serverText, From = entry.LastDelivered?.Timestamp };
                 _inbox.AddNotice(entry.Key, gap);
             }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -8,15 +7,6 @@ using C2WebSocket.Protocol;
 
 namespace C2WebSocket
 {
-    /// <summary>A save that would break the checkpoint's promise (a signal of another session, a seq_id not yet
-    /// delivered, no checkpoint at all). Nothing is changed when it is thrown.</summary>
-    public sealed class C2CheckpointSaveException : InvalidOperationException
-    {
-        internal C2CheckpointSaveException(string errorId, string message, object? target) : base(message) { ErrorId = errorId; Target = target; }
-        public string ErrorId { get; }
-        public object? Target { get; }
-    }
-
     /// <summary>
     /// A session's side of its checkpoint file: the file itself (<see cref="CheckpointStore"/>), the streams it owns
     /// (<see cref="CheckpointClaim"/>: one owner per stream, across processes), the commit rule
@@ -80,12 +70,8 @@ namespace C2WebSocket
                 if (claim != null) return claim;
                 if (_time.GetElapsedTime(started) >= WaitForClaim)
                 {
-                    var waited = WaitForClaim > TimeSpan.Zero ? " after waiting " + WaitForClaim.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "";
                     throw new C2CheckpointInUseException(
-                        "Strategy " + key.StrategyId!.Value.ToString(CultureInfo.InvariantCulture) + " of the checkpoint '" + Path + "' is owned by another session" +
-                        (holder != null ? " (" + holder + ")" : "") + waited + ": two owners would both act on every signal. " +
-                        "Let the other run finish (bound runs with Receive-C2Signal -TimeoutSec), wait for it with -WaitForCheckpointSec, or use another -CheckpointPath.",
-                        Path, key.StrategyId.Value, holder);
+                        CheckpointTexts.InUse(key.StrategyId!.Value, Path, holder, WaitForClaim), Path, key.StrategyId.Value, holder);
                 }
                 await _time.Delay(TimeSpan.FromMilliseconds(100), cancel).ConfigureAwait(false);
             }
@@ -145,20 +131,19 @@ namespace C2WebSocket
             {
                 var delivered = _commits.EmittedOf(kv.Key);
                 if (!delivered.HasValue || kv.Value.IsBeyond(delivered.Value))
-                    throw new C2CheckpointSaveException("C2CheckpointBeyondDelivered",
-                        "Cannot save seq_id " + kv.Value.Seq.ToString(CultureInfo.InvariantCulture) + " of " + kv.Key + ": " +
-                        (delivered.HasValue ? "this session has delivered it only up to seq_id " + delivered.Value.Seq.ToString(CultureInfo.InvariantCulture)
-                                            : "this session has delivered nothing of it") +
-                        ". Saving seq_id N says everything up to N is done; save only what Receive-C2Signal gave you. Nothing was saved.", kv.Key.ToString());
+                    throw new C2CheckpointSaveException(C2ErrorId.CheckpointBeyondDelivered,
+                        CheckpointTexts.BeyondDelivered(kv.Value.Seq, kv.Key, delivered?.Seq), kv.Key.ToString());
                 if (!Owns(kv.Key))
-                    throw new C2CheckpointSaveException("C2CheckpointNotOwned", "Cannot save " + kv.Key + ": this session does not own it in '" + Path + "' (it was unsubscribed). Nothing was saved.", kv.Key.ToString());
+                    throw new C2CheckpointSaveException(C2ErrorId.CheckpointNotOwned, CheckpointTexts.NotOwned(kv.Key, Path), kv.Key.ToString());
                 StreamPosition.Advance(highest, kv.Key, kv.Value);
             }
             var saved = new List<KeyValuePair<StreamKey, StreamPosition>>();
             foreach (var kv in highest)
             {
                 var current = Store.Get(kv.Key);
-                var stored = current?.Seq is long seq ? new StreamPosition(current.Value.Epoch, seq, null, null, current.Value.HistoryThrough, current.Value.HistoryOrderId) : (StreamPosition?)null;
+                var stored = current?.Seq is long seq
+                    ? new StreamPosition(current.Value.Epoch, seq, null, null, current.Value.HistoryThrough, current.Value.HistoryOrderId)
+                    : (StreamPosition?)null;
                 if (stored.HasValue && !kv.Value.IsBeyond(stored.Value) && !kv.Value.SameHistoryInstant(stored.Value)) continue;
                 CheckpointClaim claim;
                 lock (_gate) claim = _claims[kv.Key];

@@ -69,7 +69,7 @@ namespace C2WebSocket
             var now = Time.GetTimestamp();
             if (Time.GetElapsedTime(_debugWindowStart, now) >= TimeSpan.FromSeconds(1))
             {
-                if (_debugInWindow > 20) Diagnostics.Debug(Label + ": (" + (_debugInWindow - 20).ToString(System.Globalization.CultureInfo.InvariantCulture) + " more debug lines in the last second were not shown)");
+                if (_debugInWindow > 20) Diagnostics.Debug(SessionTexts.DebugLinesHidden(Label, _debugInWindow - 20));
                 _debugWindowStart = now;
                 _debugInWindow = 0;
             }

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Linq;
 using System.Threading.Tasks;
 
@@ -41,7 +40,7 @@ namespace C2WebSocket
         internal void CompleteOpen()
         {
             _session.ConnectedAt = _time.GetUtcNow();
-            _session.SetState(C2SessionState.Connected, "connected");
+            _session.SetState(C2SessionState.Connected, SessionTexts.Connected);
             var open = _opening!;
             _opening = null;
             open.TrySetResult(true);
@@ -50,8 +49,8 @@ namespace C2WebSocket
         /// <summary>An internal error stopped the loop: said, and the session ends Failed.</summary>
         internal void Fault(Exception ex)
         {
-            _diag.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.SessionFaulted, Label + " stopped after an internal error: " + ex.Message, _session, ex);
-            End(C2SessionState.Failed, "internal error: " + ex.Message);
+            _diag.Add(C2DiagnosticLevel.Error, C2DiagnosticCode.SessionFaulted, SessionTexts.Faulted(Label, ex.Message), _session, ex);
+            End(C2SessionState.Failed, SessionTexts.FaultReason(ex.Message));
         }
 
         /// <summary>The first connection failed. The session ends first, so the caller of OpenAsync sees the final state
@@ -60,7 +59,7 @@ namespace C2WebSocket
         {
             var open = _opening!;
             _opening = null;
-            End(C2SessionState.Failed, "the first connection failed");
+            End(C2SessionState.Failed, SessionTexts.FirstConnectionFailed);
             open.TrySetException(ex);
         }
 
@@ -70,7 +69,8 @@ namespace C2WebSocket
             if (_closing || _ended || _opening != null) return;
             var inUse = _connections.Links.Where(l => l.Id == 0 || _book.LiveCount(l) > 0).ToList();
             var ready = inUse.All(l => l.State == LinkState.Ready && l.ResubscribesOutstanding <= 0);
-            _session.SetState(ready ? C2SessionState.Connected : C2SessionState.Reconnecting, ready ? "reconnected; subscriptions restored" : _session.LastError ?? "a connection is not ready");
+            var reason = ready ? SessionTexts.Reconnected : _session.LastError ?? SessionTexts.LinkNotReady;
+            _session.SetState(ready ? C2SessionState.Connected : C2SessionState.Reconnecting, reason);
         }
 
         /// <summary>The session is over (gave up, key refused, reconnect off): nothing more will arrive.</summary>
@@ -83,9 +83,9 @@ namespace C2WebSocket
             foreach (var e in _book.All.ToList())
             {
                 if (e.IsLive) e.Sub.State = C2SubscriptionState.Closed;
-                ServerReplies.FailWaiters(e, new InvalidOperationException(Label + " ended: " + reason));
+                ServerReplies.FailWaiters(e, new InvalidOperationException(SessionTexts.Ended(Label, reason)));
             }
-            _opening?.TrySetException(new InvalidOperationException(Label + " ended: " + reason));
+            _opening?.TrySetException(new InvalidOperationException(SessionTexts.Ended(Label, reason)));
             _opening = null;
             PublishSubscriptions();
             _session.SetState(state, reason);
@@ -104,7 +104,7 @@ namespace C2WebSocket
                 return null;
             }
             _closing = true;
-            _diag.Verbose(Label + ": closing (status 1000).");
+            _diag.Verbose(SessionTexts.Closing(Label));
             var closes = _connections.Links.Where(l => l.Connection != null).Select(l => l.Connection!.CloseAsync(cmd.Timeout)).ToArray();
             return Task.WhenAny(Task.WhenAll(closes), _time.Delay(cmd.Timeout));
         }
@@ -114,7 +114,7 @@ namespace C2WebSocket
         internal void FinishClose(CloseCommand cmd)
         {
             var dropped = _inbox.Clear();
-            if (dropped > 0) _diag.Verbose(Label + ": " + dropped.ToString(CultureInfo.InvariantCulture) + " queued message(s) that no Receive-C2Signal had taken were discarded.");
+            if (dropped > 0) _diag.Verbose(SessionTexts.QueuedDiscarded(Label, dropped));
             var wasEnded = _ended;
             _ended = true;
             _connections.ShutAll();
@@ -122,11 +122,11 @@ namespace C2WebSocket
             foreach (var e in _book.All.ToList())
             {
                 if (e.IsLive || e.Sub.State == C2SubscriptionState.Closed) e.Sub.State = C2SubscriptionState.Closed;
-                ServerReplies.FailWaiters(e, new InvalidOperationException(Label + " was closed."));
+                ServerReplies.FailWaiters(e, new InvalidOperationException(SessionTexts.WasClosed(Label)));
             }
             PublishSubscriptions();
             _connections.CancelConnects();
-            if (!wasEnded) _session.SetState(C2SessionState.Disconnected, "closed by the user");
+            if (!wasEnded) _session.SetState(C2SessionState.Disconnected, SessionTexts.ClosedByUser);
             _inbox.Complete();
             _completeInputs();
             _closed = true;

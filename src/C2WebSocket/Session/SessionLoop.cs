@@ -30,14 +30,15 @@ namespace C2WebSocket
         private readonly UserCommands _commands;
         private readonly StreamDelivery _delivery;
 
-        public SessionLoop(C2Session session, C2SessionOptions options, Inbox inbox, DiagnosticSink diag, CheckpointStore? checkpoint, SessionCounters counters, string keyFingerprint)
+        public SessionLoop(C2Session session, C2SessionOptions options, Inbox inbox, DiagnosticSink diag, CheckpointStore? checkpoint,
+            SessionCounters counters, string keyFingerprint)
         {
             _session = session;
             // Request ids start with the session's id, given when the session opens (before any request is sent).
             var book = new SubscriptionBook(() => "ps" + session.Id.ToString(CultureInfo.InvariantCulture) + "-");
             _ctx = new SessionContext(session, options, inbox, diag, checkpoint, counters, book, input => Post(input));
             _requests = new RequestSender(_ctx);
-            _route = new InputRoute(input => Route(input), session.OnProgress, ex => _lifecycle.Fault(ex));
+            _route = new InputRoute(input => Route(input), session.OnProgress, ex => _lifecycle!.Fault(ex));
             _lifecycle = new SessionLifecycle(_ctx, _route.Close);
             _connections = new ConnectionSupervisor(_ctx, keyFingerprint, input => PostMessage(input));
             _connections.Attach(_lifecycle, _requests);
@@ -100,7 +101,11 @@ namespace C2WebSocket
             var closing = _lifecycle.BeginClose(cmd);
             if (closing == null) return;
             _closeUnderWay = cmd;
-            closing.ContinueWith(static (_, state) => { var (loop, done) = ((SessionLoop, CloseCommand))state!; loop.Post(new Input(InputKind.CloseDone, arg: done)); },
+            closing.ContinueWith(static (_, state) =>
+                {
+                    var (loop, done) = ((SessionLoop, CloseCommand))state!;
+                    loop.Post(new Input(InputKind.CloseDone, arg: done));
+                },
                 (this, cmd), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
 

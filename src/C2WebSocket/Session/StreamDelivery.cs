@@ -27,7 +27,7 @@ namespace C2WebSocket
             {
                 case Verdict.Duplicate:
                     _counters.Inc(ref _counters.DuplicatesDropped);
-                    if (DebugSlot()) _diag.Debug(Label + ": " + entry.Key + " seq_id " + SeqText(env.SeqId) + " dropped: a duplicate of a message already delivered.");
+                    if (DebugSlot()) _diag.Debug(StreamTexts.DuplicateDropped(Label, entry.Key, env.SeqId));
                     return;
                 case Verdict.SetAside:
                     return;
@@ -49,7 +49,7 @@ namespace C2WebSocket
                     StartBackfill(entry);
                     return;
                 case Verdict.Unconfirmed:
-                    WarnUnconfirmed(entry, "its replay started with another message at seq_id " + SeqText(env.SeqId));
+                    WarnUnconfirmed(entry, StreamTexts.ReplayStartedElsewhere(env.SeqId));
                     StartBackfill(entry);
                     return;
             }
@@ -69,10 +69,9 @@ namespace C2WebSocket
             entry.LastDelivered = message;
             entry.Sub.SetPosition(t.LastSeq, t.Unverified);
             _counters.Inc(ref _counters.MessagesQueued);
-            if (DebugSlot()) _diag.Debug(Label + ": " + entry.Key + " seq_id " + SeqText(env.SeqId) + " queued (" + data.Length.ToString(CultureInfo.InvariantCulture) + " bytes).");
+            if (DebugSlot()) _diag.Debug(StreamTexts.Queued(Label, entry.Key, env.SeqId, data.Length));
         }
 
-        internal static string SeqText(long? seq) => seq?.ToString(CultureInfo.InvariantCulture) ?? "(none)";
 
         internal C2StreamMessage NewMessage(string channel, long? strategy, in Envelope env, byte[] data, long epoch) =>
             channel == Channels.Signal
@@ -103,7 +102,7 @@ namespace C2WebSocket
                 entry.Tracker.DropWitness();
                 return;
             }
-            WarnUnconfirmed(entry, "nothing came back within " + _options.WitnessTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s");
+            WarnUnconfirmed(entry, StreamTexts.WitnessTimedOut(_options.WitnessTimeout));
             StartBackfill(entry);
         }
 
@@ -111,9 +110,7 @@ namespace C2WebSocket
         private void WarnUnconfirmed(StreamEntry entry, string what)
         {
             var witness = entry.Tracker.LastSeq ?? 0;
-            ReportAnomaly(entry, Label + ": " + entry.Key + " was resumed with resume_from " + (witness - 1).ToString(CultureInfo.InvariantCulture) + " to fetch seq_id " +
-                                 witness.ToString(CultureInfo.InvariantCulture) + ", the last one delivered, again, but " + what + ": the server's sequence for it restarted " +
-                                 "below that point (or no longer holds it). The session re-based the stream and is fetching the new sequence from its start, keeping the signals newer than the last one delivered.");
+            ReportAnomaly(entry, StreamTexts.Unconfirmed(Label, entry.Key, witness, what));
         }
 
         /// <summary>Counts a sequence anomaly and says it: a warning the first time for a stream, verbose after that.</summary>
@@ -127,33 +124,18 @@ namespace C2WebSocket
 
         private void WarnAnomaly(StreamEntry entry, long seq, bool backfill)
         {
-            var t = entry.Tracker;
-            var expected = t.LastSeq?.ToString(CultureInfo.InvariantCulture) ?? "?";
-            var cause = t.ExplicitPoint
-                ? "the resume point " + expected + " (from -ResumeFrom or a checkpoint) is beyond the server's position, or the server's sequence restarted"
-                : "the server's sequence for it restarted";
-            var action = backfill
-                ? "The session re-based the stream and is fetching the new sequence from its start, keeping the signals newer than the last one delivered."
-                : "The session re-based the stream and delivers from seq_id " + seq.ToString(CultureInfo.InvariantCulture) + " on.";
-            ReportAnomaly(entry, Label + ": " + entry.Key + " went back from seq_id " + expected + " to " + seq.ToString(CultureInfo.InvariantCulture) +
-                                 " with a message id not seen before: " + cause + ". " + action);
+            ReportAnomaly(entry, StreamTexts.WentBack(Label, entry.Key, entry.Tracker.LastSeq, seq, entry.Tracker.ExplicitPoint, backfill));
         }
 
         private void ReportSeqOne(StreamEntry entry, C2StreamMessage first)
         {
             if (entry.SeqOneUnattributed)
             {
-                _diag.Verbose(Label + ": " + entry.Key + " was replayed from its start; its seq_id 1 is the one delivered earlier with an empty StrategyId, while its connection was shared.");
+                _diag.Verbose(StreamTexts.SeqOneWasUnattributed(Label, entry.Key));
                 return;
             }
-            var seq = first.SeqId?.ToString(CultureInfo.InvariantCulture);
             var gap = new C2DeliveryGap(_session.Id, C2DeliveryProblem.NotReplayable, entry.Key.Channel, entry.Key.StrategyId, null,
-                (entry.Tracker.Restarted
-                    ? "The server's sequence for " + entry.Key + " restarted, so the new sequence was replayed from its start (resume_from 1); its first signal here is seq_id " + seq +
-                      ", which is newer than the last one delivered before the restart."
-                    : "The stream " + entry.Key + " had no resume point, so it was replayed from its start (resume_from 1) and its first signal here is seq_id " + seq +
-                      ", which is newer than the moment the stream was watched.") +
-                " A signal with seq_id 1 cannot be replayed by the protocol (resume_from 0 means live only); if the strategy published one in that window it is missing: check it with the C2 REST API.")
+                StreamTexts.SeqOneNotReplayable(entry.Key, first.SeqId, entry.Tracker.Restarted))
             { BeforeSeqId = 2, To = first.Timestamp };
             _inbox.AddNotice(entry.Key, gap);
         }
@@ -167,10 +149,7 @@ namespace C2WebSocket
             var asked = entry.Tracker.RequestedFrom;
             var count = after.HasValue ? seq - after.Value - 1 : (long?)null;
             var gap = new C2DeliveryGap(_session.Id, C2DeliveryProblem.ReplayLimitExceeded, entry.Key.Channel, entry.Key.StrategyId, after,
-                "The replay of " + entry.Key + " asked for with resume_from " + SeqText(asked) + " began at seq_id " + seq.ToString(CultureInfo.InvariantCulture) +
-                (after.HasValue ? ", not " + (after.Value + 1).ToString(CultureInfo.InvariantCulture) : "") + ": any signal between them" +
-                (count.HasValue ? " (" + count.Value.ToString(CultureInfo.InvariantCulture) + " if the stream's seq_ids have no holes)" : "") +
-                " is no longer held by the server and was not delivered." + C2DeliveryGap.RestAdvice)
+                StreamTexts.RetentionHole(entry.Key, asked, seq, after, count))
             { BeforeSeqId = seq, From = entry.LastDelivered?.Timestamp ?? entry.Tracker.LastTimestamp, To = first.Timestamp };
             _inbox.AddNotice(entry.Key, gap);
         }
@@ -186,15 +165,13 @@ namespace C2WebSocket
                 _inbox.WantRoom(entry.Key);
                 var level = entry.OverflowWarned ? C2DiagnosticLevel.Verbose : C2DiagnosticLevel.Warning; // warn once per stream
                 entry.OverflowWarned = true;
-                _diag.Add(level, C2DiagnosticCode.InboxOverflow,
-                    Label + ": the inbox of " + entry.Key + " is full (" + _inbox.CapacityPerStream.ToString(CultureInfo.InvariantCulture) + " messages): its signals after seq_id " +
-                    (entry.Tracker.LastSeq?.ToString(CultureInfo.InvariantCulture) ?? "(none)") + " are fetched again from the server once Receive-C2Signal has made room. Nothing is lost while the server can replay them; receive faster or raise -InboxCapacity.", entry.Sub);
+                var text = StreamTexts.InboxFullSignals(Label, entry.Key, _inbox.CapacityPerStream, entry.Tracker.LastSeq);
+                _diag.Add(level, C2DiagnosticCode.InboxOverflow, text, entry.Sub);
                 return;
             }
             if (entry.OpenLoss != null) { entry.OpenLoss.Count = (entry.OpenLoss.Count ?? 0) + 1; return; }
             entry.OpenLoss = new C2DeliveryGap(_session.Id, C2DeliveryProblem.InboxOverflow, entry.Key.Channel, entry.Key.StrategyId, entry.Tracker.LastSeq,
-                "The inbox of " + entry.Key + " was full (" + _inbox.CapacityPerStream.ToString(CultureInfo.InvariantCulture) + " messages): its " + entry.Key.Channel +
-                " messages were dropped and cannot be replayed (C2 replays strategy.signal only). Refresh positions from the REST API; receive faster or raise -InboxCapacity.")
+                StreamTexts.InboxFullDropped(entry.Key, _inbox.CapacityPerStream))
             { Count = 1, From = entry.LastDelivered?.Timestamp };
             _inbox.AddNotice(entry.Key, entry.OpenLoss);
         }
@@ -210,8 +187,9 @@ namespace C2WebSocket
                     if (doc != null && doc.RootElement.ValueKind == JsonValueKind.Object)
                     {
                         var p = doc.RootElement;
-                        if (p.TryGetProperty("channel", out var c) && c.ValueKind == JsonValueKind.String && StreamKey.TryParse(c.GetString(), out var k) && k.StrategyId.HasValue) key = k;
-                        if (!key.HasValue && p.TryGetProperty("strategy_id", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var sid)) key = new StreamKey(Channels.Signal, sid);
+                        if (p.TryGetProperty("channel", out var c) && c.ValueKind == JsonValueKind.String && StreamKey.TryParse(c.GetString(), out var k) &&
+                            k.StrategyId.HasValue) key = k;
+                        if (!key.HasValue && JsonProperties.Long(p, "strategy_id") is long sid) key = new StreamKey(Channels.Signal, sid);
                         from = p.TryGetProperty("from", out var f) ? (f.ValueKind == JsonValueKind.String ? f.GetString() : f.GetRawText()) : null;
                         serverText = p.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
                     }
@@ -224,14 +202,14 @@ namespace C2WebSocket
             var entry = key.HasValue ? _book.Find(key.Value) : null;
             if (entry == null || !entry.IsLive)
             {
-                _diag.Verbose(Label + ": a gap message for " + (key?.ToString() ?? "an unknown stream") + " that this session does not follow was ignored" + (serverText != null ? " (the server said: " + serverText + ")" : "") + ".");
+                _diag.Verbose(StreamTexts.GapIgnored(Label, key, serverText));
                 return;
             }
             switch (entry.Tracker.OnGap())
             {
                 case GapVerdict.NextPage:
                     _counters.Inc(ref _counters.ReplayPages);
-                    Debug(Label + ": replay page of " + entry.Key + " ended at seq_id " + entry.Tracker.LastSeq?.ToString(CultureInfo.InvariantCulture) + "; fetching the next page.");
+                    Debug(StreamTexts.NextPage(Label, entry.Key, entry.Tracker.LastSeq));
                     if (_inbox.HasRoom(entry.Key)) _requests.Resubscribe(entry, RequestPurpose.Page);
                     else { entry.Tracker.Suspend(); _inbox.WantRoom(entry.Key); }
                     return;
@@ -240,7 +218,7 @@ namespace C2WebSocket
             }
             var after = entry.Tracker.LastSeq ?? (long.TryParse(from, NumberStyles.None, CultureInfo.InvariantCulture, out var f2) ? f2 : (long?)null);
             var gap = new C2DeliveryGap(_session.Id, C2DeliveryProblem.ReplayLimitExceeded, entry.Key.Channel, entry.Key.StrategyId, after,
-                "The server could not replay " + entry.Key + " from resume_from " + (from ?? "?") + ": it sent a gap before any new signal of the replay, so these signals cannot be had over the socket." + C2DeliveryGap.RestAdvice)
+                StreamTexts.GapBeforeReplay(entry.Key, from))
             { ServerMessage = serverText, From = entry.LastDelivered?.Timestamp ?? entry.Tracker.LastTimestamp };
             entry.Tracker.OpenGap = gap;
             _inbox.AddNotice(entry.Key, gap);
@@ -251,7 +229,7 @@ namespace C2WebSocket
         {
             var entry = _book.Find(key);
             if (entry == null || !entry.IsLive || !entry.Tracker.Suspended) return;
-            _diag.Verbose(Label + ": the inbox of " + key + " has room again; fetching its signals after seq_id " + entry.Tracker.LastSeq?.ToString(CultureInfo.InvariantCulture) + " with resume_from.");
+            _diag.Verbose(StreamTexts.RoomAgain(Label, key, entry.Tracker.LastSeq));
             _requests.Resubscribe(entry, RequestPurpose.Recover);
         }
     }

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using C2WebSocket.Protocol;
 
@@ -21,7 +20,8 @@ namespace C2WebSocket
         private readonly RequestSender _requests;
         private readonly SessionLifecycle _lifecycle;
 
-        public StreamRouter(SessionContext context, ConnectionSupervisor connections, StreamDelivery delivery, RequestSender requests, SessionLifecycle lifecycle) : base(context)
+        public StreamRouter(SessionContext context, ConnectionSupervisor connections, StreamDelivery delivery, RequestSender requests,
+                            SessionLifecycle lifecycle) : base(context)
         {
             _connections = connections;
             _delivery = delivery;
@@ -73,11 +73,8 @@ namespace C2WebSocket
             var named = source != StrategySource.None;
             if (_naming.TryGetValue(channel, out var known) && (known == named || known)) return;
             _naming[channel] = named;
-            _diag.Verbose(Label + ": the server's " + channel + " messages " + (named ? "name their strategy (" + SourceText(source) + ")." : "do not name their strategy; each strategy is told apart by the connection that carries it."));
+            _diag.Verbose(SubscriptionTexts.Naming(Label, channel, source));
         }
-
-        private static string SourceText(StrategySource s) =>
-            s == StrategySource.Payload ? "a payload field" : s == StrategySource.Envelope ? "an envelope field" : "the stream name";
 
         /// <summary>Where a new stream goes: the first connection, unless the server's messages do not name their strategy
         /// and it already carries another strategy on that channel (then a connection of its own, within the budget).</summary>
@@ -92,8 +89,7 @@ namespace C2WebSocket
             var fresh = _connections.NewLink(force: false);
             if (fresh != null) return fresh;
             main.MarkAmbiguous(key.Channel);
-            _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Unattributed, Label + ": the server's " + key.Channel + " messages do not name their strategy and the key's 10 connections are in use, so " + key +
-                " shares a connection with other strategies: its messages are delivered with an empty StrategyId and cannot be resumed per strategy.");
+            _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Unattributed, SubscriptionTexts.SharedNoRoom(Label, key));
             return main;
         }
 
@@ -157,11 +153,7 @@ namespace C2WebSocket
             var anchor = stays.FirstOrDefault(e => e.Key.IsSignal) ?? stays.FirstOrDefault();
             if (anchor != null) _requests.Resubscribe(anchor, RequestPurpose.Split);
             if (stuck.Count > 0) link.MarkAmbiguous(channel);
-            _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Unattributed,
-                Label + ": the server sends " + channel + " messages that do not name their strategy, and strategies " + string.Join(", ", strategies) +
-                " shared " + link + ". " + (moved.Count == 1 ? "Strategy " + moved[0] + " now has a connection of its own and is fetched again from its resume point, so each message is attributed by its connection. "
-                    : moved.Count > 1 ? "Strategies " + string.Join(", ", moved) + " now have connections of their own and are fetched again from their resume points, so each message is attributed by its connection. " : "") +
-                (stuck.Count > 0 ? "The key's 10 connections are in use, so " + (stuck.Count == 1 ? "strategy " + stuck[0] + " stays" : "strategies " + string.Join(", ", stuck) + " stay") + " shared with " + keep + ": their messages are delivered with an empty StrategyId, deduplicated by message id, and cannot be resumed per strategy. Close other sessions of this key, or use fewer strategies per key." : ""));
+            _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Unattributed, SubscriptionTexts.Split(Label, channel, strategies, link, moved, stuck, keep));
             PublishSubscriptions();
             _lifecycle.UpdateState();
         }

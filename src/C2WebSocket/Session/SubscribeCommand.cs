@@ -12,6 +12,7 @@ namespace C2WebSocket
         public StreamKey Key { get; }
         public long? ResumeFrom { get; }
         public TimeSpan Timeout { get; }
-        public TaskCompletionSource<C2Subscription> Done { get; } = new TaskCompletionSource<C2Subscription>(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<C2Subscription> Done { get; } =
+            new TaskCompletionSource<C2Subscription>(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

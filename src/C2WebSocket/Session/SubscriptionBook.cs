@@ -87,7 +87,11 @@ namespace C2WebSocket
             return Take(_pending.FirstOrDefault(p => p.Link == link && p.IsSubscribe) ?? _pending.FirstOrDefault(p => p.Link == link));
         }
 
-        private static readonly string[] RefusalCodes = { "FORBIDDEN", "INVALID_PARAMETER", "MANDATORY_PARAM_EMPTY_OR_MALFORMED", "OPTIONAL_PARAMS_BAD_COMBO", "NOT_FOUND", "SUBSCRIPTION_LIMIT", "UNAUTHORIZED" };
+        private static readonly string[] RefusalCodes =
+        {
+            "FORBIDDEN", "INVALID_PARAMETER", "MANDATORY_PARAM_EMPTY_OR_MALFORMED", "OPTIONAL_PARAMS_BAD_COMBO",
+            "NOT_FOUND", "SUBSCRIPTION_LIMIT", "UNAUTHORIZED",
+        };
         private static readonly string[] SubscriptionFields = { "strategyid", "channel", "action", "resumefrom", "requestid", "payload", "timestamp" };
 
         internal static bool LooksLikeSubscriptionRefusal(C2ServerError error)

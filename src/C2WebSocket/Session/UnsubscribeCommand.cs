@@ -9,6 +9,7 @@ namespace C2WebSocket
         public UnsubscribeCommand(C2Subscription sub, TimeSpan timeout) { Sub = sub; Timeout = timeout; }
         public C2Subscription Sub { get; }
         public TimeSpan Timeout { get; }
-        public TaskCompletionSource<UnsubscribeResult> Done { get; } = new TaskCompletionSource<UnsubscribeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<UnsubscribeResult> Done { get; } =
+            new TaskCompletionSource<UnsubscribeResult>(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

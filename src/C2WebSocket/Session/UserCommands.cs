@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using C2WebSocket.Protocol;
 
 namespace C2WebSocket
@@ -16,7 +15,8 @@ namespace C2WebSocket
         private readonly RequestSender _requests;
         private readonly SessionLifecycle _lifecycle;
 
-        public UserCommands(SessionContext context, ConnectionSupervisor connections, StreamRouter router, RequestSender requests, SessionLifecycle lifecycle) : base(context)
+        public UserCommands(SessionContext context, ConnectionSupervisor connections, StreamRouter router, RequestSender requests, SessionLifecycle lifecycle)
+            : base(context)
         {
             _connections = connections;
             _router = router;
@@ -26,7 +26,7 @@ namespace C2WebSocket
 
         internal void OnSubscribe(SubscribeCommand cmd)
         {
-            if (_lifecycle.IsClosing || _lifecycle.IsEnded) throw new InvalidOperationException(Label + " is " + _session.State + "; connect again with Connect-C2Socket.");
+            if (_lifecycle.IsClosing || _lifecycle.IsEnded) throw new InvalidOperationException(SessionTexts.NotOpen(Label, _session.State));
             var existing = _book.Find(cmd.Key);
             if (existing != null && existing.IsLive)
             {
@@ -36,8 +36,7 @@ namespace C2WebSocket
                     var dropped = _inbox.Drop(cmd.Key);
                     existing.Tracker.Rewind(r);
                     existing.LastDelivered = null;
-                    _diag.Verbose(Label + ": " + cmd.Key + " is already subscribed; subscribing again with resume_from " + r.ToString(CultureInfo.InvariantCulture) +
-                                  " to replay from there" + (dropped > 0 ? " (" + dropped.ToString(CultureInfo.InvariantCulture) + " queued message(s) of it were discarded: the replay brings them again)" : "") + ".");
+                    _diag.Verbose(SubscriptionTexts.AlreadySubscribed(Label, cmd.Key, r, dropped));
                     AddWaiter(existing, cmd);
                     _requests.Resubscribe(existing, RequestPurpose.Rewind);
                     return;
@@ -49,7 +48,7 @@ namespace C2WebSocket
             var link = _router.ChooseLink(cmd.Key);
             var live = _book.LiveCount(link);
             if (live >= ProtocolLimits.MaxSubscriptionsPerConnection)
-                throw new C2LimitException("C2SubscriptionLimit", Label + " already has " + live.ToString(CultureInfo.InvariantCulture) + " subscriptions on " + link + "; C2 allows " + ProtocolLimits.MaxSubscriptionsPerConnection.ToString(CultureInfo.InvariantCulture) + " per connection. Remove some (Remove-C2Subscription) or open another session.");
+                throw new C2LimitException(C2ErrorId.SubscriptionLimit, SubscriptionTexts.Limit(Label, live, link));
             var entry = new StreamEntry(new C2Subscription(_session, cmd.Key), link);
             if (cmd.ResumeFrom is long resume && resume > 0) entry.Tracker.Start(resume, 0, null, null, explicitPoint: true);
             else if (_checkpoint?.Get(cmd.Key) is CheckpointEntry saved && cmd.Key.IsSignal)
@@ -77,13 +76,12 @@ namespace C2WebSocket
         {
             var entry = arg.Entry;
             if (!entry.Waiters.Remove(arg.Waiter)) return;
-            var what = string.Format(CultureInfo.InvariantCulture, "The server did not acknowledge the subscription to {0} within {1:0.###} s ({2} is {3}). Try again, or raise -TimeoutSec.",
-                entry.Key, arg.Waiter.Timeout.TotalSeconds, Label.ToLowerInvariant(), _session.State);
+            var what = SubscriptionTexts.WaiterTimedOut(entry.Key, arg.Waiter.Timeout, Label, _session.State);
             arg.Waiter.Done.TrySetException(new TimeoutException(what));
             if (entry.Sub.State == C2SubscriptionState.Active || entry.EverAcked || entry.Waiters.Count > 0) return;
             _requests.TakeBack(entry);
             entry.Sub.State = C2SubscriptionState.Failed;
-            entry.Sub.LastError = "no acknowledgement within " + arg.Waiter.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
+            entry.Sub.LastError = SubscriptionTexts.NoAckWithin(arg.Waiter.Timeout);
             _book.Remove(entry);
             PublishSubscriptions();
         }
@@ -99,7 +97,7 @@ namespace C2WebSocket
             }
             _book.Remove(entry);
             entry.Sub.State = C2SubscriptionState.Removed;
-            ServerReplies.FailWaiters(entry, new OperationCanceledException(entry.Key + " was unsubscribed."));
+            ServerReplies.FailWaiters(entry, new OperationCanceledException(SubscriptionTexts.Unsubscribed(entry.Key)));
             if (entry.EverAcked && entry.InFlight != null) { _book.Forget(entry.InFlight); entry.InFlight = null; } // the unsubscribe below covers it
             else _requests.TakeBack(entry);
             result.Dropped = _inbox.Drop(entry.Key);

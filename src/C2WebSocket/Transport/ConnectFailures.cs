@@ -54,32 +54,27 @@ namespace C2WebSocket.Transport
                 if (m.Success && int.TryParse(m.Groups[1].Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) && parsed != 101) status = parsed;
             }
 
-            var said = reason != null ? " The server said: " + reason + "." : "";
             switch (status)
             {
                 case 401:
                     return new C2ConnectException(C2ConnectFailure.AuthenticationFailed, C2ConnectStep.Upgrade, uri,
-                        "The C2 server at " + uri + " refused the API key (HTTP 401)." + said + " Check the key (-ApiKey or $env:C2_API_KEY); the module does not retry a refused key.",
-                        401, reason, retryAfter, false, ex);
+                        TransportTexts.KeyRefused(uri, reason), 401, reason, retryAfter, false, ex);
                 case 429:
                     return new C2ConnectException(C2ConnectFailure.RateLimited, C2ConnectStep.Upgrade, uri,
-                        "The C2 server at " + uri + " refused the connection with HTTP 429: too many connection attempts, or this API key already has its 10 open connections (other scripts or machines may be using it)." + said + " Wait before connecting again.",
-                        429, reason, retryAfter, true, ex);
+                        TransportTexts.RateLimited(uri, reason), 429, reason, retryAfter, true, ex);
                 case 503:
                     return new C2ConnectException(C2ConnectFailure.ServiceUnavailable, C2ConnectStep.Upgrade, uri,
-                        "The C2 server at " + uri + " is not accepting connections (HTTP 503: server connection limit or maintenance)." + said + " Try again later.",
-                        503, reason, retryAfter, true, ex);
+                        TransportTexts.Unavailable(uri, reason), 503, reason, retryAfter, true, ex);
                 case int other:
                     return new C2ConnectException(C2ConnectFailure.UpgradeFailed, C2ConnectStep.Upgrade, uri,
-                        "The server at " + uri + " answered the WebSocket upgrade with HTTP " + other + " instead of 101." + said + " Check -Uri.",
-                        other, reason, retryAfter, other >= 500, ex);
+                        TransportTexts.UpgradeRefused(uri, other, reason), other, reason, retryAfter, other >= 500, ex);
             }
 
             for (var e = ex; e != null; e = e.InnerException)
             {
                 if (e is AuthenticationException)
                     return new C2ConnectException(C2ConnectFailure.TlsFailed, C2ConnectStep.Tls, uri,
-                        "The TLS handshake with " + uri.Host + " failed: " + e.Message + " The server's certificate must be valid and trusted; certificate validation is never turned off.", inner: ex);
+                        TransportTexts.TlsFailed(uri, e.Message), inner: ex);
                 if (e is SocketException se)
                 {
                     switch (se.SocketErrorCode)
@@ -88,17 +83,17 @@ namespace C2WebSocket.Transport
                         case SocketError.NoData:
                         case SocketError.TryAgain:
                             return new C2ConnectException(C2ConnectFailure.DnsFailed, C2ConnectStep.Dns, uri,
-                                "The host name '" + uri.Host + "' of " + uri + " could not be resolved (DNS): " + se.Message, inner: ex);
+                                TransportTexts.DnsFailed(uri, se.Message), inner: ex);
                         default:
                             return new C2ConnectException(C2ConnectFailure.TcpFailed, C2ConnectStep.Tcp, uri,
-                                "Could not open a TCP connection to " + uri.Host + ":" + uri.Port + " for " + uri + " (" + se.SocketErrorCode + "): " + se.Message, inner: ex);
+                                TransportTexts.TcpFailed(uri, se.SocketErrorCode, se.Message), inner: ex);
                     }
                 }
             }
             var proxyHint = ex.ToString().IndexOf("proxy", StringComparison.OrdinalIgnoreCase) >= 0;
             return new C2ConnectException(proxyHint ? C2ConnectFailure.ProxyFailed : C2ConnectFailure.ConnectFailed,
                 proxyHint ? C2ConnectStep.Proxy : C2ConnectStep.Handshake, uri,
-                "Could not connect to " + uri + ": " + Innermost(ex).Message, inner: ex);
+                TransportTexts.ConnectFailed(uri, Innermost(ex).Message), inner: ex);
         }
 
         internal static Exception Innermost(Exception ex)

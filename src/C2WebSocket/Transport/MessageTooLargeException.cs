@@ -2,12 +2,12 @@ using System;
 
 namespace C2WebSocket.Transport
 {
+    /// <summary>A message past the size cap (-MaxMessageSizeKB): refused unread, and its connection recycled.</summary>
     internal sealed class MessageTooLargeException : Exception
     {
         public int Limit { get; }
         public MessageTooLargeException(int limit)
-            : base(string.Format(System.Globalization.CultureInfo.InvariantCulture,
-                "The server sent a message larger than the {0:N0}-byte limit (-MaxMessageSizeKB). It was refused unread and the connection is being recycled.", limit))
+            : base(TransportTexts.TooLarge(limit))
         { Limit = limit; }
     }
 }

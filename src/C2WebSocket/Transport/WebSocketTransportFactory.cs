@@ -73,7 +73,7 @@ namespace C2WebSocket.Transport
                 {
                     ws.Dispose();
                     throw new C2ConnectException(C2ConnectFailure.ConnectTimeout, C2ConnectStep.Timeout, uri,
-                        string.Format(CultureInfo.InvariantCulture, "Connecting to {0} timed out after {1:0.###} s (DNS, TCP, TLS and the WebSocket upgrade together). Check the address and the network, or raise -TimeoutSec.", uri, settings.ConnectTimeout.TotalSeconds));
+                        TransportTexts.TimedOut(uri, settings.ConnectTimeout));
                 }
                 catch (OperationCanceledException)
                 {
