@@ -25,6 +25,7 @@ namespace C2WebSocket
         private SessionLifecycle _lifecycle = null!;
         private RequestSender _requests = null!;
         private ITimer? _watchdog;
+        private TimeSpan _watchdogPeriod, _watchdogDue;
         private int _nextLinkId;
         private int _budgetCount;
 
@@ -45,6 +46,7 @@ namespace C2WebSocket
         {
             foreach (var link in _links) Shut(link);
             _watchdog?.Dispose();
+            _watchdog = null;
         }
 
         /// <summary>Cancels connects in progress (the session was closed).</summary>
@@ -61,8 +63,8 @@ namespace C2WebSocket
             var count = _budgetCount;
             if (count > Protocol.ProtocolLimits.MaxConnectionsPerKey)
                 _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, "This process now has " + count.ToString(CultureInfo.InvariantCulture) + " open connections with the same API key; C2 allows 10 connections per key and refuses the rest with HTTP 429.");
-            var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, _options.HeartbeatTimeout.Ticks / 4));
-            _watchdog = _time.CreateTimer(static s => ((ConnectionSupervisor)s!).Post(new Input(InputKind.Watchdog)), this, period, period);
+            _watchdogPeriod = _watchdogDue = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, _options.HeartbeatTimeout.Ticks / 4));
+            _watchdog = _time.CreateTimer(static s => ((ConnectionSupervisor)s!).Post(new Input(InputKind.Watchdog)), this, _watchdogPeriod, _watchdogPeriod);
             _diag.Verbose(Label + ": connecting to " + _options.Uri + ".");
             Connect(link);
         }
@@ -155,16 +157,33 @@ namespace C2WebSocket
             link.HandshakeExpired(string.Format(CultureInfo.InvariantCulture, "the server at {0} accepted the WebSocket but sent no connection.connected within {1:0.###} s", _options.Uri, _options.ConnectTimeout.TotalSeconds));
         }
 
+        /// <summary>
+        /// The watchdog: a Ready link silent for more than HeartbeatTimeout is aborted as presumed dead. The timer stays
+        /// periodic but is aimed at the earliest moment a Ready link could be past the timeout (its last message plus the
+        /// timeout, and a millisecond, since the rule is "more than"); with no Ready link it ticks every quarter of the
+        /// timeout. So a live connection wakes the loop about once per HeartbeatTimeout instead of four times, and
+        /// a dead one is found at its deadline instead of up to a quarter of the timeout after it.
+        /// </summary>
         internal void OnWatchdog()
         {
             if (_lifecycle.IsClosing || _lifecycle.IsEnded) return;
             var now = _time.GetTimestamp();
+            var next = TimeSpan.MaxValue;
             foreach (var link in _links)
             {
                 if (link.State != LinkState.Ready || link.AbortReason != null) continue;
-                if (_time.GetElapsedTime(link.LastFrameTicks, now) <= _options.HeartbeatTimeout) continue;
+                var silent = _time.GetElapsedTime(link.LastFrameTicks, now);
+                if (silent <= _options.HeartbeatTimeout)
+                {
+                    if (_options.HeartbeatTimeout - silent < next) next = _options.HeartbeatTimeout - silent;
+                    continue;
+                }
                 link.Abort(string.Format(CultureInfo.InvariantCulture, "no message from the server for {0:0.###} s (heartbeats stopped): the connection is presumed dead", _options.HeartbeatTimeout.TotalSeconds));
             }
+            next = next == TimeSpan.MaxValue ? _watchdogPeriod : next + TimeSpan.FromMilliseconds(1);
+            if (next == _watchdogDue && next == _watchdogPeriod) return; // already ticking at that period
+            _watchdogDue = next;
+            _watchdog?.Change(next, next);
         }
 
         internal void OnEnded(Link link, int gen, ConnectionEnd end)
