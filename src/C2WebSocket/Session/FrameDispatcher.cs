@@ -92,7 +92,7 @@ namespace C2WebSocket
             SampleClock(env.ParseTimestamp(data));
             link.Connection!.Send(ClientMessages.HeartbeatAck(_clock.Now));
             _counters.Inc(ref _counters.HeartbeatAcksSent);
-            Debug(Label + ": heartbeat on " + link + " answered with heartbeat.ack.");
+            if (DebugSlot()) _diag.Debug(Label + ": heartbeat on " + link + " answered with heartbeat.ack."); // text built only when it may be written
         }
 
         private void SampleClock(DateTimeOffset? serverTimestamp)
@@ -104,7 +104,7 @@ namespace C2WebSocket
 
         private void NoteVersion(int version)
         {
-            _session.ServerVersion = version;
+            if (_session.ServerVersion != version) _session.ServerVersion = version; // every message carries it: a new snapshot only when it changes
             if (version == ProtocolLimits.ProtocolVersion || _versionWarned) return;
             _versionWarned = true;
             _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.ProtocolVersion, "The C2 server speaks protocol version " + version.ToString(CultureInfo.InvariantCulture) + "; this module was written for version 4. Messages are still processed; check for a module update.");
