@@ -157,33 +157,38 @@ namespace C2WebSocket
             link.HandshakeExpired(string.Format(CultureInfo.InvariantCulture, "the server at {0} accepted the WebSocket but sent no connection.connected within {1:0.###} s", _options.Uri, _options.ConnectTimeout.TotalSeconds));
         }
 
-        /// <summary>
-        /// The watchdog: a Ready link silent for more than HeartbeatTimeout is aborted as presumed dead. The timer stays
-        /// periodic but is aimed at the earliest moment a Ready link could be past the timeout (its last message plus the
-        /// timeout, and a millisecond, since the rule is "more than"); with no Ready link it ticks every quarter of the
-        /// timeout. So a live connection wakes the loop about once per HeartbeatTimeout instead of four times, and
-        /// a dead one is found at its deadline instead of up to a quarter of the timeout after it.
-        /// </summary>
+        /// <summary>The watchdog: a Ready link silent for more than HeartbeatTimeout is aborted as presumed dead.</summary>
         internal void OnWatchdog()
         {
             if (_lifecycle.IsClosing || _lifecycle.IsEnded) return;
             var now = _time.GetTimestamp();
+            foreach (var link in _links)
+            {
+                if (link.State != LinkState.Ready || link.AbortReason != null) continue;
+                if (_time.GetElapsedTime(link.LastFrameTicks, now) <= _options.HeartbeatTimeout) continue;
+                link.Abort(string.Format(CultureInfo.InvariantCulture, "no message from the server for {0:0.###} s (heartbeats stopped): the connection is presumed dead", _options.HeartbeatTimeout.TotalSeconds));
+            }
+            AimWatchdog(now);
+        }
+
+        /// <summary>Aims the watchdog's (periodic) timer at the earliest moment a Ready link could be silent past the timeout
+        /// (last message + timeout + 1 ms: the rule is "more than"); with no Ready link, every quarter of the timeout. Called
+        /// after each look and at each heartbeat: while heartbeats come the timer never wakes the loop, and a dead
+        /// connection is found at its deadline, not up to a quarter of the timeout after it.</summary>
+        internal void AimWatchdog(long now)
+        {
+            if (_watchdog == null) return;
             var next = TimeSpan.MaxValue;
             foreach (var link in _links)
             {
                 if (link.State != LinkState.Ready || link.AbortReason != null) continue;
-                var silent = _time.GetElapsedTime(link.LastFrameTicks, now);
-                if (silent <= _options.HeartbeatTimeout)
-                {
-                    if (_options.HeartbeatTimeout - silent < next) next = _options.HeartbeatTimeout - silent;
-                    continue;
-                }
-                link.Abort(string.Format(CultureInfo.InvariantCulture, "no message from the server for {0:0.###} s (heartbeats stopped): the connection is presumed dead", _options.HeartbeatTimeout.TotalSeconds));
+                var left = _options.HeartbeatTimeout - _time.GetElapsedTime(link.LastFrameTicks, now);
+                if (left < next) next = left;
             }
-            next = next == TimeSpan.MaxValue ? _watchdogPeriod : next + TimeSpan.FromMilliseconds(1);
+            next = next == TimeSpan.MaxValue ? _watchdogPeriod : next < TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : next + TimeSpan.FromMilliseconds(1);
             if (next == _watchdogDue && next == _watchdogPeriod) return; // already ticking at that period
             _watchdogDue = next;
-            _watchdog?.Change(next, next);
+            _watchdog.Change(next, next);
         }
 
         internal void OnEnded(Link link, int gen, ConnectionEnd end)

@@ -91,6 +91,7 @@ namespace C2WebSocket
             _session.LastHeartbeatAt = _time.GetUtcNow();
             SampleClock(env.ParseTimestamp(data));
             link.Connection!.Send(ClientMessages.HeartbeatAck(_clock.Now));
+            _connections.AimWatchdog(link.LastFrameTicks); // the deadline moved: the watchdog need not wake the loop while heartbeats come
             _counters.Inc(ref _counters.HeartbeatAcksSent);
             if (DebugSlot()) _diag.Debug(Label + ": heartbeat on " + link + " answered with heartbeat.ack."); // text built only when it may be written
         }
