@@ -92,38 +92,101 @@ internal static class IdleCase
         using var bare = new System.Net.WebSockets.ClientWebSocket();
         bare.Options.SetRequestHeader("Authorization", "Bearer " + key);
         await bare.ConnectAsync(uri, CancellationToken.None);
-        long bareAcks = 0;
+        var bareAcks = new long[1];
         using var stopBare = new CancellationTokenSource();
-        var loop = Task.Run(async () =>
-        {
-            var buf = new byte[64 * 1024];
-            var ack = System.Text.Encoding.UTF8.GetBytes("{\"msg_type\":\"heartbeat.ack\",\"timestamp\":\"\"}");
-            try
-            {
-                while (!stopBare.IsCancellationRequested)
-                {
-                    var r = await bare.ReceiveAsync(new ArraySegment<byte>(buf), stopBare.Token);
-                    if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close) return;
-                    using var doc = System.Text.Json.JsonDocument.Parse(new ReadOnlyMemory<byte>(buf, 0, r.Count));
-                    if (doc.RootElement.GetProperty("msg_type").GetString() == "heartbeat")
-                    {
-                        var msg = System.Text.Encoding.UTF8.GetBytes("{\"msg_type\":\"heartbeat.ack\",\"timestamp\":\"" + DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "\"}");
-                        await bare.SendAsync(new ArraySegment<byte>(msg), System.Net.WebSockets.WebSocketMessageType.Text, true, stopBare.Token);
-                        Interlocked.Increment(ref bareAcks);
-                    }
-                }
-            }
-            catch (OperationCanceledException) { }
-            catch (System.Net.WebSockets.WebSocketException) { }
-        });
+        var loop = Task.Run(() => BareLoopAsync(bare, bareAcks, stopBare.Token));
         await Task.Delay(Settle(secs));
-        var bare0 = Interlocked.Read(ref bareAcks);
+        var bare0 = Interlocked.Read(ref bareAcks[0]);
         var bareWindow = await MeasureAsync(secs);
-        var bareCount = Interlocked.Read(ref bareAcks) - bare0;
+        var bareCount = Interlocked.Read(ref bareAcks[0]) - bare0;
         Console.WriteLine($"   bare loop: {bareWindow.CpuPct:0.000}% of a core, {bareCount} acks sent");
         stopBare.Cancel();
         try { await loop.WaitAsync(TimeSpan.FromSeconds(2)); } catch (Exception) { }
         Console.WriteLine("RESULT " + System.Text.Json.JsonSerializer.Serialize(new ProbeResult(baseline, idle, acks, bareWindow, bareCount)));
+        return 0;
+    }
+
+    /// <summary>A bare ClientWebSocket answering heartbeats: parse each message, send an ack to a heartbeat.</summary>
+    private static async Task BareLoopAsync(System.Net.WebSockets.ClientWebSocket bare, long[] acks, CancellationToken stop)
+    {
+        var buf = new byte[64 * 1024];
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var r = await bare.ReceiveAsync(new ArraySegment<byte>(buf), stop);
+                if (r.MessageType == System.Net.WebSockets.WebSocketMessageType.Close) return;
+                using var doc = System.Text.Json.JsonDocument.Parse(new ReadOnlyMemory<byte>(buf, 0, r.Count));
+                if (doc.RootElement.GetProperty("msg_type").GetString() == "heartbeat")
+                {
+                    var msg = System.Text.Encoding.UTF8.GetBytes("{\"msg_type\":\"heartbeat.ack\",\"timestamp\":\"" + DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "\"}");
+                    await bare.SendAsync(new ArraySegment<byte>(msg), System.Net.WebSockets.WebSocketMessageType.Text, true, stop);
+                    Interlocked.Increment(ref acks[0]);
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (System.Net.WebSockets.WebSocketException) { }
+    }
+
+    /// <summary>
+    /// `--idle-one session|bare seconds [rounds]`: a simulator child with 100 ms heartbeats and ONE client in this
+    /// process, idle for the window, for an outside sampler (perf) and for A/B runs of two builds: prints the process's
+    /// CPU per heartbeat answered, per window (the process's own idle CPU is included: compare like with like).
+    /// </summary>
+    public static async Task<int> OneAsync(string[] args)
+    {
+        var which = args[1];
+        var secs = double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+        var rounds = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 1;
+        using var sim = StartChild("--serve-sim");
+        var line = await sim.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var parts = line?.Split(' ');
+        if (parts is not { Length: 3 } || parts[0] != "SIM") throw new InvalidOperationException("the simulator child process said: " + line);
+        var uri = new Uri(parts[1]);
+        try
+        {
+            Func<long> count;
+            IDisposable client;
+            using var stop = new CancellationTokenSource();
+            if (which == "session")
+            {
+                var o = new C2SessionOptions { Uri = uri, ApiKey = Env.Secure(parts[2]), HeartbeatTimeout = TimeSpan.FromSeconds(2), ConnectTimeout = TimeSpan.FromSeconds(10) };
+                var session = new C2Session(o);
+                await session.OpenAsync(CancellationToken.None);
+                await session.SubscribeAsync("strategy.signal", 9001, null, TimeSpan.FromSeconds(10), CancellationToken.None);
+                count = () => session.HeartbeatAcksSent;
+                client = session;
+            }
+            else
+            {
+                var bare = new System.Net.WebSockets.ClientWebSocket();
+                bare.Options.SetRequestHeader("Authorization", "Bearer " + parts[2]);
+                await bare.ConnectAsync(uri, CancellationToken.None);
+                var acks = new long[1];
+                _ = Task.Run(() => BareLoopAsync(bare, acks, stop.Token));
+                count = () => Interlocked.Read(ref acks[0]);
+                client = bare;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(8));
+            for (var r = 0; r < rounds; r++)
+            {
+                var a0 = count();
+                var items0 = ThreadPool.CompletedWorkItemCount;
+                var locks0 = Monitor.LockContentionCount;
+                var w = await MeasureAsync(secs);
+                var n = count() - a0;
+                var items = ThreadPool.CompletedWorkItemCount - items0;
+                Console.WriteLine(System.FormattableString.Invariant($"{which}: {w.CpuPct:0.000}% of a core, {n} acks, {w.CpuMs * 1000 / Math.Max(1, n):0} us CPU per ack, {(double)items / Math.Max(1, n):0.00} thread-pool work items per ack, {ThreadPool.ThreadCount} pool threads, lock contentions {Monitor.LockContentionCount - locks0}"));
+            }
+            stop.Cancel();
+            client.Dispose();
+        }
+        finally
+        {
+            try { sim.StandardInput.Close(); } catch (Exception) { }
+            if (!sim.WaitForExit(5000)) try { sim.Kill(true); } catch (Exception) { }
+        }
         return 0;
     }
 

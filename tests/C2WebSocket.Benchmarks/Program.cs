@@ -19,6 +19,7 @@ internal static class Program
     {
         if (args.Length > 0 && args[0] == "--serve-sim") return await IdleCase.ServeSimAsync(args);
         if (args.Length > 0 && args[0] == "--idle-probe") return await IdleCase.ProbeAsync(args);
+        if (args.Length > 0 && args[0] == "--idle-one") return await IdleCase.OneAsync(args);
         if (args.Length > 0 && args[0] == "--memory-probe") return await MemoryCase.ProbeAsync(args);
         if (args.Length > 0 && args[0] == "--profile") return args.Length > 1 ? await Profile.LoadAsync(args) : await Profile.RunAsync();
 

@@ -24,6 +24,7 @@ namespace C2WebSocket
         private SessionLifecycle _lifecycle = null!;
         private RequestSender _requests = null!;
         private ITimer? _watchdog;
+        private TimeSpan _watchdogPeriod, _watchdogDue;
         private int _nextLinkId;
         private int _budgetCount;
 
@@ -44,6 +45,7 @@ namespace C2WebSocket
         {
             foreach (var link in _links) Shut(link);
             _watchdog?.Dispose();
+            _watchdog = null;
         }
 
         /// <summary>Cancels connects in progress (the session was closed).</summary>
@@ -60,8 +62,8 @@ namespace C2WebSocket
             var count = _budgetCount;
             if (count > Protocol.ProtocolLimits.MaxConnectionsPerKey)
                 _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, ConnectionTexts.TooManyForKey(count));
-            var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, _options.HeartbeatTimeout.Ticks / 4));
-            _watchdog = _time.CreateTimer(static s => ((ConnectionSupervisor)s!).Post(new Input(InputKind.Watchdog)), this, period, period);
+            _watchdogPeriod = _watchdogDue = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, _options.HeartbeatTimeout.Ticks / 4));
+            _watchdog = _time.CreateTimer(static s => ((ConnectionSupervisor)s!).Post(new Input(InputKind.Watchdog)), this, _watchdogPeriod, _watchdogPeriod);
             _diag.Verbose(ConnectionTexts.Connecting(Label, _options.Uri));
             Connect(link);
         }
@@ -156,6 +158,7 @@ namespace C2WebSocket
             link.HandshakeExpired(ConnectionTexts.HandshakeExpired(_options.Uri, _options.ConnectTimeout));
         }
 
+        /// <summary>The watchdog: a Ready link silent for more than HeartbeatTimeout is aborted as presumed dead.</summary>
         internal void OnWatchdog()
         {
             if (_lifecycle.IsClosing || _lifecycle.IsEnded) return;
@@ -166,6 +169,27 @@ namespace C2WebSocket
                 if (_time.GetElapsedTime(link.LastFrameTicks, now) <= _options.HeartbeatTimeout) continue;
                 link.Abort(ConnectionTexts.PresumedDead(_options.HeartbeatTimeout));
             }
+            AimWatchdog(now);
+        }
+
+        /// <summary>Aims the watchdog's (periodic) timer at the earliest moment a Ready link could be silent past the timeout
+        /// (last message + timeout + 1 ms: the rule is "more than"); with no Ready link, every quarter of the timeout. Called
+        /// after each look and at each heartbeat: while heartbeats come the timer never wakes the loop, and a dead
+        /// connection is found at its deadline, not up to a quarter of the timeout after it.</summary>
+        internal void AimWatchdog(long now)
+        {
+            if (_watchdog == null) return;
+            var next = TimeSpan.MaxValue;
+            foreach (var link in _links)
+            {
+                if (link.State != LinkState.Ready || link.AbortReason != null) continue;
+                var left = _options.HeartbeatTimeout - _time.GetElapsedTime(link.LastFrameTicks, now);
+                if (left < next) next = left;
+            }
+            next = next == TimeSpan.MaxValue ? _watchdogPeriod : next < TimeSpan.Zero ? TimeSpan.FromMilliseconds(1) : next + TimeSpan.FromMilliseconds(1);
+            if (next == _watchdogDue && next == _watchdogPeriod) return; // already ticking at that period
+            _watchdogDue = next;
+            _watchdog.Change(next, next);
         }
 
         internal void OnEnded(Link link, int gen, ConnectionEnd end)

@@ -91,8 +91,9 @@ namespace C2WebSocket
             _session.LastHeartbeatAt = _time.GetUtcNow();
             SampleClock(env.ParseTimestamp(data));
             link.Connection!.Send(ClientMessages.HeartbeatAck(_clock.Now));
+            _connections.AimWatchdog(link.LastFrameTicks); // the deadline moved: the watchdog need not wake the loop while heartbeats come
             _counters.Inc(ref _counters.HeartbeatAcksSent);
-            Debug(SessionTexts.HeartbeatAnswered(Label, link));
+            if (DebugSlot()) _diag.Debug(SessionTexts.HeartbeatAnswered(Label, link)); // text built only when it may be written
         }
 
         private void SampleClock(DateTimeOffset? serverTimestamp)
@@ -103,7 +104,7 @@ namespace C2WebSocket
 
         private void NoteVersion(int version)
         {
-            _session.ServerVersion = version;
+            if (_session.ServerVersion != version) _session.ServerVersion = version; // every message carries it: a new snapshot only when it changes
             if (version == ProtocolLimits.ProtocolVersion || _versionWarned) return;
             _versionWarned = true;
             _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.ProtocolVersion, SessionTexts.OtherProtocolVersion(version));

@@ -207,6 +207,27 @@ namespace C2WebSocket.Tests.Units
             Assert.NotSame(first, h.Conn);
         }
         [Fact]
+        public async Task Watchdog_aims_at_the_deadline_a_silent_connection_is_aborted_just_past_HeartbeatTimeout_not_a_quarter_later()
+        {
+            await using var h = await Harness.OpenAsync(); // HeartbeatTimeout 45 s (the default)
+            var timeout = h.Options.HeartbeatTimeout;
+            var first = h.Conn;
+            h.Clock.Step(TimeSpan.FromSeconds(20));
+            first.SendHeartbeat();
+            Assert.Equal("heartbeat.ack", (await h.SentAsync(first)).Type);
+
+            // The last message came at 20 s: alive 1 ms before the timeout, aborted 1 ms after it (a watchdog ticking
+            // every quarter of the timeout from the open would first look at 67.5 s).
+            h.Clock.Step(timeout - Ms);
+            await h.SettleAsync();
+            Assert.False(first.IsAborted, "aborted before " + timeout + " of silence");
+            h.Clock.Step(Ms + Ms);
+            await first.Aborted.WaitAsync(Units.Wait);
+            await h.UntilAsync(() => h.Session.State == C2SessionState.Reconnecting, "the session reconnects");
+            Assert.Contains("presumed dead", h.Session.LastError);
+        }
+
+        [Fact]
         public async Task A_reconnect_whose_server_never_sends_connection_connected_is_aborted_after_ConnectTimeout_and_retried()
         {
             await using var h = await Harness.OpenAsync(o => o.ConnectTimeout = TimeSpan.FromSeconds(10));
