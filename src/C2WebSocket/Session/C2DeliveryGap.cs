@@ -38,6 +38,9 @@ namespace C2WebSocket
 
         public string Range => StreamTexts.Range(AfterSeqId, BeforeSeqId);
 
+        /// <summary>A copy as it is now (a held gap reported open: the loop may still learn its bound on the original).</summary>
+        internal C2DeliveryGap Copy() => (C2DeliveryGap)MemberwiseClone();
+
         public override string ToString() => Problem + " " + Channel + ":" + (StrategyId?.ToString(CultureInfo.InvariantCulture) ?? "?") + " " + Range;
     }
 }

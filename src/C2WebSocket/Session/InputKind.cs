@@ -20,5 +20,7 @@ namespace C2WebSocket
         CloseDone,
         Room,
         WitnessDue,
+        /// <summary>A gap held for its upper bound waited long enough: report it open.</summary>
+        GapBoundDue,
     }
 }

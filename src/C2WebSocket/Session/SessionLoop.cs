@@ -134,6 +134,7 @@ namespace C2WebSocket
                     case InputKind.Unsubscribe: _commands.OnUnsubscribe((UnsubscribeCommand)input.Arg!); break;
                     case InputKind.Room: _delivery.OnRoom((StreamKey)input.Arg!); break;
                     case InputKind.WitnessDue: _delivery.OnWitnessDue((PendingRequest)input.Arg!); break;
+                    case InputKind.GapBoundDue: _delivery.OnGapBoundDue((C2DeliveryGap)input.Arg!); break;
                     case InputKind.Close: OnClose((CloseCommand)input.Arg!); break;
                     case InputKind.CloseDone: OnCloseDone((CloseCommand)input.Arg!); break;
                 }

@@ -63,6 +63,7 @@ namespace C2WebSocket
             var message = NewMessage(entry.Key.Channel, entry.Key.StrategyId, env, data, t.Epoch);
             if (verdict == Verdict.DeliverAfterHole) ReportRetentionHole(entry, t.HoleAfter, message); // before the message it ends
             var seqOne = t.Commit(env.SeqId, env.IdHash, ts, skipped: false);
+            if (entry.HeldGap != null && t.OpenGap == null) { _inbox.AddNotice(entry.Key, entry.HeldGap); entry.HeldGap = null; } // bounded now
             if (entry.OpenLoss != null) { entry.OpenLoss.BeforeSeqId = env.SeqId; entry.OpenLoss = null; }
             if (seqOne) ReportSeqOne(entry, message);   // the loss before it is reported before it
             _inbox.Add(entry.Key, message); // after the ranges it closes: a reader that takes it sees their upper bound
@@ -220,9 +221,32 @@ namespace C2WebSocket
             var gap = new C2DeliveryGap(_session.Id, C2DeliveryProblem.ReplayLimitExceeded, entry.Key.Channel, entry.Key.StrategyId, after,
                 StreamTexts.GapBeforeReplay(entry.Key, from))
             { ServerMessage = serverText, From = entry.LastDelivered?.Timestamp ?? entry.Tracker.LastTimestamp };
+            // Held, not queued: the next message of the stream (usually right behind it) gives the range its upper bound,
+            // and the two are queued together, so a reader never sees the range open, nor a notice the loop still writes.
             entry.Tracker.OpenGap = gap;
-            _inbox.AddNotice(entry.Key, gap);
+            entry.HeldGap = gap;
+            Schedule(GapBoundWait, new Input(InputKind.GapBoundDue, arg: gap));
         }
+
+        /// <summary>How long a replay gap waits for the stream's next message before it is reported with an open upper bound.</summary>
+        internal static readonly TimeSpan GapBoundWait = TimeSpan.FromSeconds(2);
+
+        /// <summary>A held gap's wait is over and no message came: it is reported open ("up to the next delivered message").</summary>
+        internal void OnGapBoundDue(C2DeliveryGap gap)
+        {
+            var entry = _book.Find(new StreamKey(gap.Channel, gap.StrategyId));
+            if (entry != null && entry.HeldGap == gap) ReleaseHeldGap(entry);
+        }
+
+        /// <summary>Queues a held gap now: a copy, as the tracker may still give the original its bound later.</summary>
+        internal static void ReleaseHeldGap(StreamEntry entry, Inbox inbox)
+        {
+            if (entry.HeldGap == null) return;
+            inbox.AddNotice(entry.Key, entry.HeldGap.Copy());
+            entry.HeldGap = null;
+        }
+
+        private void ReleaseHeldGap(StreamEntry entry) => ReleaseHeldGap(entry, _inbox);
 
         /// <summary>The reader drained a suspended stream to half its capacity: fetch what was set aside.</summary>
         internal void OnRoom(StreamKey key)

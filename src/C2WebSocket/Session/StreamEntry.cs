@@ -31,6 +31,9 @@ namespace C2WebSocket
         public C2StreamMessage? LastDelivered { get; set; }
         /// <summary>A loss of this stream (position updates refused by a full inbox) whose end is not known yet.</summary>
         public C2DeliveryGap? OpenLoss { get; set; }
+        /// <summary>A replay gap not yet queued: it waits for the stream's next message, which gives its upper bound
+        /// (<see cref="StreamDelivery.GapBoundWait"/> at most).</summary>
+        public C2DeliveryGap? HeldGap { get; set; }
         /// <summary>Set while messages that do not name their strategy may still be another strategy's (after a split, until the ack).</summary>
         public bool InTransition { get; set; }
         public bool OverflowWarned { get; set; }

@@ -97,6 +97,59 @@ namespace C2WebSocket.Tests.Units
         }
 
         [Fact]
+        public async Task A_gap_is_held_until_the_next_message_gives_its_upper_bound_so_the_reader_never_sees_it_open()
+        {
+            // The gap-first branch of a retention hole: the server says gap, then replays from the oldest it holds. A reader
+            // that took the gap between the two would have had only "upper bound not yet known" (and a notice the loop
+            // went on writing): the notice waits in the loop for the next message, and both are queued together.
+            await using var h = await Harness.OpenAsync();
+            var task = h.Session.SubscribeAsync(Channels.Signal, 42, 100, Timeout.InfiniteTimeSpan, CancellationToken.None);
+            var conn = h.Conn;
+            var first = await h.SentAsync(conn);
+            conn.SendAck(first);
+            await task.WaitAsync(Units.Wait);
+            var received = h.Session.MessagesReceived;
+            conn.SendGap("strategy.signal:42", "100");
+            await h.UntilAsync(() => h.Session.MessagesReceived > received, "the gap reaches the loop");
+            await h.SettleAsync();                              // and the loop has finished with it
+            Assert.Equal(0, h.Session.Inbox.ItemHint);         // nothing for a reader yet: the range has no upper bound
+
+            conn.SendSignal(42, 301);
+            var gap = (await Sim.NextItemAsync(h.Session, Units.Wait)).Gap;
+            Assert.NotNull(gap);
+            Assert.Equal(C2DeliveryProblem.ReplayLimitExceeded, gap!.Problem);
+            Assert.Equal(100, gap.AfterSeqId);
+            Assert.Equal(301, gap.BeforeSeqId);                 // known when the reader takes it, not set later
+            Assert.Equal(301, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
+        }
+
+        [Fact]
+        public async Task A_gap_the_stream_says_nothing_after_is_reported_open_once_the_hold_has_passed_and_never_changes_after()
+        {
+            await using var h = await Harness.OpenAsync();
+            var task = h.Session.SubscribeAsync(Channels.Signal, 42, 100, Timeout.InfiniteTimeSpan, CancellationToken.None);
+            var conn = h.Conn;
+            var first = await h.SentAsync(conn);
+            conn.SendAck(first);
+            await task.WaitAsync(Units.Wait);
+            var timers = h.Clock.TimerCount;
+            conn.SendGap("strategy.signal:42", "100");
+            var hold = await h.TimerAfterAsync(timers, "the session holds the gap for its upper bound");
+            Assert.Equal(StreamDelivery.GapBoundWait, hold.Due);
+            Assert.Equal(0, h.Session.Inbox.ItemHint);
+
+            h.Clock.Step(StreamDelivery.GapBoundWait);
+            var gap = (await Sim.NextItemAsync(h.Session, Units.Wait)).Gap;
+            Assert.NotNull(gap);
+            Assert.Equal(100, gap!.AfterSeqId);
+            Assert.Null(gap.BeforeSeqId);                       // said as open: up to the next delivered message
+
+            conn.SendSignal(42, 301);                           // arrives later: delivered, and the notice already read stays as read
+            Assert.Equal(301, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
+            Assert.Null(gap.BeforeSeqId);
+        }
+
+        [Fact]
         public async Task Replayed_duplicates_are_dropped_and_a_restarted_sequence_is_backfilled_from_its_start()
         {
             await using var h = await Harness.OpenAsync();
