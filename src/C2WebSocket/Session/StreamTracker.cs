@@ -189,7 +189,8 @@ namespace C2WebSocket
                 if (ReplayOpen && RequestedFrom is long r && s > r) return Verdict.Duplicate;
                 // Without the time of the last message (a bare -ResumeFrom) nothing tells the new sequence's wanted
                 // signals from its history: deliver from here on.
-                return s > 1 && Key.IsSignal && Key.StrategyId.HasValue && (knowsLastTime || LastTimestamp.HasValue) ? Verdict.AnomalyBackfill : Verdict.Anomaly;
+                var canBackfill = s > 1 && Key.IsSignal && Key.StrategyId.HasValue && (knowsLastTime || LastTimestamp.HasValue);
+                return canBackfill ? Verdict.AnomalyBackfill : Verdict.Anomaly;
             }
             if (firstOfReplay && RequestedFrom is long from && s > from + 1) return HoleBelow(s, timestamp);
             if (Since is DateTimeOffset since && timestamp is DateTimeOffset t && t < since) return Verdict.Skip;

@@ -16,19 +16,6 @@ namespace C2WebSocket.Tests.Source
     {
         public const int MaxLines = 300;
 
-        /// <summary>
-        /// Files the lead is changing now (the one-frame-route work of issue 25) and will bring into shape: each is
-        /// allowed to break these rules until then. Empty this list; never add to it.
-        /// </summary>
-        private static readonly HashSet<string> KnownOffendersTheLeadWillFix = new HashSet<string>(StringComparer.Ordinal);
-
-        /// <summary>Files of Session/ and Cmdlets/ with a line over 160 characters that others are changing now (the lead's
-        /// SessionLoop.cs, perf3's StreamTracker.cs): allowed until then. Empty this list; never add to it.</summary>
-        private static readonly HashSet<string> LongLinesOthersWillFix = new HashSet<string>(StringComparer.Ordinal)
-        {
-            "Session/StreamTracker.cs",
-        };
-
         public const int MaxLineLength = 160;
 
         /// <summary>Decisions apart from words: a line that long in Session/ or Cmdlets/ is a sentence being built inside
@@ -37,8 +24,7 @@ namespace C2WebSocket.Tests.Source
         public void NoLineInSessionOrCmdletsIsOverOneHundredSixtyCharacters()
         {
             var problems = Sources()
-                .Where(f => (f.Name.StartsWith("Session/", StringComparison.Ordinal) || f.Name.StartsWith("Cmdlets/", StringComparison.Ordinal)) &&
-                            !LongLinesOthersWillFix.Contains(f.Name))
+                .Where(f => (f.Name.StartsWith("Session/", StringComparison.Ordinal) || f.Name.StartsWith("Cmdlets/", StringComparison.Ordinal)))
                 .SelectMany(f => f.Text.Split('\n').Select((line, i) => (f.Name, Line: i + 1, Length: line.TrimEnd('\r').Length)))
                 .Where(l => l.Length > MaxLineLength)
                 .Select(l => l.Name + ":" + l.Line + " (" + l.Length + " characters)")
@@ -47,20 +33,9 @@ namespace C2WebSocket.Tests.Source
         }
 
         [Fact]
-        public void TheLongLineOffendersStillOffend()
-        {
-            var fixedOnes = Sources()
-                .Where(f => LongLinesOthersWillFix.Contains(f.Name) && f.Text.Split('\n').All(l => l.TrimEnd('\r').Length <= MaxLineLength))
-                .Select(f => f.Name)
-                .ToList();
-            Assert.True(fixedOnes.Count == 0, "No long line left, remove from LongLinesOthersWillFix: " + string.Join(", ", fixedOnes));
-        }
-
-        [Fact]
         public void NoFileIsOverThreeHundredLines()
         {
             var over = Sources()
-                .Where(f => !KnownOffendersTheLeadWillFix.Contains(f.Name))
                 .Select(f => (f.Name, Lines: LineCount(f.Text)))
                 .Where(f => f.Lines > MaxLines)
                 .Select(f => f.Name + " has " + f.Lines + " lines")
@@ -72,7 +47,7 @@ namespace C2WebSocket.Tests.Source
         public void EachFileDeclaresOneTopLevelTypeNamedAsTheFile()
         {
             var problems = new List<string>();
-            foreach (var file in Sources().Where(f => !KnownOffendersTheLeadWillFix.Contains(f.Name)))
+            foreach (var file in Sources())
             {
                 var types = TopLevelTypes(file.Text);
                 var expected = Path.GetFileNameWithoutExtension(file.Name);
@@ -88,26 +63,12 @@ namespace C2WebSocket.Tests.Source
         public void NoPartialTypeIsSpreadOverFiles()
         {
             var byType = Sources()
-                .Where(f => !KnownOffendersTheLeadWillFix.Contains(f.Name))
                 .SelectMany(f => TopLevelTypes(f.Text).Where(t => t.Partial).Select(t => (t.Name, File: f.Name)))
                 .GroupBy(t => t.Name)
                 .Where(g => g.Count() > 1)
                 .Select(g => g.Key + " in " + string.Join(", ", g.Select(t => t.File)))
                 .ToList();
             Assert.True(byType.Count == 0, "Partial types across files: " + string.Join("; ", byType));
-        }
-
-        [Fact]
-        public void TheKnownOffendersStillOffend()
-        {
-            // An entry that is already in shape must leave the list, so the list only shrinks.
-            var fixedOnes = Sources()
-                .Where(f => KnownOffendersTheLeadWillFix.Contains(f.Name))
-                .Where(f => LineCount(f.Text) <= MaxLines && TopLevelTypes(f.Text) is var t && t.Count == 1 && !t[0].Partial &&
-                            t[0].Name == Path.GetFileNameWithoutExtension(f.Name))
-                .Select(f => f.Name)
-                .ToList();
-            Assert.True(fixedOnes.Count == 0, "In shape now, remove from KnownOffendersTheLeadWillFix: " + string.Join(", ", fixedOnes));
         }
 
         [Fact]
