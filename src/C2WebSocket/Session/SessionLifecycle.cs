@@ -87,7 +87,7 @@ namespace C2WebSocket
             }
             _opening?.TrySetException(new InvalidOperationException(SessionTexts.Ended(Label, reason)));
             _opening = null;
-            foreach (var e in _book.All) StreamDelivery.ReleaseHeldGap(e, _inbox); // what the session knows is missing is said
+            foreach (var e in _book.All) StreamDelivery.ReleaseHeld(e, _inbox); // what the session knows is missing is said
             PublishSubscriptions();
             _session.SetState(state, reason);
             _inbox.Complete();

@@ -64,7 +64,13 @@ namespace C2WebSocket
             if (verdict == Verdict.DeliverAfterHole) ReportRetentionHole(entry, t.HoleAfter, message); // before the message it ends
             var seqOne = t.Commit(env.SeqId, env.IdHash, ts, skipped: false);
             if (entry.HeldGap != null && t.OpenGap == null) { _inbox.AddNotice(entry.Key, entry.HeldGap); entry.HeldGap = null; } // bounded now
-            if (entry.OpenLoss != null) { entry.OpenLoss.BeforeSeqId = env.SeqId; entry.OpenLoss = null; }
+            if (entry.OpenLoss != null)
+            {
+                // Room again: the loss ends here, and is queued now, whole (count and range), right before this message.
+                entry.OpenLoss.BeforeSeqId = env.SeqId;
+                _inbox.AddNotice(entry.Key, entry.OpenLoss);
+                entry.OpenLoss = null;
+            }
             if (seqOne) ReportSeqOne(entry, message);   // the loss before it is reported before it
             _inbox.Add(entry.Key, message); // after the ranges it closes: a reader that takes it sees their upper bound
             entry.LastDelivered = message;
@@ -174,7 +180,8 @@ namespace C2WebSocket
             entry.OpenLoss = new C2DeliveryGap(_session.Id, C2DeliveryProblem.InboxOverflow, entry.Key.Channel, entry.Key.StrategyId, entry.Tracker.LastSeq,
                 StreamTexts.InboxFullDropped(entry.Key, _inbox.CapacityPerStream))
             { Count = 1, From = entry.LastDelivered?.Timestamp };
-            _inbox.AddNotice(entry.Key, entry.OpenLoss);
+            // Held like a replay gap: counted while updates are refused, queued with the update that ends it.
+            Schedule(GapBoundWait, new Input(InputKind.GapBoundDue, arg: entry.OpenLoss));
         }
 
         internal void OnGap(Link link, in Envelope env, byte[] data)
@@ -228,25 +235,27 @@ namespace C2WebSocket
             Schedule(GapBoundWait, new Input(InputKind.GapBoundDue, arg: gap));
         }
 
-        /// <summary>How long a replay gap waits for the stream's next message before it is reported with an open upper bound.</summary>
+        /// <summary>How long a replay gap or an overflow loss waits for the stream's next delivered message before it is
+        /// reported with an open upper bound.</summary>
         internal static readonly TimeSpan GapBoundWait = TimeSpan.FromSeconds(2);
 
-        /// <summary>A held gap's wait is over and no message came: it is reported open ("up to the next delivered message").</summary>
+        /// <summary>A held gap's or loss's wait is over and no message came: it is reported open ("up to the next delivered
+        /// message"). A loss reported so ends its count there; an update refused later starts a new one.</summary>
         internal void OnGapBoundDue(C2DeliveryGap gap)
         {
             var entry = _book.Find(new StreamKey(gap.Channel, gap.StrategyId));
-            if (entry != null && entry.HeldGap == gap) ReleaseHeldGap(entry);
+            if (entry != null && (entry.HeldGap == gap || entry.OpenLoss == gap)) ReleaseHeld(entry, _inbox);
         }
 
-        /// <summary>Queues a held gap now: a copy, as the tracker may still give the original its bound later.</summary>
-        internal static void ReleaseHeldGap(StreamEntry entry, Inbox inbox)
+        /// <summary>Queues what a stream holds now (the session ends, or the wait is over): copies, as the loop may still
+        /// write the originals (the tracker gives a replay gap its bound later).</summary>
+        internal static void ReleaseHeld(StreamEntry entry, Inbox inbox)
         {
-            if (entry.HeldGap == null) return;
-            inbox.AddNotice(entry.Key, entry.HeldGap.Copy());
+            if (entry.HeldGap != null) inbox.AddNotice(entry.Key, entry.HeldGap.Copy());
+            if (entry.OpenLoss != null) inbox.AddNotice(entry.Key, entry.OpenLoss.Copy());
             entry.HeldGap = null;
+            entry.OpenLoss = null;
         }
-
-        private void ReleaseHeldGap(StreamEntry entry) => ReleaseHeldGap(entry, _inbox);
 
         /// <summary>The reader drained a suspended stream to half its capacity: fetch what was set aside.</summary>
         internal void OnRoom(StreamKey key)

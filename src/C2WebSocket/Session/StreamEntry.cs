@@ -30,6 +30,8 @@ namespace C2WebSocket
         /// <summary>The last message queued: its timestamp bounds a backfill after the sequence restarts.</summary>
         public C2StreamMessage? LastDelivered { get; set; }
         /// <summary>A loss of this stream (position updates refused by a full inbox) whose end is not known yet.</summary>
+        /// <summary>Updates refused by a full lane (positions), not yet queued: counted until the next update delivered
+        /// ends the range (<see cref="StreamDelivery.GapBoundWait"/> at most).</summary>
         public C2DeliveryGap? OpenLoss { get; set; }
         /// <summary>A replay gap not yet queued: it waits for the stream's next message, which gives its upper bound
         /// (<see cref="StreamDelivery.GapBoundWait"/> at most).</summary>

@@ -198,14 +198,15 @@ namespace C2WebSocket.Tests
             await Sim.UntilAsync(s, () => s.InboxOverflows == 3, "three updates to overflow");
             var got = new List<long>();
             for (var i = 0; i < 3; i++) got.Add((await Sim.NextAsync(s)).SeqId!.Value);
-            var gap = (await Sim.NextItemAsync(s)).Gap!;
             Assert.Equal(new long[] { 1, 2, 3 }, got);
+            // The loss is held until the update that ends it, then read whole, before that update.
+            sim.PublishPosition(5);
+            var gap = (await Sim.NextItemAsync(s)).Gap!;
             Assert.Equal(C2DeliveryProblem.InboxOverflow, gap.Problem);
             Assert.Equal(3, gap.AfterSeqId);
             Assert.Equal(3, gap.Count);
-            sim.PublishPosition(5);
-            Assert.Equal(7, (await Sim.NextAsync(s)).SeqId);
             Assert.Equal(7, gap.BeforeSeqId);
+            Assert.Equal(7, (await Sim.NextAsync(s)).SeqId);
         }
 
         [Fact]

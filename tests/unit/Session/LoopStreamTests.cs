@@ -170,6 +170,33 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(1, h.Session.SequenceAnomalies);
         }
         [Fact]
+        public async Task A_positions_loss_nothing_ends_is_reported_open_after_the_hold_and_never_changes_after()
+        {
+            await using var h = await Harness.OpenAsync(o => o.InboxCapacity = 2);
+            await h.SubscribeAckedAsync(42, Channels.Positions);
+            var before = h.Session.MessagesReceived;
+            var timers = h.Clock.TimerCount;
+            for (var seq = 1; seq <= 4; seq++) h.Conn.SendPosition(42, seq);
+            await h.UntilAsync(() => h.Session.MessagesReceived == before + 4, "the loop has seen every update");
+            await h.SettleAsync();
+            var hold = await h.TimerAfterAsync(timers, "the session holds the loss for the update that ends it");
+            Assert.Equal(StreamDelivery.GapBoundWait, hold.Due);
+
+            h.Clock.Step(StreamDelivery.GapBoundWait);
+            Assert.Equal(1, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
+            Assert.Equal(2, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
+            var loss = (await Sim.NextItemAsync(h.Session, Units.Wait)).Gap;
+            Assert.NotNull(loss);
+            Assert.Equal(2, loss!.Count);
+            Assert.Null(loss.BeforeSeqId);                 // open: nothing has ended it
+
+            h.Conn.SendPosition(42, 5);                    // fits again (the lane was read): delivered, the report read stays as read
+            Assert.Equal(5, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
+            Assert.Equal(2, loss.Count);
+            Assert.Null(loss.BeforeSeqId);
+        }
+
+        [Fact]
         public async Task Position_updates_that_do_not_fit_are_reported_as_one_loss_with_its_count_and_range()
         {
             await using var h = await Harness.OpenAsync(o => o.InboxCapacity = 2);
@@ -181,17 +208,18 @@ namespace C2WebSocket.Tests.Units
 
             Assert.Equal(1, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
             Assert.Equal(2, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
+            Assert.Equal(0, h.Session.Inbox.ItemHint);      // the loss is held until an update ends it: never read half-counted
+
+            h.Conn.SendPosition(42, 6);                    // room again: the loss ends here
             var loss = (await Sim.NextItemAsync(h.Session, Units.Wait)).Gap;
             Assert.NotNull(loss);
             Assert.Equal(C2DeliveryProblem.InboxOverflow, loss!.Problem);
             Assert.Equal(Channels.Positions, loss.Channel);
             Assert.Equal(2, loss.AfterSeqId);
             Assert.Equal(3, loss.Count);                   // the three refused updates, in one report
-
-            h.Conn.SendPosition(42, 6);                    // room again: the loss ends here
-            Assert.Equal(6, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
-            Assert.Equal(6, loss.BeforeSeqId);
+            Assert.Equal(6, loss.BeforeSeqId);             // whole when read, not finished later
             Assert.Equal("seq_id > 2 and < 6", loss.Range);
+            Assert.Equal(6, (await Sim.NextAsync(h.Session, Units.Wait)).SeqId);
             Assert.Equal(3, h.Session.InboxOverflows);
             Assert.False(h.Server.Current!.TryTakeClientMessage(out var sent), "positions are never fetched again: " + sent);
         }
