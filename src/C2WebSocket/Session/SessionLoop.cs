@@ -21,7 +21,6 @@ namespace C2WebSocket
     {
         private readonly InputRoute _route;
         private readonly SessionContext _ctx;
-        private readonly C2Session _session;
         private readonly SessionLifecycle _lifecycle;
         private readonly ConnectionSupervisor _connections;
         private readonly RequestSender _requests;
@@ -33,7 +32,6 @@ namespace C2WebSocket
         public SessionLoop(C2Session session, C2SessionOptions options, Inbox inbox, DiagnosticSink diag, CheckpointStore? checkpoint,
             SessionCounters counters, string keyFingerprint)
         {
-            _session = session;
             // Request ids start with the session's id, given when the session opens (before any request is sent).
             var book = new SubscriptionBook(() => "ps" + session.Id.ToString(CultureInfo.InvariantCulture) + "-");
             _ctx = new SessionContext(session, options, inbox, diag, checkpoint, counters, book, input => Post(input));

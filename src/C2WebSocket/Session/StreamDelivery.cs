@@ -63,14 +63,7 @@ namespace C2WebSocket
             var message = NewMessage(entry.Key.Channel, entry.Key.StrategyId, env, data, t.Epoch);
             if (verdict == Verdict.DeliverAfterHole) ReportRetentionHole(entry, t.HoleAfter, message); // before the message it ends
             var seqOne = t.Commit(env.SeqId, env.IdHash, ts, skipped: false);
-            if (entry.HeldGap != null && t.OpenGap == null) { _inbox.AddNotice(entry.Key, entry.HeldGap); entry.HeldGap = null; } // bounded now
-            if (entry.OpenLoss != null)
-            {
-                // Room again: the loss ends here, and is queued now, whole (count and range), right before this message.
-                entry.OpenLoss.BeforeSeqId = env.SeqId;
-                _inbox.AddNotice(entry.Key, entry.OpenLoss);
-                entry.OpenLoss = null;
-            }
+            QueueWhatItEnds(entry, env.SeqId);
             if (seqOne) ReportSeqOne(entry, message);   // the loss before it is reported before it
             _inbox.Add(entry.Key, message); // after the ranges it closes: a reader that takes it sees their upper bound
             entry.LastDelivered = message;
@@ -239,20 +232,39 @@ namespace C2WebSocket
         /// reported with an open upper bound.</summary>
         internal static readonly TimeSpan GapBoundWait = TimeSpan.FromSeconds(2);
 
-        /// <summary>A held gap's or loss's wait is over and no message came: it is reported open ("up to the next delivered
-        /// message"). A loss reported so ends its count there; an update refused later starts a new one.</summary>
+        /// <summary>The message about to be queued (<paramref name="seq"/>) ends what the stream held: a replay gap the
+        /// tracker has just bounded, an overflow loss (room again). Each is queued now, whole, right before it.</summary>
+        private void QueueWhatItEnds(StreamEntry entry, long? seq)
+        {
+            if (entry.HeldGap != null && entry.Tracker.OpenGap == null)
+            {
+                _inbox.AddNotice(entry.Key, entry.HeldGap);
+                entry.HeldGap = null;
+            }
+            if (entry.OpenLoss != null)
+            {
+                entry.OpenLoss.BeforeSeqId = seq;
+                _inbox.AddNotice(entry.Key, entry.OpenLoss);
+                entry.OpenLoss = null;
+            }
+        }
+
+        /// <summary>A held gap's or loss's wait is over and no message came: that one is reported open ("up to the next
+        /// delivered message"). A loss reported so ends its count there; an update refused later starts a new one.</summary>
         internal void OnGapBoundDue(C2DeliveryGap gap)
         {
             var entry = _book.Find(new StreamKey(gap.Channel, gap.StrategyId));
-            if (entry != null && (entry.HeldGap == gap || entry.OpenLoss == gap)) ReleaseHeld(entry, _inbox);
+            if (entry == null) return;
+            if (entry.HeldGap == gap) { _inbox.AddNotice(entry.Key, gap.Copy()); entry.HeldGap = null; }
+            if (entry.OpenLoss == gap) { _inbox.AddNotice(entry.Key, gap); entry.OpenLoss = null; }
         }
 
-        /// <summary>Queues what a stream holds now (the session ends, or the wait is over): copies, as the loop may still
-        /// write the originals (the tracker gives a replay gap its bound later).</summary>
+        /// <summary>Queues what a stream holds when the session ends. A replay gap goes as a copy: the original stays the
+        /// tracker's, which gives it its bound if a message comes later; a loss is no longer counted once it leaves.</summary>
         internal static void ReleaseHeld(StreamEntry entry, Inbox inbox)
         {
             if (entry.HeldGap != null) inbox.AddNotice(entry.Key, entry.HeldGap.Copy());
-            if (entry.OpenLoss != null) inbox.AddNotice(entry.Key, entry.OpenLoss.Copy());
+            if (entry.OpenLoss != null) inbox.AddNotice(entry.Key, entry.OpenLoss);
             entry.HeldGap = null;
             entry.OpenLoss = null;
         }

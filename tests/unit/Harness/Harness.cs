@@ -112,10 +112,10 @@ namespace C2WebSocket.Tests.Units
             return Clock.Timers[seen];
         }
 
-        /// <summary>Subscribes and lets the server acknowledge it (echoing request_id).</summary>
-        public async Task<C2Subscription> SubscribeAckedAsync(long strategyId, string channel = Channels.Signal)
+        /// <summary>Subscribes (from <paramref name="resumeFrom"/> when given) and lets the server acknowledge it (echoing request_id).</summary>
+        public async Task<C2Subscription> SubscribeAckedAsync(long strategyId, string channel = Channels.Signal, long? resumeFrom = null)
         {
-            var task = Session.SubscribeAsync(channel, strategyId, null, Timeout.InfiniteTimeSpan, CancellationToken.None);
+            var task = Session.SubscribeAsync(channel, strategyId, resumeFrom, Timeout.InfiniteTimeSpan, CancellationToken.None);
             var request = await Conn.NextClientMessageAsync();
             Assert.Equal("subscription.request", request.Type);
             Assert.Equal("subscribe", request.Action);
@@ -124,6 +124,15 @@ namespace C2WebSocket.Tests.Units
             var sub = await task.WaitAsync(Units.Wait);
             Assert.Equal(C2SubscriptionState.Active, sub.State);
             return sub;
+        }
+
+        /// <summary>Has the server send <paramref name="count"/> messages, then waits until the loop has handled them all.</summary>
+        public async Task ServerSendsAsync(int count, Action send)
+        {
+            var before = Session.MessagesReceived;
+            send();
+            await UntilAsync(() => Session.MessagesReceived >= before + count, "the loop receives the server's messages");
+            await SettleAsync(); // and has finished with the last one
         }
 
         /// <summary>Drops the connection and moves the clock to the reconnect the session schedules; returns the new connection.</summary>

@@ -103,15 +103,9 @@ namespace C2WebSocket.Tests.Units
             // that took the gap between the two would have had only "upper bound not yet known" (and a notice the loop
             // went on writing): the notice waits in the loop for the next message, and both are queued together.
             await using var h = await Harness.OpenAsync();
-            var task = h.Session.SubscribeAsync(Channels.Signal, 42, 100, Timeout.InfiniteTimeSpan, CancellationToken.None);
+            await h.SubscribeAckedAsync(42, resumeFrom: 100);
             var conn = h.Conn;
-            var first = await h.SentAsync(conn);
-            conn.SendAck(first);
-            await task.WaitAsync(Units.Wait);
-            var received = h.Session.MessagesReceived;
-            conn.SendGap("strategy.signal:42", "100");
-            await h.UntilAsync(() => h.Session.MessagesReceived > received, "the gap reaches the loop");
-            await h.SettleAsync();                              // and the loop has finished with it
+            await h.ServerSendsAsync(1, () => conn.SendGap("strategy.signal:42", "100"));
             Assert.Equal(0, h.Session.Inbox.ItemHint);         // nothing for a reader yet: the range has no upper bound
 
             conn.SendSignal(42, 301);
@@ -127,11 +121,8 @@ namespace C2WebSocket.Tests.Units
         public async Task A_gap_the_stream_says_nothing_after_is_reported_open_once_the_hold_has_passed_and_never_changes_after()
         {
             await using var h = await Harness.OpenAsync();
-            var task = h.Session.SubscribeAsync(Channels.Signal, 42, 100, Timeout.InfiniteTimeSpan, CancellationToken.None);
+            await h.SubscribeAckedAsync(42, resumeFrom: 100);
             var conn = h.Conn;
-            var first = await h.SentAsync(conn);
-            conn.SendAck(first);
-            await task.WaitAsync(Units.Wait);
             var timers = h.Clock.TimerCount;
             conn.SendGap("strategy.signal:42", "100");
             var hold = await h.TimerAfterAsync(timers, "the session holds the gap for its upper bound");
@@ -174,11 +165,8 @@ namespace C2WebSocket.Tests.Units
         {
             await using var h = await Harness.OpenAsync(o => o.InboxCapacity = 2);
             await h.SubscribeAckedAsync(42, Channels.Positions);
-            var before = h.Session.MessagesReceived;
             var timers = h.Clock.TimerCount;
-            for (var seq = 1; seq <= 4; seq++) h.Conn.SendPosition(42, seq);
-            await h.UntilAsync(() => h.Session.MessagesReceived == before + 4, "the loop has seen every update");
-            await h.SettleAsync();
+            await h.ServerSendsAsync(4, () => { for (var seq = 1; seq <= 4; seq++) h.Conn.SendPosition(42, seq); });
             var hold = await h.TimerAfterAsync(timers, "the session holds the loss for the update that ends it");
             Assert.Equal(StreamDelivery.GapBoundWait, hold.Due);
 
