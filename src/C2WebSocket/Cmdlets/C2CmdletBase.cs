@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Reflection;
+using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -142,6 +143,36 @@ namespace C2WebSocket.Commands
         protected static ErrorRecord Error(string errorId, Exception ex, object? target, string message,
                                            ErrorCategory? category = null, string? action = null) =>
             C2ErrorTable.Record(errorId, ex, target, message, category, action);
+
+        /// <summary>The proxy parameters that do not fit together (Connect-C2Socket's and the REST cmdlets' own connection):
+        /// a terminating error naming the parameter.</summary>
+        protected void CheckProxyParameters(Uri? proxy, PSCredential? credential, bool useDefaultCredentials, bool noProxy)
+        {
+            if (noProxy && (proxy != null || credential != null || useDefaultCredentials))
+                ThrowParameterError("NoProxy", ParameterTexts.NoProxyWithProxy);
+            if (credential != null && useDefaultCredentials)
+                ThrowParameterError("ProxyCredential", ParameterTexts.ProxyCredentialTwice);
+            if ((credential != null || useDefaultCredentials) && proxy == null)
+                ThrowParameterError("Proxy", ParameterTexts.ProxyCredentialWithoutProxy);
+        }
+
+        /// <summary>The API key: <paramref name="key"/>, else $env:C2_API_KEY (said in -Verbose); a terminating
+        /// C2ApiKeyMissing when there is neither.</summary>
+        protected SecureString ResolveApiKey(SecureString? key, bool noSession)
+        {
+            if (key == null)
+            {
+                var env = Environment.GetEnvironmentVariable("C2_API_KEY");
+                if (!string.IsNullOrEmpty(env))
+                {
+                    key = SecureText.From(env!);
+                    WriteVerbose(CmdletTexts.KeyFromEnvironment(noSession));
+                }
+            }
+            if (key == null || key.Length == 0)
+                ThrowTerminatingError(Error(C2ErrorId.ApiKeyMissing, new ArgumentException(CmdletTexts.NoApiKeyShort, "ApiKey"), null, CmdletTexts.NoApiKey));
+            return key!;
+        }
 
         /// <summary>A parameter value that cannot work: the message names the parameter.</summary>
         protected void ThrowParameterError(string parameter, string message, string errorId = C2ErrorId.InvalidParameterCombination)

@@ -57,27 +57,8 @@ namespace C2WebSocket.Commands
         /// <summary>Validates the combination and builds the options. Writes a terminating error when they do not fit.</summary>
         internal C2SessionOptions BuildOptions()
         {
-            if (NoProxy && (Proxy != null || ProxyCredential != null || ProxyUseDefaultCredentials))
-                ThrowParameterError("NoProxy", ParameterTexts.NoProxyWithProxy);
-            if (ProxyCredential != null && ProxyUseDefaultCredentials)
-                ThrowParameterError("ProxyCredential", ParameterTexts.ProxyCredentialTwice);
-            if ((ProxyCredential != null || ProxyUseDefaultCredentials) && Proxy == null)
-                ThrowParameterError("Proxy", ParameterTexts.ProxyCredentialWithoutProxy);
-
-            var key = ApiKey;
-            if (key == null)
-            {
-                var env = Environment.GetEnvironmentVariable("C2_API_KEY");
-                if (!string.IsNullOrEmpty(env))
-                {
-                    key = SecureText.From(env!);
-                    WriteVerbose(CmdletTexts.KeyFromEnvironment(noSession: false));
-                }
-            }
-            if (key == null || key.Length == 0)
-            {
-                ThrowTerminatingError(Error(C2ErrorId.ApiKeyMissing, new ArgumentException(CmdletTexts.NoApiKeyShort, "ApiKey"), null, CmdletTexts.NoApiKey));
-            }
+            CheckProxyParameters(Proxy, ProxyCredential, ProxyUseDefaultCredentials, NoProxy);
+            var key = ResolveApiKey(ApiKey, noSession: false);
 
             if (Uri.Scheme == "ws" && !WebSocketTransportFactory.IsLoopback(Uri) && !AllowUnencryptedAuthentication)
             {
@@ -90,7 +71,7 @@ namespace C2WebSocket.Commands
             return new C2SessionOptions
             {
                 Uri = Uri,
-                ApiKey = key!,
+                ApiKey = key,
                 Proxy = proxy,
                 UseDefaultProxy = !NoProxy,
                 ConnectTimeout = TimeoutSec == 0 ? TimeSpan.FromDays(1) : TimeSpan.FromSeconds(TimeoutSec),

@@ -102,23 +102,8 @@ namespace C2WebSocket.Commands
         /// <summary>A client for this command alone, from the connection parameters (Connect-C2Socket's rules).</summary>
         private C2RestClient OwnClient(SecureString? key, Uri socketUri)
         {
-            if (NoProxy && (Proxy != null || ProxyCredential != null || ProxyUseDefaultCredentials))
-                ThrowParameterError("NoProxy", ParameterTexts.NoProxyWithProxy);
-            if (ProxyCredential != null && ProxyUseDefaultCredentials)
-                ThrowParameterError("ProxyCredential", ParameterTexts.ProxyCredentialTwice);
-            if ((ProxyCredential != null || ProxyUseDefaultCredentials) && Proxy == null)
-                ThrowParameterError("Proxy", ParameterTexts.ProxyCredentialWithoutProxy);
-            if (key == null)
-            {
-                var env = Environment.GetEnvironmentVariable("C2_API_KEY");
-                if (!string.IsNullOrEmpty(env))
-                {
-                    key = SecureText.From(env!);
-                    WriteVerbose(CmdletTexts.KeyFromEnvironment(Session == null && ParameterSetName == SessionSet));
-                }
-            }
-            if (key == null || key.Length == 0)
-                ThrowTerminatingError(Error(C2ErrorId.ApiKeyMissing, new ArgumentException(CmdletTexts.NoApiKeyShort, "ApiKey"), null, CmdletTexts.NoApiKey));
+            CheckProxyParameters(Proxy, ProxyCredential, ProxyUseDefaultCredentials, NoProxy);
+            var apiKey = ResolveApiKey(key, noSession: Session == null && ParameterSetName == SessionSet);
             var restBase = RestUri != null ? RestEndpoints.Normalize(RestUri) : RestEndpoints.FromSocket(socketUri);
             if (RestEndpoints.IsUnencryptedRemote(restBase) && !AllowUnencryptedAuthentication) ThrowUnencrypted(restBase);
 
@@ -126,7 +111,7 @@ namespace C2WebSocket.Commands
             var client = new C2RestClient(new RestSettings
             {
                 BaseUri = restBase,
-                ApiKey = key!,
+                ApiKey = apiKey,
                 Proxy = proxy,
                 UseDefaultProxy = !NoProxy,
                 RequestTimeout = Seconds(TimeoutSec),
