@@ -16,7 +16,7 @@ namespace C2WebSocket
         public static string InUse(long strategyId, string path, string? holder, TimeSpan waited) =>
             "Strategy " + strategyId.ToString(CultureInfo.InvariantCulture) + " of the checkpoint '" + path + "' is owned by another session" +
             (holder != null ? " (" + holder + ")" : "") +
-            (waited > TimeSpan.Zero ? " after waiting " + waited.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s" : "") +
+            (waited > TimeSpan.Zero ? " after waiting " + TextFormat.Seconds(waited) + " s" : "") +
             ": two owners would both act on every signal. " +
             "Let the other run finish (bound runs with Receive-C2Signal -TimeoutSec), wait for it with -WaitForCheckpointSec, or use another -CheckpointPath.";
 

@@ -10,7 +10,6 @@ namespace C2WebSocket
     /// </summary>
     internal static class ConnectionTexts
     {
-        private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
         public static string TooManyForKey(int count) =>
             "This process now has " + count.ToString(CultureInfo.InvariantCulture) +
@@ -56,7 +55,7 @@ namespace C2WebSocket
 
         public static string PolicyClosed(string label, object link, PolicyCloseRule rule, TimeSpan throttledInterval)
         {
-            var floor = Seconds(throttledInterval);
+            var floor = TextFormat.Seconds(throttledInterval);
             string why;
             switch (rule)
             {

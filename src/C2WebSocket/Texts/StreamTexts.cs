@@ -33,7 +33,7 @@ namespace C2WebSocket
         public static string ReplayStartedElsewhere(long? seq) => "its replay started with another message at seq_id " + Seq(seq);
 
         public static string WitnessTimedOut(TimeSpan timeout) =>
-            "nothing came back within " + timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
+            "nothing came back within " + TextFormat.Seconds(timeout) + " s";
 
         public static string Unconfirmed(string label, StreamKey key, long witness, string what) =>
             label + ": " + key + " was resumed with resume_from " + N(witness - 1) + " to fetch seq_id " + N(witness) +

@@ -13,7 +13,6 @@ namespace C2WebSocket
     /// </summary>
     internal static class SubscriptionTexts
     {
-        private static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
         public static string AlreadySubscribed(string label, StreamKey key, long resumeFrom, int dropped) =>
             label + ": " + key + " is already subscribed; subscribing again with resume_from " + resumeFrom.ToString(CultureInfo.InvariantCulture) +
@@ -30,7 +29,7 @@ namespace C2WebSocket
                 "The server did not acknowledge the subscription to {0} within {1:0.###} s ({2} is {3}). Try again, or raise -TimeoutSec.",
                 key, timeout.TotalSeconds, label.ToLowerInvariant(), state);
 
-        public static string NoAckWithin(TimeSpan timeout) => "no acknowledgement within " + Seconds(timeout) + " s";
+        public static string NoAckWithin(TimeSpan timeout) => "no acknowledgement within " + TextFormat.Seconds(timeout) + " s";
 
         public static string Unsubscribed(StreamKey key) => key + " was unsubscribed.";
 
@@ -77,7 +76,7 @@ namespace C2WebSocket
             label + ": no reply to the unsubscribe of " + key + "; messages that still arrive for it are dropped.";
 
         public static string AckRetry(string label, StreamKey key, TimeSpan timeout) =>
-            label + ": no acknowledgement of the subscription to " + key + " within " + Seconds(timeout) + " s; sending it again.";
+            label + ": no acknowledgement of the subscription to " + key + " within " + TextFormat.Seconds(timeout) + " s; sending it again.";
 
         public static string NoAckAfter(int attempts) => "no acknowledgement of the subscription after " + attempts.ToString(CultureInfo.InvariantCulture) + " attempts";
 

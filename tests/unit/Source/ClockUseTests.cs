@@ -1,5 +1,4 @@
 using System;
-using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
 using Xunit;
@@ -26,14 +25,12 @@ namespace C2WebSocket.Tests.Source
         [Fact]
         public void ProductCodeUsesNoClockButTheTimeProvider()
         {
-            var root = Path.Combine(RepoRoot(), "src", "C2WebSocket");
-            var found = (from file in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
-                         where !file.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar) && !file.Contains(Path.DirectorySeparatorChar + "bin" + Path.DirectorySeparatorChar)
-                         from line in File.ReadLines(file).Select((text, i) => (Text: text, No: i + 1))
+            var found = (from file in Repo.ProductSources()
+                         from line in file.Text.Split('\n').Select((text, i) => (Text: text.TrimEnd('\r'), No: i + 1))
                          let code = line.Text.Split(new[] { "//" }, StringSplitOptions.None)[0]
                          from rule in Forbidden
                          where rule.Pattern.IsMatch(code)
-                         select Path.GetRelativePath(root, file) + ":" + line.No + " " + rule.Use + ": " + line.Text.Trim()).ToList();
+                         select file.Name + ":" + line.No + " " + rule.Use + ": " + line.Text.Trim()).ToList();
             Assert.True(found.Count == 0, "Clock use outside TimeProvider:\n" + string.Join("\n", found));
         }
 
@@ -50,13 +47,6 @@ namespace C2WebSocket.Tests.Source
             Assert.DoesNotMatch(Forbidden[3].Pattern, "await Task.Delay(delay, _time);");
             Assert.Matches(Forbidden[4].Pattern, "using (var cts = new CancellationTokenSource(timeout))");
             Assert.DoesNotMatch(Forbidden[4].Pattern, "private readonly CancellationTokenSource _stop = new CancellationTokenSource();");
-        }
-
-        private static string RepoRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "C2PowerShell.sln"))) return dir.FullName;
-            throw new InvalidOperationException("C2PowerShell.sln not found above " + AppContext.BaseDirectory);
         }
     }
 }

@@ -101,23 +101,7 @@ namespace C2WebSocket.Tests.Source
             return text.EndsWith("\n", StringComparison.Ordinal) ? lines : lines + 1;
         }
 
-        private static IEnumerable<(string Name, string Text)> Sources()
-        {
-            var root = Path.Combine(RepositoryRoot(), "src", "C2WebSocket");
-            return Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
-                .Select(p => Path.GetRelativePath(root, p).Replace('\\', '/'))
-                .Where(p => !p.StartsWith("obj/", StringComparison.Ordinal) && !p.StartsWith("bin/", StringComparison.Ordinal))
-                .OrderBy(p => p, StringComparer.Ordinal)
-                .Select(p => (p, File.ReadAllText(Path.Combine(root, p))))
-                .ToList();
-        }
-
-        private static string RepositoryRoot()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "src", "C2WebSocket", "C2WebSocket.csproj"))) return dir.FullName;
-            throw new InvalidOperationException("src/C2WebSocket not found above " + AppContext.BaseDirectory);
-        }
+        private static IEnumerable<(string Name, string Text)> Sources() => Repo.ProductSources();
 
         private static readonly Regex Token = new Regex(
             @"\bnamespace\s+[\w.]+|[{};]|\b(?<kind>class|struct|interface|enum|record|delegate)\s+(?:[\w.<>,\[\]?\s]+\s+)?(?<name>[A-Za-z_]\w*)\s*(?=[<({:;]|\bwhere\b|$)|\bpartial\b",
