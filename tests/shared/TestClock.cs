@@ -50,11 +50,14 @@ namespace C2WebSocket.Tests.Units
 
         public int TimerCount { get { lock (_timers) return _timers.Count; } }
 
+        /// <summary>Arms the timer first, then records it: a test that sees the record and moves the clock past its due
+        /// time always fires it (recorded first, a clock moved in between left it due after the new time: never fired).</summary>
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {
-            var record = new TimerRecord(GetUtcNow(), dueTime, period);
+            var inner = base.CreateTimer(callback, state, dueTime, period);
+            var record = new TimerRecord(GetUtcNow(), dueTime, period); // read after arming: FiresAt is never before the real due time
             lock (_timers) _timers.Add(record);
-            return new RecordedTimer(base.CreateTimer(callback, state, dueTime, period), record);
+            return new RecordedTimer(inner, record);
         }
 
         /// <summary>A timer of the fake clock that notes its disposal in its record.</summary>
