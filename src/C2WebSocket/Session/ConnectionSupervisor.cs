@@ -128,7 +128,7 @@ namespace C2WebSocket
             {
                 link.Upgraded(conn, _time.GetTimestamp());
                 _diag.Verbose(ConnectionTexts.Upgraded(Label, _options.Uri, _time.GetElapsedTime(link.StartedTicks)));
-                _ = ReceivePump.RunAsync(link, gen, conn, _postMessage, i => Post(i));
+                _ = ReceivePump.RunAsync(link, gen, conn, _postMessage, i => Post(i), _inbox.Flush);
                 var left = _options.ConnectTimeout - _time.GetElapsedTime(link.StartedTicks);
                 var deadline = left < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : left;
                 link.Arm(Schedule(deadline, new Input(InputKind.HandshakeDeadline, link, gen)));

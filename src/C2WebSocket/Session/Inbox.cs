@@ -24,6 +24,10 @@ namespace C2WebSocket
         private int _items;          // items of any kind, readable without the lock (a hint for spinning readers)
         private bool _completed;
         private bool _cleared;
+        private int _unsignalled;    // items added since waiting readers were last signalled (see Flush)
+
+        /// <summary>A reader waiting through a long burst is woken at least once per this many items.</summary>
+        internal const int SignalEvery = 64;
 
         public Inbox(int capacityPerStream, Action<StreamKey> roomAvailable)
         {
@@ -138,7 +142,18 @@ namespace C2WebSocket
                 if (isData) lane.Data++;
                 _items++;
             }
-            Signal();
+            if (Interlocked.Increment(ref _unsignalled) >= SignalEvery) Flush();
+        }
+
+        /// <summary>
+        /// Wakes a waiting reader for the items added since the last wake. Adding an item does not wake one at once: the
+        /// loop's thread calls this when it stops handling, and a receive pump that handles messages itself calls it before
+        /// it waits for the network (so a burst costs one wake per <see cref="SignalEvery"/> items, not one per item, and a
+        /// reader that has caught up sleeps instead of spinning beside the thread that feeds it).
+        /// </summary>
+        public void Flush()
+        {
+            if (Interlocked.Exchange(ref _unsignalled, 0) > 0) Signal();
         }
 
         private InboxLane LaneFor(StreamKey key)

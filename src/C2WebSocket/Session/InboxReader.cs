@@ -60,10 +60,8 @@ namespace C2WebSocket
         /// <summary>Waits up to <paramref name="max"/> for an item the filter accepts (true) or gives up (false).</summary>
         public bool Wait(Func<StreamKey, bool>? filter, TimeSpan max, CancellationToken cancel)
         {
-            // In a burst the next message is microseconds away: spin briefly before paying for a sleep and a wake-up.
-            var hint = Hint();
-            var spinner = new SpinWait();
-            while (spinner.Count < 20 && Hint() == hint && !cancel.IsCancellationRequested) spinner.SpinOnce();
+            // No spin first: the loop wakes the reader for a burst's items in batches (Inbox.Flush), and a reader spinning
+            // on two cores takes the time of the thread that feeds it.
             _waiter.Arm();
             if (Available(filter) || AllEnded(filter) || ChangePending()) { _waiter.Disarm(); return true; }
             if (max <= TimeSpan.Zero) { _waiter.Disarm(); return false; }
@@ -73,21 +71,15 @@ namespace C2WebSocket
         /// <summary>Takes the next accepted item, waiting up to <paramref name="timeout"/>.</summary>
         public bool TryTake(Func<StreamKey, bool>? filter, TimeSpan timeout, CancellationToken cancel, out C2Session? session, out InboxTake taken)
         {
+            if (TryTake(filter, out session, out taken)) return true; // the usual case in a burst: no clock read
             var started = _time.GetTimestamp();
             while (true)
             {
-                if (TryTake(filter, out session, out taken)) return true;
                 var left = timeout - _time.GetElapsedTime(started);
                 if (left <= TimeSpan.Zero || cancel.IsCancellationRequested || AllEnded(filter)) return false;
                 Wait(filter, left, cancel);
+                if (TryTake(filter, out session, out taken)) return true;
             }
-        }
-
-        private int Hint()
-        {
-            var n = 0;
-            foreach (var s in _sessions) n += s.Inbox.ItemHint;
-            return n;
         }
 
         private bool ChangePending()

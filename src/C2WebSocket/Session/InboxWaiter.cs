@@ -9,7 +9,9 @@ namespace C2WebSocket
     /// </summary>
     internal sealed class InboxWaiter : IDisposable
     {
-        private readonly SemaphoreSlim _signal = new SemaphoreSlim(0, 1);
+        // No spin before sleeping (SemaphoreSlim spins and yields first): a wake-up comes once per batch of items, and a
+        // reader spinning on two cores takes the core the loop that feeds it needs.
+        private readonly ManualResetEventSlim _signal = new ManualResetEventSlim(false, 0);
         private int _armed;
 
         /// <summary>Call before the last look into the inboxes; a Signal after it wakes the next Wait.</summary>
@@ -17,32 +19,30 @@ namespace C2WebSocket
 
         public void Disarm() => Volatile.Write(ref _armed, 0);
 
-        /// <summary>Wakes the reader if it is about to sleep. Called after every item added, so the usual case (the reader
-        /// awake, not armed) is a plain read: no interlocked write to the line the reader owns. The inbox's lock, released
-        /// just before, is a full fence, so an Arm that this read misses comes before the reader's look into the inbox.</summary>
+        /// <summary>Wakes the reader if it is about to sleep. Called for every batch of items added (Inbox.Flush), so the
+        /// usual case (the reader awake, not armed) is a plain read: no interlocked write to the line the reader owns. The
+        /// flush's interlocked exchange, just before, is a full fence, so an Arm that this read misses comes before the
+        /// reader's look into the inbox.</summary>
         public void Signal()
         {
             if (Volatile.Read(ref _armed) == 1 && Interlocked.Exchange(ref _armed, 0) == 1)
             {
-                try { _signal.Release(); } catch (SemaphoreFullException) { } catch (ObjectDisposedException) { }
+                try { _signal.Set(); } catch (ObjectDisposedException) { }
             }
         }
 
         /// <summary>Waits for a signal (true), the timeout or cancellation (false).</summary>
         public bool Wait(TimeSpan timeout, CancellationToken cancel)
         {
-            try { return _signal.Wait(timeout, cancel); }
+            try { if (!_signal.Wait(timeout, cancel)) return false; _signal.Reset(); return true; }
             catch (OperationCanceledException) { return false; }
             finally { Volatile.Write(ref _armed, 0); }
         }
 
-        /// <summary>The same, for async callers (tests) that must not block a thread-pool thread.</summary>
-        public async System.Threading.Tasks.Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancel)
-        {
-            try { return await _signal.WaitAsync(timeout, cancel).ConfigureAwait(false); }
-            catch (OperationCanceledException) { return false; }
-            finally { Volatile.Write(ref _armed, 0); }
-        }
+        /// <summary>The same, for async callers (tests): waits on a thread of its own, never a thread-pool thread.</summary>
+        public System.Threading.Tasks.Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancel) =>
+            System.Threading.Tasks.Task.Factory.StartNew(() => Wait(timeout, cancel), CancellationToken.None,
+                System.Threading.Tasks.TaskCreationOptions.LongRunning, System.Threading.Tasks.TaskScheduler.Default);
 
         public void Dispose() => _signal.Dispose();
     }

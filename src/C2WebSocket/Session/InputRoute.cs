@@ -27,18 +27,19 @@ namespace C2WebSocket
 
         private readonly ConcurrentQueue<Input> _queue = new ConcurrentQueue<Input>();
         private readonly Action<Input> _handle;
-        private readonly Action _idle;
+        private readonly Action<bool> _idle;
         private readonly Action<Exception> _broken;
         private readonly object _roomGate = new object();
         private TaskCompletionSource<bool>? _room;
         private int _pending;
         private volatile bool _closed;
-        private static readonly WaitCallback s_handOff = state => ((InputRoute)state!).Drain(null);
+        private static readonly WaitCallback s_handOff = state => ((InputRoute)state!).Drain(null, false);
 
         /// <param name="handle">Handles one input; runs on whichever thread is the loop at the time.</param>
-        /// <param name="idle">Called when the thread stops handling (the queue is empty, or it hands off).</param>
+        /// <param name="idle">Called when the thread stops handling (the queue is empty, or it hands off); true when that
+        /// thread is a receive pump's, which goes on reading its socket.</param>
         /// <param name="broken">Called once if <paramref name="handle"/> throws: the route closes and handles nothing more.</param>
-        public InputRoute(Action<Input> handle, Action idle, Action<Exception> broken)
+        public InputRoute(Action<Input> handle, Action<bool> idle, Action<Exception> broken)
         {
             _handle = handle; _idle = idle; _broken = broken;
         }
@@ -77,16 +78,16 @@ namespace C2WebSocket
         {
             if (Interlocked.CompareExchange(ref _pending, 1, 0) == 0)
             {
-                Drain(input);
+                Drain(input, true);
                 return 0;
             }
             _queue.Enqueue(input);
             var pending = Interlocked.Increment(ref _pending);
-            if (pending == 1) Drain(null);
+            if (pending == 1) Drain(null, true);
             return pending;
         }
 
-        private void Drain(Input? first)
+        private void Drain(Input? first, bool pump)
         {
             var handled = 0;
             try
@@ -100,12 +101,12 @@ namespace C2WebSocket
                     if (left == 0) break;
                     if (++handled == HandOffAfter)
                     {
-                        _idle();
+                        _idle(pump);
                         ThreadPool.UnsafeQueueUserWorkItem(s_handOff, this);
                         return;
                     }
                 }
-                _idle();
+                _idle(pump);
             }
             catch (Exception ex)
             {

@@ -14,14 +14,16 @@ namespace C2WebSocket
     internal static class ReceivePump
     {
         /// <summary>Reads messages and posts them to the loop; the only code that reads the socket. Never throws.</summary>
-        public static async Task RunAsync(Link link, int gen, IC2Connection conn, Func<Input, ValueTask<bool>> postMessage, Action<Input> post)
+        public static async Task RunAsync(Link link, int gen, IC2Connection conn, Func<Input, ValueTask<bool>> postMessage, Action<Input> post, Action wake)
         {
             var end = new ConnectionEnd();
             try
             {
                 while (true)
                 {
-                    var received = await conn.ReceiveAsync(CancellationToken.None).ConfigureAwait(false);
+                    var receiving = conn.ReceiveAsync(CancellationToken.None);
+                    if (!receiving.IsCompleted) wake(); // about to wait for the network: readers get what this thread queued
+                    var received = await receiving.ConfigureAwait(false);
                     if (!(received is ReceivedMessage message))
                     {
                         var status = conn.CloseStatus;
@@ -32,7 +34,9 @@ namespace C2WebSocket
                         break;
                     }
                     var input = new Input(InputKind.Message, link, gen, message.Data, message.IsBinary);
-                    if (!await postMessage(input).ConfigureAwait(false)) return; // the session ended
+                    var posted = postMessage(input);
+                    if (!posted.IsCompleted) wake(); // waiting for room
+                    if (!await posted.ConfigureAwait(false)) { wake(); return; } // the session ended
                 }
             }
             catch (MessageTooLargeException ex)
@@ -46,6 +50,7 @@ namespace C2WebSocket
                 conn.Abort();
                 end.Reason = TransportTexts.ConnectionFailed(ConnectFailures.Innermost(ex).Message);
             }
+            wake();
             post(new Input(InputKind.Ended, link, gen, arg: end));
         }
     }

@@ -36,7 +36,7 @@ namespace C2WebSocket
             var book = new SubscriptionBook(() => "ps" + session.Id.ToString(CultureInfo.InvariantCulture) + "-");
             _ctx = new SessionContext(session, options, inbox, diag, checkpoint, counters, book, input => Post(input));
             _requests = new RequestSender(_ctx);
-            _route = new InputRoute(input => Route(input), session.OnProgress, ex => _lifecycle!.Fault(ex));
+            _route = new InputRoute(input => Route(input), pump => Idle(inbox, session, pump), ex => _lifecycle!.Fault(ex));
             _lifecycle = new SessionLifecycle(_ctx, _route.Close);
             _connections = new ConnectionSupervisor(_ctx, keyFingerprint, input => PostMessage(input));
             _connections.Attach(_lifecycle, _requests);
@@ -58,7 +58,14 @@ namespace C2WebSocket
         internal ValueTask<bool> InjectMessageAsync(byte[] data, bool binary)
         {
             var link = _connections.Links[0];
-            return PostMessage(new Input(InputKind.Message, link, link.Gen, data, binary));
+            return InjectAsync(new Input(InputKind.Message, link, link.Gen, data, binary));
+        }
+
+        private async ValueTask<bool> InjectAsync(Input input)
+        {
+            var posted = await PostMessage(input).ConfigureAwait(false);
+            _ctx.Inbox.Flush(); // what a pump does before it waits for its socket
+            return posted;
         }
 
         // ----- posting: every input takes the one route (InputRoute) --------------------------------------------------
@@ -76,6 +83,14 @@ namespace C2WebSocket
         /// <summary>For the receive pumps: handled at once on the pump's thread when the loop is idle, with back-pressure;
         /// false once the session has ended.</summary>
         private ValueTask<bool> PostMessage(in Input input) => _route.SubmitWithRoomAsync(input);
+
+        /// <summary>The loop's thread stops handling: readers are woken for what it queued, unless that thread is a receive
+        /// pump's, which wakes them before it waits for its socket (<see cref="Inbox.Flush"/>).</summary>
+        private static void Idle(Inbox inbox, C2Session session, bool pump)
+        {
+            if (!pump) inbox.Flush();
+            session.OnProgress();
+        }
 
         // ----- routing -----------------------------------------------------------------------------------------------
 

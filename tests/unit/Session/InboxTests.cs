@@ -185,19 +185,38 @@ namespace C2WebSocket.Tests.Units
         }
 
         [Fact]
-        public async Task An_added_message_wakes_an_armed_waiter()
+        public async Task Added_messages_wake_an_armed_waiter_when_flushed_or_every_SignalEvery_items()
         {
-            var inbox = NewInbox(10);
+            var inbox = NewInbox(1000);
             using var waiter = new InboxWaiter();
             inbox.Register(waiter);
+
+            // A burst's items wake the reader once, when the loop stops handling (Flush), not one by one.
+            waiter.Arm();
+            inbox.Add(B, Msg(B, 1));
+            Assert.False(await waiter.WaitAsync(TimeSpan.Zero, CancellationToken.None)); // added, not yet flushed
             waiter.Arm();
             var woke = waiter.WaitAsync(Units.Wait, CancellationToken.None);
-            inbox.Add(B, Msg(B, 1));
+            inbox.Flush();
             Assert.True(await woke);
-            inbox.Unregister(waiter);
 
+            // A long burst (a pump that never waits for its socket) still wakes it every SignalEvery items.
             waiter.Arm();
-            inbox.Add(B, Msg(B, 2));
+            woke = waiter.WaitAsync(Units.Wait, CancellationToken.None);
+            for (var i = 0; i < Inbox.SignalEvery - 1; i++) inbox.Add(B, Msg(B, 2 + i));
+            Assert.False(woke.IsCompleted);
+            inbox.Add(B, Msg(B, 1 + Inbox.SignalEvery));
+            Assert.True(await woke);
+
+            // Nothing left to flush: no wake-up.
+            waiter.Arm();
+            inbox.Flush();
+            Assert.False(await waiter.WaitAsync(TimeSpan.Zero, CancellationToken.None));
+
+            inbox.Unregister(waiter);
+            waiter.Arm();
+            inbox.Add(B, Msg(B, 100));
+            inbox.Flush();
             Assert.False(await waiter.WaitAsync(TimeSpan.Zero, CancellationToken.None)); // no longer registered: not signalled
         }
     }

@@ -38,7 +38,7 @@ namespace C2WebSocket.Tests.Units
                 seen.Add(input.Gen); // unsynchronised on purpose: only one thread may be here
                 Interlocked.Decrement(ref inside);
                 all.Signal();
-            }, () => { }, ex => throw ex);
+            }, _ => { }, ex => throw ex);
 
             using var start = new Barrier(posters);
             var tasks = Enumerable.Range(0, posters).Select(p => Task.Factory.StartNew(() =>
@@ -70,7 +70,7 @@ namespace C2WebSocket.Tests.Units
                 log.Add("enter " + input.Gen);
                 if (input.Gen == 1) { route!.Submit(In(2)); Assert.True(route.SubmitWithRoomAsync(In(3)).IsCompletedSuccessfully); }
                 log.Add("exit " + input.Gen);
-            }, () => log.Add("idle"), ex => throw ex);
+            }, _ => log.Add("idle"), ex => throw ex);
 
             Assert.True(route.SubmitWithRoomAsync(In(1)).IsCompletedSuccessfully);
 
@@ -88,7 +88,7 @@ namespace C2WebSocket.Tests.Units
             // sets only after Submit returned, and the test would fail on the thread check after the time limit.
             using var submitted = new ManualResetEventSlim(false);
             var handledOn = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var route = new InputRoute(input => { submitted.Wait(Limit); handledOn.TrySetResult(Environment.CurrentManagedThreadId); }, () => { }, ex => throw ex);
+            var route = new InputRoute(input => { submitted.Wait(Limit); handledOn.TrySetResult(Environment.CurrentManagedThreadId); }, _ => { }, ex => throw ex);
 
             Assert.True(route.Submit(In(1)));
             submitted.Set();
@@ -106,7 +106,7 @@ namespace C2WebSocket.Tests.Units
             {
                 if (input.Gen == 0) { entered.Set(); hold.Wait(Limit); } // the loop is busy with the first input
                 all.Signal();
-            }, () => { }, ex => throw ex);
+            }, _ => { }, ex => throw ex);
 
             var busy = Task.Factory.StartNew(() => route.SubmitWithRoomAsync(In(0)).AsTask(), TaskCreationOptions.LongRunning).Unwrap();
             Assert.True(entered.Wait(Limit));
@@ -135,7 +135,7 @@ namespace C2WebSocket.Tests.Units
                 if (input.Gen == 0) { entered.Set(); hold.Wait(Limit); }
                 order.Enqueue((input.Gen, Environment.CurrentManagedThreadId));
                 done.Signal();
-            }, () => { }, ex => throw ex);
+            }, _ => { }, ex => throw ex);
 
             var first = Task.Factory.StartNew(() => { Assert.True(route.SubmitWithRoomAsync(In(0)).IsCompletedSuccessfully); return Environment.CurrentManagedThreadId; }, TaskCreationOptions.LongRunning);
             Assert.True(entered.Wait(Limit));
@@ -157,7 +157,7 @@ namespace C2WebSocket.Tests.Units
             using var hold = new ManualResetEventSlim(false);
             using var entered = new ManualResetEventSlim(false);
             var handled = new ConcurrentQueue<int>();
-            var route = new InputRoute(input => { if (input.Gen == 0) { entered.Set(); hold.Wait(Limit); } handled.Enqueue(input.Gen); }, () => { }, ex => throw ex);
+            var route = new InputRoute(input => { if (input.Gen == 0) { entered.Set(); hold.Wait(Limit); } handled.Enqueue(input.Gen); }, _ => { }, ex => throw ex);
             var busy = Task.Factory.StartNew(() => route.SubmitWithRoomAsync(In(0)).AsTask(), TaskCreationOptions.LongRunning).Unwrap();
             Assert.True(entered.Wait(Limit));
             Assert.True(route.Submit(In(1)));
@@ -175,12 +175,30 @@ namespace C2WebSocket.Tests.Units
         public void AHandlerThatThrowsBreaksTheRouteOnceAndItAcceptsNothingMore()
         {
             var broken = new List<Exception>();
-            var route = new InputRoute(input => { if (input.Gen == 1) throw new InvalidOperationException("bug"); }, () => { }, broken.Add);
+            var route = new InputRoute(input => { if (input.Gen == 1) throw new InvalidOperationException("bug"); }, _ => { }, broken.Add);
 
             Assert.True(route.SubmitWithRoomAsync(In(1)).IsCompletedSuccessfully); // handled on this thread; does not throw onto it
             Assert.Single(broken);
             Assert.False(route.IsOpen);
             Assert.False(route.Submit(In(2)));
+        }
+    
+
+        [Fact]
+        public async Task IdleSaysWhetherTheThreadThatStopsHandlingIsAPumpsThatGoesOnReading()
+        {
+            // A pump wakes readers itself before it waits for its socket (Inbox.Flush); any other thread must wake them
+            // when it stops handling, or items queued by a timer or a command would wait for the next frame.
+            var idles = new ConcurrentQueue<bool>();
+            using var idled = new SemaphoreSlim(0);
+            var route = new InputRoute(_ => { }, pump => { idles.Enqueue(pump); idled.Release(); }, ex => throw ex);
+            Assert.True((await route.SubmitWithRoomAsync(In(0)).AsTask().WaitAsync(Limit)));
+            Assert.Equal(new[] { true }, idles.ToArray());
+
+            Assert.True(route.Submit(In(1)));
+            Assert.True(await idled.WaitAsync(Limit)); // the pump's
+            Assert.True(await idled.WaitAsync(Limit)); // the thread pool's
+            Assert.Equal(new[] { true, false }, idles.ToArray());
         }
     }
 }
