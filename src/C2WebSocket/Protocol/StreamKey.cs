@@ -22,7 +22,9 @@ namespace C2WebSocket.Protocol
 
         public bool Equals(StreamKey other) => StrategyId == other.StrategyId && string.Equals(Channel, other.Channel, StringComparison.Ordinal);
         public override bool Equals(object? obj) => obj is StreamKey k && Equals(k);
-        public override int GetHashCode() => unchecked(StringComparer.Ordinal.GetHashCode(Channel ?? "") * 397 ^ StrategyId.GetHashCode());
+        // The channel's length, not its characters: the channels differ in length, and the key is hashed several times for
+        // every message (the subscription book, the inbox lane); equal keys still hash equal.
+        public override int GetHashCode() => unchecked((Channel?.Length ?? 0) * 397 ^ StrategyId.GetHashCode());
         public static bool operator ==(StreamKey a, StreamKey b) => a.Equals(b);
         public static bool operator !=(StreamKey a, StreamKey b) => !a.Equals(b);
 

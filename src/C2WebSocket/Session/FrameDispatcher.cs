@@ -30,7 +30,9 @@ namespace C2WebSocket
         internal void OnMessage(Link link, int gen, byte[] data, bool binary)
         {
             if (gen != link.Gen || link.Connection == null) return; // a frame of a connection already replaced
-            link.MessageArrived(_time.GetTimestamp());
+            var now = _time.GetTimestamp();
+            Context.FrameTicks = now;
+            link.MessageArrived(now);
             Volatile.Write(ref _session._lastFrameTicks, link.LastFrameTicks);
             _counters.Inc(ref _counters.MessagesReceived);
             if (binary)
@@ -93,7 +95,7 @@ namespace C2WebSocket
             link.Connection!.Send(ClientMessages.HeartbeatAck(_clock.Now));
             _connections.AimWatchdog(link.LastFrameTicks); // the deadline moved: the watchdog need not wake the loop while heartbeats come
             _counters.Inc(ref _counters.HeartbeatAcksSent);
-            if (DebugSlot()) _diag.Debug(SessionTexts.HeartbeatAnswered(Label, link)); // text built only when it may be written
+            if (FrameDebugSlot()) _diag.Debug(SessionTexts.HeartbeatAnswered(Label, link)); // text built only when it may be written
         }
 
         private void SampleClock(DateTimeOffset? serverTimestamp)

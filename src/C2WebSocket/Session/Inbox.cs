@@ -134,6 +134,7 @@ namespace C2WebSocket
 
         private void Put(StreamKey key, object item, bool isData)
         {
+            bool wake;
             lock (_gate)
             {
                 if (_completed) return;
@@ -141,8 +142,11 @@ namespace C2WebSocket
                 lane.AddLast(new InboxSlot(++_order, item));
                 if (isData) lane.Data++;
                 _items++;
+                // Counted under the lock (no interlocked write to a line the reader's takes touch). A Flush from another
+                // thread racing this may cost one spare wake-up, never a missed one: the thread that adds always flushes after.
+                wake = ++_unsignalled >= SignalEvery;
             }
-            if (Interlocked.Increment(ref _unsignalled) >= SignalEvery) Flush();
+            if (wake) Flush();
         }
 
         /// <summary>
@@ -153,7 +157,7 @@ namespace C2WebSocket
         /// </summary>
         public void Flush()
         {
-            if (Interlocked.Exchange(ref _unsignalled, 0) > 0) Signal();
+            if (Volatile.Read(ref _unsignalled) != 0 && Interlocked.Exchange(ref _unsignalled, 0) > 0) Signal();
         }
 
         private InboxLane LaneFor(StreamKey key)

@@ -64,9 +64,15 @@ namespace C2WebSocket
 
         /// <summary>Debug lines are the per-message story (heartbeats, acks, frames, backoff): at most 20 a second, the rest
         /// counted. True when a line may be written now; ask before building the text of a per-message line.</summary>
-        public bool DebugSlot()
+        public bool DebugSlot() => DebugSlot(Time.GetTimestamp());
+
+        /// <summary>When the frame being handled arrived (<see cref="FrameDispatcher"/> sets it before handing the frame on):
+        /// per-message code reads it instead of the clock.</summary>
+        public long FrameTicks;
+
+        /// <summary>The same, at a time already read (<see cref="FrameTicks"/>).</summary>
+        public bool DebugSlot(long now)
         {
-            var now = Time.GetTimestamp();
             if (Time.GetElapsedTime(_debugWindowStart, now) >= TimeSpan.FromSeconds(1))
             {
                 if (_debugInWindow > 20) Diagnostics.Debug(SessionTexts.DebugLinesHidden(Label, _debugInWindow - 20));

@@ -43,6 +43,9 @@ namespace C2WebSocket
         protected ITimer Schedule(TimeSpan due, Input input) => Context.Schedule(due, input);
         protected void PublishSubscriptions() => Context.PublishSubscriptions();
         protected bool DebugSlot() => Context.DebugSlot();
+
+        /// <summary>The same, for a line about the frame being handled (no clock read).</summary>
+        protected bool FrameDebugSlot() => Context.DebugSlot(Context.FrameTicks);
         protected void Debug(string text) => Context.Debug(text);
     }
 }

@@ -27,7 +27,7 @@ namespace C2WebSocket
             {
                 case Verdict.Duplicate:
                     _counters.Inc(ref _counters.DuplicatesDropped);
-                    if (DebugSlot()) _diag.Debug(StreamTexts.DuplicateDropped(Label, entry.Key, env.SeqId));
+                    if (FrameDebugSlot()) _diag.Debug(StreamTexts.DuplicateDropped(Label, entry.Key, env.SeqId));
                     return;
                 case Verdict.SetAside:
                     return;
@@ -69,7 +69,7 @@ namespace C2WebSocket
             entry.LastDelivered = message;
             entry.Sub.SetPosition(t.LastSeq, t.Unverified);
             _counters.Inc(ref _counters.MessagesQueued);
-            if (DebugSlot()) _diag.Debug(StreamTexts.Queued(Label, entry.Key, env.SeqId, data.Length));
+            if (FrameDebugSlot()) _diag.Debug(StreamTexts.Queued(Label, entry.Key, env.SeqId, data.Length));
         }
 
 

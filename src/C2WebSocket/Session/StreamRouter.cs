@@ -15,6 +15,8 @@ namespace C2WebSocket
     {
         private readonly Dictionary<string, StreamTracker> _unattributed = new Dictionary<string, StreamTracker>(StringComparer.Ordinal);
         private readonly Dictionary<string, bool> _naming = new Dictionary<string, bool>(StringComparer.Ordinal);
+        private string? _lastNaming; // the channel and naming of the last NoteNaming that found nothing new
+        private bool _lastNamed;
         private readonly ConnectionSupervisor _connections;
         private readonly StreamDelivery _delivery;
         private readonly RequestSender _requests;
@@ -71,6 +73,8 @@ namespace C2WebSocket
         private void NoteNaming(string channel, StrategySource source)
         {
             var named = source != StrategySource.None;
+            if (ReferenceEquals(channel, _lastNaming) && named == _lastNamed) return; // every data message: no lookup
+            _lastNaming = channel; _lastNamed = named;
             if (_naming.TryGetValue(channel, out var known) && (known == named || known)) return;
             _naming[channel] = named;
             _diag.Verbose(SubscriptionTexts.Naming(Label, channel, source));
