@@ -42,13 +42,15 @@ internal static class SessionThroughputCase
 
         var sessionRates = new List<double>();
         var bareRates = new List<double>();
+        var sessionCpu = new List<double>();
+        var bareCpu = new List<double>();
         var nodeRates = new List<double>();
         (double Session, double Bare) firstBurst = default;
         for (var round = 0; round < totalRounds; round++)
         {
             var warm = round < cfg.ThroughputWarmupRounds;
 
-            double sRate = double.NaN, bRate = double.NaN, nRate = double.NaN;
+            double sRate = double.NaN, bRate = double.NaN, nRate = double.NaN, sCpu = double.NaN, bCpu = double.NaN;
             // The order rotates from round to round, so no client is always the one right after another's burst.
             for (var k = 0; k < 3; k++)
             {
@@ -56,13 +58,15 @@ internal static class SessionThroughputCase
                 {
                     case 0: // Module session.
                         var drained = Task.Factory.StartNew(() => Drain(session, n), TaskCreationOptions.LongRunning);
-                        PublishBurst(sim, SessionSid, n);
+                        var sCpu0 = PublishBurstTimed(sim, SessionSid, n);
                         sRate = await drained;
+                        sCpu = CpuUsPerMessage(sCpu0, n);
                         break;
                     case 1: // Bare loop.
                         var bareDone = bareRound.Arm(n);
-                        PublishBurst(sim, BareSid, n);
+                        var bCpu0 = PublishBurstTimed(sim, BareSid, n);
                         bRate = RateOf(n, await bareDone.WaitAsync(TimeSpan.FromSeconds(120)));
+                        bCpu = CpuUsPerMessage(bCpu0, n);
                         break;
                     default: // Node.
                         if (node.Skipped != null) break;
@@ -73,10 +77,10 @@ internal static class SessionThroughputCase
                         break;
                 }
             }
-            Console.WriteLine($"   round {round + 1}{(warm ? " (warm-up)" : "")}: session {sRate:N0}/s, bare {bRate:N0}/s, node {(double.IsNaN(nRate) ? "skipped" : nRate.ToString("N0"))}/s");
+            Console.WriteLine($"   round {round + 1}{(warm ? " (warm-up)" : "")}: session {sRate:N0}/s ({sCpu:0.00} us CPU/msg), bare {bRate:N0}/s ({bCpu:0.00} us), node {(double.IsNaN(nRate) ? "skipped" : nRate.ToString("N0"))}/s");
             if (round == 0) firstBurst = (sRate, bRate);
             if (warm) continue;
-            sessionRates.Add(sRate); bareRates.Add(bRate); if (!double.IsNaN(nRate)) nodeRates.Add(nRate);
+            sessionRates.Add(sRate); bareRates.Add(bRate); sessionCpu.Add(sCpu); bareCpu.Add(bCpu); if (!double.IsNaN(nRate)) nodeRates.Add(nRate);
         }
         bareStop.Cancel();
         await bare.CloseAsync();
@@ -89,6 +93,10 @@ internal static class SessionThroughputCase
             new("session throughput", "module session: " + Stat.F(s, "msg/s"), "bare ClientWebSocket+JsonDocument: " + Stat.F(b, "msg/s"), Stat.Ratio(s / b), ">= 1.0x bare", Config.Met(s / b >= 1.0),
                 $"{n} signals of ~{sim.Options.SyntheticPayloadBytes} bytes per round, first-to-last received; session work = receive, envelope decode, sequencing and dedup, inbox; drained by one thread (what Receive-C2Signal does, minus PowerShell)"),
         };
+        var sc = Stat.Median(sessionCpu);
+        var bc = Stat.Median(bareCpu);
+        rows.Add(new("session CPU per message", Config.Inv($"module session: {sc:0.00} us"), Config.Inv($"bare loop: {bc:0.00} us"), Stat.Ratio(sc / bc), "(report)", "-",
+            "the whole process's CPU time (server, client, reader) from the burst's release to its last message taken, per message: what the rate costs on 2 cores; steadier than the rate"));
         if (node.Skipped != null)
             rows.Add(new("session vs Node ws", "module session: " + Stat.F(s, "msg/s"), "Node ws: skipped", "n/a", ">= 1.5x Node", "skipped", node.Skipped));
         else
@@ -102,6 +110,18 @@ internal static class SessionThroughputCase
     }
 
     internal static double RateOf(int n, double seconds) => (n - 1) / seconds;
+
+    /// <summary>PublishBurst, returning the process's CPU time when the burst is released (building the frames not included).</summary>
+    internal static TimeSpan PublishBurstTimed(C2Simulator sim, long strategyId, int n)
+    {
+        sim.PausePublishing();
+        sim.PublishSignals(strategyId, n);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        sim.ResumePublishing();
+        return cpu;
+    }
+
+    internal static double CpuUsPerMessage(TimeSpan since, int n) => (Process.GetCurrentProcess().TotalProcessorTime - since).TotalMilliseconds * 1000 / n;
 
     /// <summary>Publishes n signals while paused, then releases them in one go.</summary>
     internal static void PublishBurst(C2Simulator sim, long strategyId, int n)
