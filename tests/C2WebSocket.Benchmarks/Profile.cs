@@ -28,6 +28,7 @@ internal static class Profile
         Console.WriteLine($"message: {bytes.Length} bytes");
 
         var env = EnvelopeReader.Decode(bytes, bytes.Length);
+        s_msg = new C2Signal(1, 1, env, bytes, DateTimeOffset.UtcNow, 0);
         var strict = new UTF8Encoding(false, true);
         // Stages run interleaved batch by batch (the machine is shared: a slow second hits all of them alike);
         // medians of the batches, and each stage's cost relative to the bare loop's parse.
@@ -42,10 +43,17 @@ internal static class Profile
                 Buffer.BlockCopy(bytes, 0, copy, 0, bytes.Length);
                 _ = new C2Signal(1, 1, env, copy, DateTimeOffset.UtcNow, 0);
             }),
-            ("PayloadFields.Decode (pipeline side, first property read)", () => PayloadFields.Decode(bytes, env.PayloadStart, env.PayloadLength)));
+            ("PayloadFields.Decode (pipeline side, first property read)", () => PayloadFields.Decode(bytes, env.PayloadStart, env.PayloadLength)),
+            ("Inbox.Add + TryTake (one thread)", () => { s_inbox.Add(s_key, s_msg); s_inbox.TryTake(null, out _); }),
+            ("Inbox.Add (queue grows, dropped every 10,000)", () => { s_inbox2.Add(s_key, s_msg); if (++s_n % 10000 == 0) s_inbox2.Clear(); }));
         await LoopAsync(sim, raw!);
         return 0;
     }
+
+    private static readonly Inbox s_inbox = new Inbox(1_000_000, _ => { }), s_inbox2 = new Inbox(1_000_000, _ => { });
+    private static readonly StreamKey s_key = new StreamKey(Channels.Signal, 1);
+    private static C2Signal s_msg = null!;
+    private static int s_n;
 
     /// <summary>
     /// `--profile session|bare [rounds]`: one client alone, bursts of 20,000 signals, for an outside sampler

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Threading;
 using C2WebSocket.Protocol;
@@ -16,7 +17,9 @@ namespace C2WebSocket
     internal sealed class Inbox
     {
         private readonly object _gate = new object();
-        private readonly Dictionary<StreamKey, InboxLane> _lanes = new Dictionary<StreamKey, InboxLane>();
+        // Changed only under _gate; a ConcurrentDictionary so that HasRoom, asked for every message, can read it without
+        // taking the lock the reader's takes contend for.
+        private readonly ConcurrentDictionary<StreamKey, InboxLane> _lanes = new ConcurrentDictionary<StreamKey, InboxLane>();
         private InboxLane[] _laneList = Array.Empty<InboxLane>();
         private InboxWaiter[] _waiters = Array.Empty<InboxWaiter>();
         private readonly Action<StreamKey> _roomAvailable;
@@ -25,9 +28,13 @@ namespace C2WebSocket
         private bool _completed;
         private bool _cleared;
         private int _unsignalled;    // items added since waiting readers were last signalled (see Flush)
+        private long _signals;       // how many times readers were signalled (see Signals)
 
-        /// <summary>A reader waiting through a long burst is woken at least once per this many items.</summary>
-        internal const int SignalEvery = 64;
+        /// <summary>A reader waiting through a long burst is woken at least once per this many items (under a millisecond of a
+        /// pump that never waits for its socket). Measured, --case session with builds alternating: 64 gave the session
+        /// 0.76x-0.92x the bare loop (median 0.80x), 512 gave 0.78x-1.06x (median 0.93x), 2,048 no better than 512:
+        /// every wake-up preempts the pump or the server on 2 cores.</summary>
+        internal const int SignalEvery = 512;
 
         public Inbox(int capacityPerStream, Action<StreamKey> roomAvailable)
         {
@@ -54,7 +61,9 @@ namespace C2WebSocket
 
         public bool HasRoom(StreamKey key)
         {
-            lock (_gate) return !_lanes.TryGetValue(key, out var l) || l.Data < CapacityPerStream;
+            // No lock: only the loop adds (the caller), so the count read here can only be higher than it is by the time the
+            // loop adds, never lower; the lane's count is one aligned int, written under the lock by both sides.
+            return !_lanes.TryGetValue(key, out var l) || Volatile.Read(ref l.Data) < CapacityPerStream;
         }
 
         public void Add(StreamKey key, C2StreamMessage message) => Put(key, message, isData: true);
@@ -94,7 +103,7 @@ namespace C2WebSocket
                 if (!_lanes.TryGetValue(key, out var lane)) return 0;
                 var dropped = lane.Data;
                 _items -= lane.Count;
-                _lanes.Remove(key);
+                _lanes.TryRemove(key, out _);
                 RebuildList();
                 return dropped;
             }
@@ -172,13 +181,19 @@ namespace C2WebSocket
 
         private void RebuildList()
         {
-            var list = new InboxLane[_lanes.Count];
-            _lanes.Values.CopyTo(list, 0);
-            _laneList = list;
+            var list = new List<InboxLane>(_lanes.Count);
+            foreach (var pair in _lanes) list.Add(pair.Value);
+            _laneList = list.ToArray();
         }
+
+        /// <summary>How many times readers were signalled (a flush, a requeue, a state change, the end). A reader that found
+        /// nothing sleeps unless this moved since: items added and not yet flushed do not keep it awake (it would poll
+        /// the lock the loop adds under, item by item, as it caught up).</summary>
+        internal long Signals => Volatile.Read(ref _signals);
 
         private void Signal()
         {
+            Interlocked.Increment(ref _signals);
             var waiters = Volatile.Read(ref _waiters);
             for (var i = 0; i < waiters.Length; i++) waiters[i].Signal();
         }

@@ -16,6 +16,8 @@ namespace C2WebSocket
         private readonly InboxWaiter _waiter = new InboxWaiter();
         private readonly TimeProvider _time;
         private int _next;
+        private const long NotLooked = -1;
+        private long _emptyAt = NotLooked; // the sessions' signal count read before the last take that found nothing
 
         /// <summary>Reads <paramref name="sessions"/>; its timeouts are measured on the first session's clock (all of a
         /// pipeline's sessions share the process's, except in tests).</summary>
@@ -42,15 +44,17 @@ namespace C2WebSocket
         public bool TryTake(Func<StreamKey, bool>? filter, bool states, out C2Session? session, out InboxTake taken, out C2StateChange? change)
         {
             change = null;
+            var signals = Signals();
             for (var i = 0; i < _sessions.Count; i++)
             {
                 var s = _sessions[(_next + i) % _sessions.Count];
                 var changeAt = states ? s.StateChanges.NextOrder() : null;
-                if (s.Inbox.TryTake(filter, out taken, changeAt ?? long.MaxValue)) { session = s; _next++; return true; }
+                if (s.Inbox.TryTake(filter, out taken, changeAt ?? long.MaxValue)) { session = s; _next++; _emptyAt = NotLooked; return true; }
                 if (changeAt.HasValue && s.StateChanges.TryTake(out change)) { session = s; _next++; return true; }
             }
             session = null;
             taken = default;
+            _emptyAt = signals;
             return false;
         }
 
@@ -60,10 +64,14 @@ namespace C2WebSocket
         /// <summary>Waits up to <paramref name="max"/> for an item the filter accepts (true) or gives up (false).</summary>
         public bool Wait(Func<StreamKey, bool>? filter, TimeSpan max, CancellationToken cancel)
         {
-            // No spin first: the loop wakes the reader for a burst's items in batches (Inbox.Flush), and a reader spinning
-            // on two cores takes the time of the thread that feeds it.
+            // No spin, and no look for items added since the last take found nothing: the loop signals a burst's items in
+            // batches (Inbox.Flush), and a reader that spins, or polls the lock the loop adds under, takes the core and
+            // the cache line the loop needs. Sleep unless the inboxes were signalled since that take.
+            var emptyAt = _emptyAt;
+            _emptyAt = NotLooked;
             _waiter.Arm();
-            if (Available(filter) || AllEnded(filter) || ChangePending()) { _waiter.Disarm(); return true; }
+            var woken = emptyAt == NotLooked ? Available(filter) : Signals() != emptyAt; // a Wait with no take before it looks
+            if (woken || AllEnded(filter) || ChangePending()) { _waiter.Disarm(); return true; }
             if (max <= TimeSpan.Zero) { _waiter.Disarm(); return false; }
             return _waiter.Wait(max, cancel);
         }
@@ -95,6 +103,13 @@ namespace C2WebSocket
             foreach (var s in _sessions)
                 if (s.Inbox.ItemHint > 0 && s.Inbox.Peekable(filter)) return true;
             return false;
+        }
+
+        private long Signals()
+        {
+            long n = 0;
+            foreach (var s in _sessions) n += s.Inbox.Signals;
+            return n;
         }
 
         public void Dispose()

@@ -14,8 +14,9 @@ namespace C2WebSocket
         private readonly ManualResetEventSlim _signal = new ManualResetEventSlim(false, 0);
         private int _armed;
 
-        /// <summary>Call before the last look into the inboxes; a Signal after it wakes the next Wait.</summary>
-        public void Arm() => Volatile.Write(ref _armed, 1);
+        /// <summary>Call before the last look into the inboxes; a Signal after it wakes the next Wait. A full fence: the
+        /// look that follows cannot be read before the signaller can see the reader armed.</summary>
+        public void Arm() => Interlocked.Exchange(ref _armed, 1);
 
         public void Disarm() => Volatile.Write(ref _armed, 0);
 
