@@ -1,5 +1,4 @@
 using System;
-using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using C2WebSocket.Protocol;
@@ -13,13 +12,7 @@ namespace C2WebSocket.Tests.Units
     {
         private static readonly StreamKey Key = new StreamKey(Channels.Signal, 7);
 
-        private static C2StreamMessage Msg(long seq)
-        {
-            var json = "{\"msg_type\":\"strategy.signal\",\"id\":\"msg_r_" + seq + "\",\"seq_id\":" + seq +
-                       ",\"timestamp\":\"2025-03-03T12:00:00Z\",\"payload\":{\"strategy_id\":7}}";
-            var bytes = Encoding.UTF8.GetBytes(json);
-            return new C2Signal(1, 7, EnvelopeReader.Decode(bytes, bytes.Length), bytes, Units.Start, 0);
-        }
+        private static C2StreamMessage Msg(long seq) => InboxTests.Msg(Key, seq);
 
         [Fact]
         public async Task A_reader_that_found_nothing_sleeps_until_the_inbox_is_signalled_and_then_takes_in_order()

@@ -19,7 +19,8 @@ namespace C2WebSocket.Tests.Units
 
         private Inbox NewInbox(int capacity) => new Inbox(capacity, key => { lock (_roomCalls) _roomCalls.Add(key); });
 
-        private static C2StreamMessage Msg(StreamKey key, long seq)
+        /// <summary>A signal of <paramref name="key"/> with <paramref name="seq"/> (InboxReaderTests use it too).</summary>
+        internal static C2StreamMessage Msg(StreamKey key, long seq)
         {
             var json = "{\"msg_type\":\"strategy.signal\",\"id\":\"msg_" + key.StrategyId + "_" + seq + "\",\"seq_id\":" + seq +
                        ",\"timestamp\":\"2025-03-03T12:00:00Z\",\"payload\":{\"strategy_id\":" + key.StrategyId + "}}";
