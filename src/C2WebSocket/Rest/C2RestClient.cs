@@ -204,7 +204,7 @@ namespace C2WebSocket.Rest
 
         private C2RestException Failure(string name, Uri target, int attempts, int code, RestStatus? said, TimeSpan? retryAfter, byte[] body)
         {
-            var words = said != null && !said.IsEmpty ? " The server said: " + said.Describe() + "." : "";
+            var words = TransportTexts.ServerSaid(said != null && !said.IsEmpty ? said.Describe() : null);
             var tried = attempts > 1 ? " (" + attempts.ToString(CultureInfo.InvariantCulture) + " attempts)" : "";
             switch (code)
             {
@@ -238,7 +238,7 @@ namespace C2WebSocket.Rest
             var fields = said.Errors.Where(e => !string.IsNullOrEmpty(e.FieldName)).Select(e => e.FieldName).Distinct().ToList();
             var which = fields.Count == 0 ? "" : " The server refused the parameter" + (fields.Count > 1 ? "s " : " ") + string.Join(", ", fields) + ".";
             return Fail(C2RestFailure.Refused, name, target, attempts, code, said, null,
-                name + " was refused (HTTP " + code + "). The server said: " + said.Describe() + "." + which);
+                name + " was refused (HTTP " + code + ")." + TransportTexts.ServerSaid(said.Describe()) + which);
         }
 
         private static string WaitHint(TimeSpan? retryAfter) => retryAfter.HasValue

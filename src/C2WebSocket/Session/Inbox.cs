@@ -21,7 +21,7 @@ namespace C2WebSocket
         private InboxWaiter[] _waiters = Array.Empty<InboxWaiter>();
         private readonly Action<StreamKey> _roomAvailable;
         private long _order;
-        private int _items;          // items of any kind, readable without the lock (a hint for spinning readers)
+        private int _items;          // items of any kind, readable without the lock (ItemHint: a reader's look before the lock)
         private bool _completed;
         private bool _cleared;
         private int _unsignalled;    // items added since waiting readers were last signalled (see Flush)

@@ -36,7 +36,7 @@ namespace C2WebSocket
                     var input = new Input(InputKind.Message, link, gen, message.Data, message.IsBinary);
                     var posted = postMessage(input);
                     if (!posted.IsCompleted) wake(); // waiting for room
-                    if (!await posted.ConfigureAwait(false)) { wake(); return; } // the session ended
+                    if (!await posted.ConfigureAwait(false)) return; // the session ended
                 }
             }
             catch (MessageTooLargeException ex)
@@ -50,7 +50,10 @@ namespace C2WebSocket
                 conn.Abort();
                 end.Reason = TransportTexts.ConnectionFailed(ConnectFailures.Innermost(ex).Message);
             }
-            wake();
+            finally
+            {
+                wake(); // however the pump stops, readers get what it queued
+            }
             post(new Input(InputKind.Ended, link, gen, arg: end));
         }
     }

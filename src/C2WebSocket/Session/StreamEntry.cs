@@ -29,7 +29,6 @@ namespace C2WebSocket
         public bool EverAcked { get; set; }
         /// <summary>The last message queued: its timestamp bounds a backfill after the sequence restarts.</summary>
         public C2StreamMessage? LastDelivered { get; set; }
-        /// <summary>A loss of this stream (position updates refused by a full inbox) whose end is not known yet.</summary>
         /// <summary>Updates refused by a full lane (positions), not yet queued: counted until the next update delivered
         /// ends the range (<see cref="StreamDelivery.GapBoundWait"/> at most).</summary>
         public C2DeliveryGap? OpenLoss { get; set; }

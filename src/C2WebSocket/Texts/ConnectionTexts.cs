@@ -30,12 +30,11 @@ namespace C2WebSocket
             label + ": reconnect attempt " + attempt.ToString(CultureInfo.InvariantCulture) + " of " + link + " failed: " + error;
 
         public static string HandshakeExpired(Uri uri, TimeSpan timeout) =>
-            string.Format(CultureInfo.InvariantCulture, "the server at {0} accepted the WebSocket but sent no connection.connected within {1:0.###} s",
-                uri, timeout.TotalSeconds);
+            string.Format(CultureInfo.InvariantCulture, "the server at {0} accepted the WebSocket but sent no connection.connected within {1} s",
+                uri, TextFormat.Seconds(timeout));
 
         public static string PresumedDead(TimeSpan timeout) =>
-            string.Format(CultureInfo.InvariantCulture, "no message from the server for {0:0.###} s (heartbeats stopped): the connection is presumed dead",
-                timeout.TotalSeconds);
+            "no message from the server for " + TextFormat.Seconds(timeout) + " s (heartbeats stopped): the connection is presumed dead";
 
         public const string RejectedAtOnce =
             "The server closed the new connection at once with PolicyViolation (1008): another connection with this API key was being opened " +
@@ -81,7 +80,7 @@ namespace C2WebSocket
             label + " " + why + ". Signals published from now on are not received; connect again to resume from the last delivered seq_id.";
 
         public static string ReconnectIn(string label, int attempt, object link, TimeSpan delay, bool throttled) =>
-            string.Format(CultureInfo.InvariantCulture, "{0}: reconnect attempt {1} of {2} in {3:0.###} s{4}.", label, attempt, link, delay.TotalSeconds,
+            string.Format(CultureInfo.InvariantCulture, "{0}: reconnect attempt {1} of {2} in {3} s{4}.", label, attempt, link, TextFormat.Seconds(delay),
                 throttled ? " (the server asked us to slow down)" : "");
 
         public static string Reconnected(string label, object link, long reconnects) =>

@@ -26,8 +26,8 @@ namespace C2WebSocket
 
         public static string WaiterTimedOut(StreamKey key, TimeSpan timeout, string label, C2SessionState state) =>
             string.Format(CultureInfo.InvariantCulture,
-                "The server did not acknowledge the subscription to {0} within {1:0.###} s ({2} is {3}). Try again, or raise -TimeoutSec.",
-                key, timeout.TotalSeconds, label.ToLowerInvariant(), state);
+                "The server did not acknowledge the subscription to {0} within {1} s ({2} is {3}). Try again, or raise -TimeoutSec.",
+                key, TextFormat.Seconds(timeout), label.ToLowerInvariant(), state);
 
         public static string NoAckWithin(TimeSpan timeout) => "no acknowledgement within " + TextFormat.Seconds(timeout) + " s";
 

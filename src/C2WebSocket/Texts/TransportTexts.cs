@@ -47,8 +47,8 @@ namespace C2WebSocket
 
         public static string TimedOut(Uri uri, TimeSpan limit) =>
             string.Format(CultureInfo.InvariantCulture,
-                "Connecting to {0} timed out after {1:0.###} s (DNS, TCP, TLS and the WebSocket upgrade together). " +
-                "Check the address and the network, or raise -TimeoutSec.", uri, limit.TotalSeconds);
+                "Connecting to {0} timed out after {1} s (DNS, TCP, TLS and the WebSocket upgrade together). " +
+                "Check the address and the network, or raise -TimeoutSec.", uri, TextFormat.Seconds(limit));
 
         public static string TooLarge(int limit) =>
             string.Format(CultureInfo.InvariantCulture,
