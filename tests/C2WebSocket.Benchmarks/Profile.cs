@@ -140,12 +140,9 @@ internal static class Profile
                 var th = new System.Threading.Thread(() => drainedTcs.SetResult(SessionThroughputCase.Drain(session, N))) { Name = "drain" };
                 th.Start();
                 var drained = drainedTcs.Task;
-                sim.PausePublishing();
-                sim.PublishSignals(1, N);
-                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-                sim.ResumePublishing();
+                var cpu0 = SessionThroughputCase.PublishBurstTimed(sim, 1, N);
                 var rate = await drained;
-                var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds * 1000 / N;
+                var cpu = SessionThroughputCase.CpuUsPerMessage(cpu0, N);
                 // The loop's own rate: first signal taken (the reader waits, so about when it arrived) to the last frame the loop handled.
                 var loopRate = SessionThroughputCase.RateOf(N, Stat.TicksToMs(session._lastFrameTicks - SessionThroughputCase.LastDrainFirst) / 1000.0);
                 Console.WriteLine($"round {r + 1}: session {rate:N0}/s (loop {loopRate:N0}/s), process CPU {cpu:0.00} us/msg");
@@ -159,12 +156,9 @@ internal static class Profile
         for (var r = 0; r < rounds; r++)
         {
             var done = counter.Arm(N);
-            sim.PausePublishing();
-            sim.PublishSignals(1, N);
-            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-            sim.ResumePublishing();
+            var cpu0 = SessionThroughputCase.PublishBurstTimed(sim, 1, N);
             var rate = SessionThroughputCase.RateOf(N, await done);
-            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds * 1000 / N;
+            var cpu = SessionThroughputCase.CpuUsPerMessage(cpu0, N);
             Console.WriteLine($"round {r + 1}: bare {rate:N0}/s, process CPU {cpu:0.00} us/msg");
         }
         return 0;
