@@ -136,16 +136,18 @@ internal static class Profile
             await session.SubscribeAsync("strategy.signal", 1, null, TimeSpan.FromSeconds(10), System.Threading.CancellationToken.None);
             for (var r = 0; r < rounds; r++)
             {
+                var g0 = GcNow();
                 var drainedTcs = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
                 var th = new System.Threading.Thread(() => drainedTcs.SetResult(SessionThroughputCase.Drain(session, N))) { Name = "drain" };
                 th.Start();
                 var drained = drainedTcs.Task;
-                var cpu0 = SessionThroughputCase.PublishBurstTimed(sim, 1, N);
+                var cpu0 = SessionThroughputCase.PublishBurstTimed(sim, 1, N, () => g0 = GcNow());
                 var rate = await drained;
+                var g1 = GcNow();
                 var cpu = SessionThroughputCase.CpuUsPerMessage(cpu0, N);
                 // The loop's own rate: first signal taken (the reader waits, so about when it arrived) to the last frame the loop handled.
                 var loopRate = SessionThroughputCase.RateOf(N, Stat.TicksToMs(session._lastFrameTicks - SessionThroughputCase.LastDrainFirst) / 1000.0);
-                Console.WriteLine($"round {r + 1}: session {rate:N0}/s (loop {loopRate:N0}/s), process CPU {cpu:0.00} us/msg");
+                Console.WriteLine($"round {r + 1}: session {rate:N0}/s (loop {loopRate:N0}/s), process CPU {cpu:0.00} us/msg, {GcDelta(g0, g1)}");
             }
             return 0;
         }
@@ -156,10 +158,12 @@ internal static class Profile
         for (var r = 0; r < rounds; r++)
         {
             var done = counter.Arm(N);
-            var cpu0 = SessionThroughputCase.PublishBurstTimed(sim, 1, N);
+            var g0 = GcNow();
+            var cpu0 = SessionThroughputCase.PublishBurstTimed(sim, 1, N, () => g0 = GcNow());
             var rate = SessionThroughputCase.RateOf(N, await done);
+            var g1 = GcNow();
             var cpu = SessionThroughputCase.CpuUsPerMessage(cpu0, N);
-            Console.WriteLine($"round {r + 1}: bare {rate:N0}/s, process CPU {cpu:0.00} us/msg");
+            Console.WriteLine($"round {r + 1}: bare {rate:N0}/s, process CPU {cpu:0.00} us/msg, {GcDelta(g0, g1)}");
         }
         return 0;
     }
@@ -168,6 +172,12 @@ internal static class Profile
     /// as if the connection had received them; then the reader's side (take + MarkProcessed) alone.</summary>
     /// <summary>Subscribes the bare client to strategy 1 and waits until the simulator has registered it (its
     /// subscribe count moves after the subscriber is added), so a signal published next reaches it.</summary>
+    private static (int G0, int G1, int G2, TimeSpan Pause, long Alloc) GcNow() =>
+        (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+
+    private static string GcDelta((int G0, int G1, int G2, TimeSpan Pause, long Alloc) a, (int G0, int G1, int G2, TimeSpan Pause, long Alloc) b) =>
+        $"GC {b.G0 - a.G0}/{b.G1 - a.G1}/{b.G2 - a.G2} pause {(b.Pause - a.Pause).TotalMilliseconds:0.0} ms alloc {(b.Alloc - a.Alloc) / 20000} B/msg";
+
     private static async Task SubscribeBareAsync(C2WebSocket.Simulator.C2Simulator sim, BareClient bare)
     {
         var before = sim.Stats.Subscribes;

@@ -113,10 +113,11 @@ internal static class SessionThroughputCase
 
     /// <summary>Publishes n signals while paused, then releases them in one go; returns the process's CPU time at the
     /// release (building the frames not included), for <see cref="CpuUsPerMessage"/>.</summary>
-    internal static TimeSpan PublishBurstTimed(C2Simulator sim, long strategyId, int n)
+    internal static TimeSpan PublishBurstTimed(C2Simulator sim, long strategyId, int n, Action? atRelease = null)
     {
         sim.PausePublishing();
         sim.PublishSignals(strategyId, n);
+        atRelease?.Invoke();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         sim.ResumePublishing();
         return cpu;

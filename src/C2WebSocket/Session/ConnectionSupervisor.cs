@@ -20,7 +20,7 @@ namespace C2WebSocket
         private readonly Backoff _backoff;
         private readonly CancellationTokenSource _lifetime = new CancellationTokenSource();
         private readonly string _keyFingerprint;
-        private readonly Func<Input, ValueTask<bool>> _postMessage;
+        private readonly Func<Input, bool, ValueTask<bool>> _postMessage;
         private SessionLifecycle _lifecycle = null!;
         private RequestSender _requests = null!;
         private ITimer? _watchdog;
@@ -28,7 +28,7 @@ namespace C2WebSocket
         private int _nextLinkId;
         private int _budgetCount;
 
-        public ConnectionSupervisor(SessionContext context, string keyFingerprint, Func<Input, ValueTask<bool>> postMessage) : base(context)
+        public ConnectionSupervisor(SessionContext context, string keyFingerprint, Func<Input, bool, ValueTask<bool>> postMessage) : base(context)
         {
             _keyFingerprint = keyFingerprint;
             _postMessage = postMessage;

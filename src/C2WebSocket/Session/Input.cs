@@ -13,5 +13,9 @@ namespace C2WebSocket
         public byte[]? Data { get; }
         public bool Binary { get; }
         public object? Arg { get; }
+
+        /// <summary>What the input counts for in the loop's route (its back-pressure and hand-off): a batch of messages
+        /// (<see cref="InputKind.Messages"/>) its messages, anything else 1. Never less than 1.</summary>
+        public int Weight => Kind == InputKind.Messages && Arg is Transport.ReceivedMessage[] batch && batch.Length > 1 ? batch.Length : 1;
     }
 }

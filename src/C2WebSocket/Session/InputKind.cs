@@ -5,6 +5,9 @@ namespace C2WebSocket
     {
         /// <summary>One whole server message (the transport reassembled its frames).</summary>
         Message,
+        /// <summary>Whole server messages the socket had already buffered, in the order received (a burst: one input, its
+        /// <see cref="Input.Arg"/> a <c>ReceivedMessage[]</c>; see <see cref="ReceivePump"/>).</summary>
+        Messages,
         Ended,
         ConnectDone,
         ReconnectDue,

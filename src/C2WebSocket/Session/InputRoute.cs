@@ -7,21 +7,23 @@ namespace C2WebSocket
 {
     /// <summary>
     /// The one route by which inputs reach the session's loop. <see cref="_pending"/> counts the inputs submitted and not
-    /// yet handled; the thread that takes it from 0 is the loop until it is back at 0, so one input is handled at a time,
-    /// in the order submitted, and no other thread can be handling one meanwhile: no lock, no flag, no spin. An input
-    /// that takes the count from 0 needs no queue (it is the next one, counted until handled); any other is queued first
-    /// and counted after, so while the count is above the one being handled the queue holds an input for the handler.
-    /// A submit made while handling an input (the handler posting) only queues it: it is handled next, after the handler
-    /// returns. Only a receive pump handles inputs on its own thread (<see cref="SubmitWithRoomAsync"/>: no thread hop
-    /// per message); an input from anyone else (a command from the pipeline thread, a timer, the reader's room signal)
-    /// that finds the loop idle starts it on the thread pool (<see cref="Submit"/>), so a cmdlet never runs the loop,
-    /// and a replay page arriving meanwhile is not handled on the pipeline thread that is about to read it. A thread
-    /// handles at most <see cref="HandOffAfter"/> inputs in one go, then hands the rest to the thread pool and goes back
-    /// to its own job.
+    /// yet handled (each by its <see cref="Input.Weight"/>: a batch of messages counts as its messages); the thread that
+    /// takes it from 0 is the loop until it is back at 0, so one input is handled at a time, in the order submitted, and
+    /// no other thread can be handling one meanwhile: no lock, no flag, no spin. An input that takes the count from 0
+    /// needs no queue (it is the next one, counted until handled); any other is queued first and counted after, so while
+    /// the count is above the one being handled the queue holds an input for the handler. A submit made while handling
+    /// an input (the handler posting) only queues it: it is handled next, after the handler returns. Only a receive pump
+    /// handles inputs on its own thread, and only a message it had to wait for (<see cref="SubmitWithRoomAsync"/>: quiet
+    /// traffic, no thread hop); the messages of a burst, and an input from anyone else (a command from the pipeline
+    /// thread, a timer, the reader's room signal), that find the loop idle start it on the thread pool
+    /// (<see cref="Submit"/>): a cmdlet never runs the loop, a replay page arriving meanwhile is not handled on the
+    /// pipeline thread that is about to read it, and a pump in a burst goes back to its socket while another core
+    /// handles. A thread handles at most <see cref="HandOffAfter"/> (by weight) in one go, then hands the rest to the
+    /// thread pool and goes back to its own job.
     /// </summary>
     internal sealed class InputRoute
     {
-        /// <summary>How many inputs may wait before <see cref="SubmitWithRoomAsync"/> waits for room (back-pressure to a socket).</summary>
+        /// <summary>How many inputs (by weight) may wait before <see cref="SubmitWithRoomAsync"/> waits for room (back-pressure to a socket).</summary>
         internal const int Capacity = 4096;
         internal const int HandOffAfter = 1024;
 
@@ -55,35 +57,42 @@ namespace C2WebSocket
         public bool Submit(in Input input)
         {
             if (_closed) return false;
+            var weight = input.Weight;
             _queue.Enqueue(input);
-            if (Interlocked.Increment(ref _pending) == 1) ThreadPool.UnsafeQueueUserWorkItem(s_handOff, this);
+            if (Interlocked.Add(ref _pending, weight) == weight) ThreadPool.UnsafeQueueUserWorkItem(s_handOff, this);
             return true;
         }
 
         /// <summary>
-        /// For a receive pump: the input is handled at once on this thread when the loop is idle (then whatever was queued
-        /// meanwhile), else queued; when more than <see cref="Capacity"/> inputs wait, completes only once the loop has
+        /// For a receive pump. A message the pump had to wait for (<paramref name="waited"/>: quiet traffic) is handled at
+        /// once on this thread when the loop is idle (then whatever was queued meanwhile): no thread hop. Anything else
+        /// (the messages of a burst, which the socket had buffered) is queued, and the thread pool starts the loop if it
+        /// was idle, so the pump goes back to its socket while another core handles: receiving and handling run side by
+        /// side. Either way, when more than <see cref="Capacity"/> (by weight) wait, completes only once the loop has
         /// worked them down to half (the pump reads its socket no further meanwhile). False when closed.
         /// </summary>
-        public ValueTask<bool> SubmitWithRoomAsync(in Input input)
+        public ValueTask<bool> SubmitWithRoomAsync(in Input input, bool waited)
         {
             if (_closed) return new ValueTask<bool>(false);
-            return Enter(input) > Capacity ? new ValueTask<bool>(WaitForRoomAsync()) : new ValueTask<bool>(true);
+            return Enter(input, waited) > Capacity ? new ValueTask<bool>(WaitForRoomAsync()) : new ValueTask<bool>(true);
         }
 
-        /// <summary>Inputs submitted and not yet handled (tests).</summary>
+        /// <summary>Inputs submitted and not yet handled, by weight (tests).</summary>
         internal int Pending => Volatile.Read(ref _pending);
 
-        private int Enter(in Input input)
+        private int Enter(in Input input, bool handleHere)
         {
-            if (Interlocked.CompareExchange(ref _pending, 1, 0) == 0)
+            var weight = input.Weight;
+            if (handleHere && Interlocked.CompareExchange(ref _pending, weight, 0) == 0)
             {
                 Drain(input, true);
                 return 0;
             }
             _queue.Enqueue(input);
-            var pending = Interlocked.Increment(ref _pending);
-            if (pending == 1) Drain(null, true);
+            var pending = Interlocked.Add(ref _pending, weight);
+            if (pending != weight) return pending;
+            if (handleHere) Drain(null, true);
+            else ThreadPool.UnsafeQueueUserWorkItem(s_handOff, this);
             return pending;
         }
 
@@ -94,12 +103,15 @@ namespace C2WebSocket
             {
                 while (true)
                 {
-                    if (first.HasValue) { _handle(first.Value); first = null; }
-                    else { _queue.TryDequeue(out var queued); _handle(queued); }
-                    var left = Interlocked.Decrement(ref _pending);
+                    Input input;
+                    if (first.HasValue) { input = first.Value; first = null; }
+                    else _queue.TryDequeue(out input);
+                    _handle(input);
+                    var weight = input.Weight;
+                    var left = Interlocked.Add(ref _pending, -weight);
                     ReleaseRoom(left);
                     if (left == 0) break;
-                    if (++handled == HandOffAfter)
+                    if ((handled += weight) >= HandOffAfter)
                     {
                         _idle(pump);
                         ThreadPool.UnsafeQueueUserWorkItem(s_handOff, this);

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
 using C2WebSocket.Transport;
@@ -8,53 +7,120 @@ namespace C2WebSocket
 {
     /// <summary>
     /// The receive pump of one connection (its own task): reads whole messages and posts them to the loop, then posts
-    /// how the connection ended. The only code that reads a socket; it touches no session state. Moved verbatim from
-    /// the former partial SessionLoop (Supervisor.cs PumpAsync).
+    /// how the connection ended. The only code that reads a socket; it touches no session state.
+    /// <para>
+    /// A message the pump had to wait for (quiet traffic) is posted alone, and handled on the pump's thread when the loop
+    /// is idle: no thread hop. The messages of a burst, which the socket had already buffered, are gathered into batches
+    /// of at most <see cref="BatchSize"/>, in order, and each batch goes to the loop as one input that the thread pool
+    /// handles: the pump reads the next messages meanwhile (two cores, one receiving, one handling), and the route is
+    /// crossed once per batch, not per message. A batch is posted when it is full, before the pump waits for the
+    /// network (so a message never waits for the next one), and before the connection's end, however it ends.
+    /// </para>
     /// </summary>
-    internal static class ReceivePump
+    internal sealed class ReceivePump
     {
+        /// <summary>At most this many buffered messages go to the loop as one input.</summary>
+        internal const int BatchSize = 32;
+
+        private readonly Link _link;
+        private readonly int _gen;
+        private readonly IC2Connection _conn;
+        private readonly Func<Input, bool, ValueTask<bool>> _postMessage;
+        private readonly Action _wake;
+        private ReceivedMessage[] _batch = new ReceivedMessage[BatchSize];
+        private int _count; // messages in the batch, not yet posted
+
+        private ReceivePump(Link link, int gen, IC2Connection conn, Func<Input, bool, ValueTask<bool>> postMessage, Action wake)
+        {
+            _link = link; _gen = gen; _conn = conn; _postMessage = postMessage; _wake = wake;
+        }
+
         /// <summary>Reads messages and posts them to the loop; the only code that reads the socket. Never throws.</summary>
-        public static async Task RunAsync(Link link, int gen, IC2Connection conn, Func<Input, ValueTask<bool>> postMessage, Action<Input> post, Action wake)
+        /// <param name="postMessage">Posts a message or a batch; its flag says whether the pump waited for it (see
+        /// <see cref="InputRoute.SubmitWithRoomAsync"/>). Completes false once the session has ended.</param>
+        public static Task RunAsync(Link link, int gen, IC2Connection conn, Func<Input, bool, ValueTask<bool>> postMessage, Action<Input> post, Action wake) =>
+            new ReceivePump(link, gen, conn, postMessage, wake).RunAsync(post);
+
+        private async Task RunAsync(Action<Input> post)
         {
             var end = new ConnectionEnd();
             try
             {
                 while (true)
                 {
-                    var receiving = conn.ReceiveAsync(CancellationToken.None);
-                    if (!receiving.IsCompleted) wake(); // about to wait for the network: readers get what this thread queued
+                    var receiving = _conn.ReceiveAsync(CancellationToken.None);
+                    var waited = !receiving.IsCompleted;
+                    if (waited)
+                    {
+                        // About to wait for the network: the batch goes first, then readers get what this thread queued.
+                        if (!await PostBatchAsync().ConfigureAwait(false)) return;
+                        _wake();
+                    }
                     var received = await receiving.ConfigureAwait(false);
                     if (!(received is ReceivedMessage message))
                     {
-                        var status = conn.CloseStatus;
-                        await conn.CloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+                        var status = _conn.CloseStatus;
+                        await _conn.CloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
                         end.CloseStatus = status;
-                        end.CloseDescription = conn.CloseDescription;
+                        end.CloseDescription = _conn.CloseDescription;
                         end.Reason = TransportTexts.ServerClosed(status, end.CloseDescription);
                         break;
                     }
-                    var input = new Input(InputKind.Message, link, gen, message.Data, message.IsBinary);
-                    var posted = postMessage(input);
-                    if (!posted.IsCompleted) wake(); // waiting for room
-                    if (!await posted.ConfigureAwait(false)) return; // the session ended
+                    if (waited)
+                    {
+                        if (!await PostAsync(new Input(InputKind.Message, _link, _gen, message.Data, message.IsBinary), true).ConfigureAwait(false))
+                            return; // the session ended
+                        continue;
+                    }
+                    _batch[_count++] = message;
+                    if (_count == BatchSize && !await PostBatchAsync().ConfigureAwait(false)) return;
                 }
             }
             catch (MessageTooLargeException ex)
             {
-                conn.Abort();
+                _conn.Abort();
                 end.TooLarge = ex;
                 end.Reason = TransportTexts.OverSizeLimit;
             }
             catch (Exception ex)
             {
-                conn.Abort();
+                _conn.Abort();
                 end.Reason = TransportTexts.ConnectionFailed(ConnectFailures.Innermost(ex).Message);
             }
             finally
             {
-                wake(); // however the pump stops, readers get what it queued
+                _wake(); // however the pump stops, readers get what it queued
             }
-            post(new Input(InputKind.Ended, link, gen, arg: end));
+            if (!await PostBatchAsync().ConfigureAwait(false)) return; // messages read before the end are the loop's before the end is
+            post(new Input(InputKind.Ended, _link, _gen, arg: end));
+        }
+
+        /// <summary>Posts the gathered messages as one input, if there are any: the array itself when full, else a copy
+        /// of its filled part (the pump's array is emptied for the next ones). False once the session has ended.</summary>
+        private ValueTask<bool> PostBatchAsync()
+        {
+            if (_count == 0) return new ValueTask<bool>(true);
+            ReceivedMessage[] items;
+            if (_count == _batch.Length)
+            {
+                items = _batch;
+                _batch = new ReceivedMessage[BatchSize];
+            }
+            else
+            {
+                items = new ReceivedMessage[_count];
+                Array.Copy(_batch, items, _count);
+                Array.Clear(_batch, 0, _count);
+            }
+            _count = 0;
+            return PostAsync(new Input(InputKind.Messages, _link, _gen, arg: items), false);
+        }
+
+        private ValueTask<bool> PostAsync(in Input input, bool waited)
+        {
+            var posted = _postMessage(input, waited);
+            if (!posted.IsCompleted) _wake(); // waiting for room
+            return posted;
         }
     }
 }

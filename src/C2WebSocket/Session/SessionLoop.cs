@@ -38,7 +38,7 @@ namespace C2WebSocket
             _requests = new RequestSender(_ctx);
             _route = new InputRoute(input => Route(input), pump => Idle(inbox, session, pump), ex => _lifecycle!.Fault(ex));
             _lifecycle = new SessionLifecycle(_ctx, _route.Close);
-            _connections = new ConnectionSupervisor(_ctx, keyFingerprint, input => PostMessage(input));
+            _connections = new ConnectionSupervisor(_ctx, keyFingerprint, (input, waited) => PostMessage(input, waited));
             _connections.Attach(_lifecycle, _requests);
             _lifecycle.Attach(_connections);
             _delivery = new StreamDelivery(_ctx, _requests);
@@ -63,7 +63,7 @@ namespace C2WebSocket
 
         private async ValueTask<bool> InjectAsync(Input input)
         {
-            var posted = await PostMessage(input).ConfigureAwait(false);
+            var posted = await PostMessage(input, true).ConfigureAwait(false);
             _ctx.Inbox.Flush(); // what a pump does before it waits for its socket
             return posted;
         }
@@ -80,9 +80,10 @@ namespace C2WebSocket
             if (!_route.Submit(input)) FailCommand(input, new ObjectDisposedException("C2Session", _ctx.Label + " is closed."));
         }
 
-        /// <summary>For the receive pumps: handled at once on the pump's thread when the loop is idle, with back-pressure;
-        /// false once the session has ended.</summary>
-        private ValueTask<bool> PostMessage(in Input input) => _route.SubmitWithRoomAsync(input);
+        /// <summary>For the receive pumps, with back-pressure: a message the pump waited for is handled at once on its thread
+        /// when the loop is idle; a burst's batch is queued for the loop (see <see cref="InputRoute.SubmitWithRoomAsync"/>).
+        /// False once the session has ended.</summary>
+        private ValueTask<bool> PostMessage(in Input input, bool waited) => _route.SubmitWithRoomAsync(input, waited);
 
         /// <summary>The loop's thread stops handling: readers are woken for what it queued, unless that thread is a receive
         /// pump's, which wakes them before it waits for its socket (<see cref="Inbox.Flush"/>).</summary>
@@ -135,6 +136,9 @@ namespace C2WebSocket
                 switch (input.Kind)
                 {
                     case InputKind.Message: _dispatcher.OnMessage(input.Link!, input.Gen, input.Data!, input.Binary); break;
+                    case InputKind.Messages:
+                        foreach (var m in (Transport.ReceivedMessage[])input.Arg!) _dispatcher.OnMessage(input.Link!, input.Gen, m.Data, m.IsBinary);
+                        break;
                     case InputKind.Ended: _connections.OnEnded(input.Link!, input.Gen, (ConnectionEnd)input.Arg!); break;
                     case InputKind.ConnectDone: _connections.OnConnectDone(input.Link!, input.Gen, input.Arg); break;
                     case InputKind.ReconnectDue: _connections.OnReconnectDue(input.Link!, input.Gen); break;

@@ -44,9 +44,9 @@ namespace C2WebSocket.Tests.Units
             var tasks = Enumerable.Range(0, posters).Select(p => Task.Factory.StartNew(() =>
             {
                 start.SignalAndWait();
-                // Two post as commands and timers do, two as receive pumps do.
+                // Two post as commands and timers do, two as receive pumps do (a message waited for, then a buffered one).
                 for (var i = 0; i < each; i++)
-                    Assert.True(p % 2 == 0 ? route.Submit(In(p * each + i)) : route.SubmitWithRoomAsync(In(p * each + i)).AsTask().GetAwaiter().GetResult());
+                    Assert.True(p % 2 == 0 ? route.Submit(In(p * each + i)) : route.SubmitWithRoomAsync(In(p * each + i), i % 2 == 0).AsTask().GetAwaiter().GetResult());
             }, TaskCreationOptions.LongRunning)).ToArray();
             await Task.WhenAll(tasks).WaitAsync(Limit);
             Assert.True(all.Wait(Limit));
@@ -68,11 +68,11 @@ namespace C2WebSocket.Tests.Units
             {
                 threads.Add(Environment.CurrentManagedThreadId);
                 log.Add("enter " + input.Gen);
-                if (input.Gen == 1) { route!.Submit(In(2)); Assert.True(route.SubmitWithRoomAsync(In(3)).IsCompletedSuccessfully); }
+                if (input.Gen == 1) { route!.Submit(In(2)); Assert.True(route.SubmitWithRoomAsync(In(3), true).IsCompletedSuccessfully); }
                 log.Add("exit " + input.Gen);
             }, _ => log.Add("idle"), ex => throw ex);
 
-            Assert.True(route.SubmitWithRoomAsync(In(1)).IsCompletedSuccessfully);
+            Assert.True(route.SubmitWithRoomAsync(In(1), true).IsCompletedSuccessfully);
 
             // Handled before the pump's submit returned, on this thread, 2 and 3 after 1 and in their order.
             Assert.Equal(new[] { "enter 1", "exit 1", "enter 2", "exit 2", "enter 3", "exit 3", "idle" }, log);
@@ -97,6 +97,55 @@ namespace C2WebSocket.Tests.Units
         }
 
         [Fact]
+        public async Task APumpsBurstIsHandedToThePoolEvenWhenTheLoopIsIdleSoThePumpGoesBackToItsSocket()
+        {
+            // A batch the socket had buffered (waited: false) is never handled on the pump's thread: the submit returns at
+            // once and another thread handles it. Were it handled inline, the handler would wait for an event this thread
+            // sets only after the submit returned, and the thread check would fail after the time limit.
+            using var submitted = new ManualResetEventSlim(false);
+            var handledOn = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var route = new InputRoute(input => { submitted.Wait(Limit); handledOn.TrySetResult(Environment.CurrentManagedThreadId); }, _ => { }, ex => throw ex);
+
+            Assert.True(route.SubmitWithRoomAsync(Batch(ReceivePump.BatchSize), false).IsCompletedSuccessfully);
+            Assert.Equal(ReceivePump.BatchSize, route.Pending); // counted by its messages
+            submitted.Set();
+
+            Assert.NotEqual(Environment.CurrentManagedThreadId, await handledOn.Task.WaitAsync(Limit));
+        }
+
+        [Fact]
+        public async Task ABatchCountsAsItsMessagesAgainstTheCapacity()
+        {
+            // Back-pressure bounds messages, not inputs: batches of 32 fill the route 32 times as fast as single messages.
+            using var hold = new ManualResetEventSlim(false);
+            using var entered = new ManualResetEventSlim(false);
+            using var idles = new SemaphoreSlim(0);
+            var handled = 0;
+            var route = new InputRoute(input =>
+            {
+                if (input.Kind == InputKind.Watchdog) { entered.Set(); hold.Wait(Limit); }
+                else Interlocked.Add(ref handled, ((Transport.ReceivedMessage[])input.Arg!).Length);
+            }, _ => idles.Release(), ex => throw ex);
+
+            var busy = Task.Factory.StartNew(() => route.SubmitWithRoomAsync(In(0), true).AsTask(), TaskCreationOptions.LongRunning).Unwrap();
+            Assert.True(entered.Wait(Limit));
+            var fit = (InputRoute.Capacity - 1) / ReceivePump.BatchSize; // after the one in hand
+            for (var i = 0; i < fit; i++) Assert.True(route.SubmitWithRoomAsync(Batch(ReceivePump.BatchSize), false).IsCompletedSuccessfully);
+            var waits = route.SubmitWithRoomAsync(Batch(ReceivePump.BatchSize), false).AsTask();
+            Assert.False(waits.IsCompleted);
+            Assert.Equal(1 + (fit + 1) * ReceivePump.BatchSize, route.Pending);
+
+            hold.Set();
+            Assert.True(await waits.WaitAsync(Limit));
+            await busy.WaitAsync(Limit);
+            while (route.Pending != 0) Assert.True(idles.Wait(Limit)); // a thread stops at each hand-off and at the end
+            Assert.Equal((fit + 1) * ReceivePump.BatchSize, Volatile.Read(ref handled));
+            Assert.Equal(0, route.Pending);
+        }
+
+        private static Input Batch(int n) => new Input(InputKind.Messages, arg: new Transport.ReceivedMessage[n]);
+
+        [Fact]
         public async Task APumpWaitsWhenMoreThanCapacityAreQueuedAndGoesOnAtHalf()
         {
             using var hold = new ManualResetEventSlim(false);
@@ -108,11 +157,11 @@ namespace C2WebSocket.Tests.Units
                 all.Signal();
             }, _ => { }, ex => throw ex);
 
-            var busy = Task.Factory.StartNew(() => route.SubmitWithRoomAsync(In(0)).AsTask(), TaskCreationOptions.LongRunning).Unwrap();
+            var busy = Task.Factory.StartNew(() => route.SubmitWithRoomAsync(In(0), true).AsTask(), TaskCreationOptions.LongRunning).Unwrap();
             Assert.True(entered.Wait(Limit));
             // Capacity inputs counted (the one in hand and Capacity - 1 queued) go through; the next one waits for room.
-            for (var i = 1; i < InputRoute.Capacity; i++) Assert.True(route.SubmitWithRoomAsync(In(i)).IsCompletedSuccessfully);
-            var waits = route.SubmitWithRoomAsync(In(InputRoute.Capacity)).AsTask();
+            for (var i = 1; i < InputRoute.Capacity; i++) Assert.True(route.SubmitWithRoomAsync(In(i), true).IsCompletedSuccessfully);
+            var waits = route.SubmitWithRoomAsync(In(InputRoute.Capacity), true).AsTask();
             Assert.False(waits.IsCompleted);
             Assert.Equal(InputRoute.Capacity + 1, route.Pending);
 
@@ -137,7 +186,7 @@ namespace C2WebSocket.Tests.Units
                 done.Signal();
             }, _ => { }, ex => throw ex);
 
-            var first = Task.Factory.StartNew(() => { Assert.True(route.SubmitWithRoomAsync(In(0)).IsCompletedSuccessfully); return Environment.CurrentManagedThreadId; }, TaskCreationOptions.LongRunning);
+            var first = Task.Factory.StartNew(() => { Assert.True(route.SubmitWithRoomAsync(In(0), true).IsCompletedSuccessfully); return Environment.CurrentManagedThreadId; }, TaskCreationOptions.LongRunning);
             Assert.True(entered.Wait(Limit));
             for (var i = 1; i < total; i++) route.Submit(In(i));
             hold.Set();
@@ -158,13 +207,13 @@ namespace C2WebSocket.Tests.Units
             using var entered = new ManualResetEventSlim(false);
             var handled = new ConcurrentQueue<int>();
             var route = new InputRoute(input => { if (input.Gen == 0) { entered.Set(); hold.Wait(Limit); } handled.Enqueue(input.Gen); }, _ => { }, ex => throw ex);
-            var busy = Task.Factory.StartNew(() => route.SubmitWithRoomAsync(In(0)).AsTask(), TaskCreationOptions.LongRunning).Unwrap();
+            var busy = Task.Factory.StartNew(() => route.SubmitWithRoomAsync(In(0), true).AsTask(), TaskCreationOptions.LongRunning).Unwrap();
             Assert.True(entered.Wait(Limit));
             Assert.True(route.Submit(In(1)));
 
             route.Close();
             Assert.False(route.Submit(In(2)));
-            Assert.False(await route.SubmitWithRoomAsync(In(3)));
+            Assert.False(await route.SubmitWithRoomAsync(In(3), true));
             hold.Set();
             await busy.WaitAsync(Limit); // the busy thread handled 1 too before it returned
             Assert.Equal(0, route.Pending);
@@ -177,7 +226,7 @@ namespace C2WebSocket.Tests.Units
             var broken = new List<Exception>();
             var route = new InputRoute(input => { if (input.Gen == 1) throw new InvalidOperationException("bug"); }, _ => { }, broken.Add);
 
-            Assert.True(route.SubmitWithRoomAsync(In(1)).IsCompletedSuccessfully); // handled on this thread; does not throw onto it
+            Assert.True(route.SubmitWithRoomAsync(In(1), true).IsCompletedSuccessfully); // handled on this thread; does not throw onto it
             Assert.Single(broken);
             Assert.False(route.IsOpen);
             Assert.False(route.Submit(In(2)));
@@ -192,7 +241,7 @@ namespace C2WebSocket.Tests.Units
             var idles = new ConcurrentQueue<bool>();
             using var idled = new SemaphoreSlim(0);
             var route = new InputRoute(_ => { }, pump => { idles.Enqueue(pump); idled.Release(); }, ex => throw ex);
-            Assert.True((await route.SubmitWithRoomAsync(In(0)).AsTask().WaitAsync(Limit)));
+            Assert.True((await route.SubmitWithRoomAsync(In(0), true).AsTask().WaitAsync(Limit)));
             Assert.Equal(new[] { true }, idles.ToArray());
 
             Assert.True(route.Submit(In(1)));

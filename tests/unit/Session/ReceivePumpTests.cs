@@ -1,0 +1,162 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net.WebSockets;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using C2WebSocket.Transport;
+using Xunit;
+
+namespace C2WebSocket.Tests.Units
+{
+    /// <summary>
+    /// The receive pump (issue 26): a message it had to wait for goes to the loop alone (handled on the pump's thread
+    /// when the loop is idle); the messages of a burst, which the socket had buffered, go in order in batches of at most
+    /// <see cref="ReceivePump.BatchSize"/>, each posted when full, before the pump waits for the network, and before the
+    /// connection's end however it ends: a message read is never held back behind the next one, nor lost at the end.
+    /// </summary>
+    public class ReceivePumpTests
+    {
+        private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
+
+        [Fact]
+        public async Task BufferedMessagesGoInOrderInBatchesAndTheLastBatchBeforeThePumpWaitsForTheNetwork()
+        {
+            var conn = new ScriptedConnection();
+            for (var i = 0; i < 70; i++) conn.Buffered(i);
+            var next = conn.Pending();
+            var log = new Recorder();
+            var pump = log.Run(conn);
+
+            // Everything buffered was posted, then readers were woken, before the pump waits for the 71st message.
+            await log.WaitForAsync(l => l.Contains("wake"));
+            Assert.Equal(new[] { "batch 0-31", "batch 32-63", "batch 64-69", "wake" }, log.Events());
+            Assert.All(log.Posts(), p => Assert.False(p.Waited)); // the loop's thread handles them; the pump reads on
+
+            // A message the pump waited for goes alone, flagged so (handled on the pump's thread when the loop is idle).
+            next.SetResult(new ReceivedMessage(Message(70), false));
+            await log.WaitForAsync(l => l.Contains("message 70"));
+            Assert.True(log.Posts().Last().Waited);
+
+            conn.CloseFromServer();
+            await pump.WaitAsync(Limit);
+            Assert.Equal(new[] { "batch 0-31", "batch 32-63", "batch 64-69", "wake", "message 70", "wake", "wake", "ended" }, log.Events());
+            Assert.Equal(Enumerable.Range(0, 71), log.Seqs());
+        }
+
+        [Fact]
+        public async Task MessagesReadBeforeTheConnectionFailsReachTheLoopBeforeItsEnd()
+        {
+            var conn = new ScriptedConnection();
+            for (var i = 0; i < 5; i++) conn.Buffered(i);
+            conn.Fails(new IOException("connection reset by peer"));
+            var log = new Recorder();
+
+            await log.Run(conn).WaitAsync(Limit);
+
+            Assert.Equal(new[] { "wake", "batch 0-4", "ended" }, log.Events());
+            Assert.Contains("connection reset by peer", log.EndReason);
+            Assert.True(conn.Aborted);
+        }
+
+        [Fact]
+        public async Task APumpWhoseSessionEndedStopsWithoutPostingItsEnd()
+        {
+            var conn = new ScriptedConnection();
+            for (var i = 0; i < ReceivePump.BatchSize + 3; i++) conn.Buffered(i);
+            conn.Pending();
+            var log = new Recorder { Accept = false }; // the route is closed: the first batch is refused
+
+            await log.Run(conn).WaitAsync(Limit);
+
+            Assert.Equal(new[] { "batch 0-31", "wake" }, log.Events());
+        }
+
+        private static byte[] Message(int seq) => Encoding.UTF8.GetBytes("{\"seq_id\":" + seq + "}");
+
+        private static int SeqOf(byte[] data) => int.Parse(Encoding.UTF8.GetString(data).Split(':')[1].TrimEnd('}'));
+
+        /// <summary>What the pump posted and when it woke readers, in order.</summary>
+        private sealed class Recorder
+        {
+            private readonly ConcurrentQueue<string> _events = new ConcurrentQueue<string>();
+            private readonly List<(Input Input, bool Waited)> _posts = new List<(Input, bool)>();
+            private readonly SemaphoreSlim _changed = new SemaphoreSlim(0);
+            public bool Accept { get; set; } = true;
+            public string EndReason { get; private set; } = "";
+
+            public Task Run(IC2Connection conn) => Task.Run(() => ReceivePump.RunAsync(new Link(0, false), 1, conn, Post, Ended, () => Add("wake")));
+
+            private ValueTask<bool> Post(Input input, bool waited)
+            {
+                lock (_posts) _posts.Add((input, waited));
+                Assert.Equal(1, input.Gen);
+                if (input.Kind == InputKind.Messages)
+                {
+                    var seqs = ((ReceivedMessage[])input.Arg!).Select(m => SeqOf(m.Data)).ToArray();
+                    Assert.InRange(seqs.Length, 1, ReceivePump.BatchSize);
+                    Add("batch " + seqs.First() + "-" + seqs.Last());
+                }
+                else Add("message " + SeqOf(input.Data!));
+                return new ValueTask<bool>(Accept);
+            }
+
+            private void Ended(Input input)
+            {
+                Assert.Equal(InputKind.Ended, input.Kind);
+                EndReason = ((ConnectionEnd)input.Arg!).Reason;
+                Add("ended");
+            }
+
+            private void Add(string e) { _events.Enqueue(e); _changed.Release(); }
+
+            public string[] Events() => _events.ToArray();
+
+            public (Input Input, bool Waited)[] Posts() { lock (_posts) return _posts.ToArray(); }
+
+            public int[] Seqs() => Posts().SelectMany(p => p.Input.Kind == InputKind.Messages
+                ? ((ReceivedMessage[])p.Input.Arg!).Select(m => SeqOf(m.Data))
+                : new[] { SeqOf(p.Input.Data!) }).ToArray();
+
+            public async Task WaitForAsync(Func<string[], bool> done)
+            {
+                using var cts = new CancellationTokenSource(Limit);
+                while (!done(Events())) await _changed.WaitAsync(cts.Token);
+            }
+        }
+
+        /// <summary>A connection whose receives are scripted: completed at once (buffered), pending until the test says, or failing.</summary>
+        private sealed class ScriptedConnection : IC2Connection
+        {
+            private readonly ConcurrentQueue<Func<ValueTask<ReceivedMessage?>>> _script = new ConcurrentQueue<Func<ValueTask<ReceivedMessage?>>>();
+            private readonly TaskCompletionSource<ReceivedMessage?> _closed = new TaskCompletionSource<ReceivedMessage?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            public bool Aborted { get; private set; }
+
+            public void Buffered(int seq) => _script.Enqueue(() => new ValueTask<ReceivedMessage?>(new ReceivedMessage(Message(seq), false)));
+
+            public TaskCompletionSource<ReceivedMessage?> Pending()
+            {
+                var tcs = new TaskCompletionSource<ReceivedMessage?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _script.Enqueue(() => new ValueTask<ReceivedMessage?>(tcs.Task));
+                return tcs;
+            }
+
+            public void Fails(Exception ex) => _script.Enqueue(() => new ValueTask<ReceivedMessage?>(Task.FromException<ReceivedMessage?>(ex)));
+
+            public void CloseFromServer() { CloseStatus = WebSocketCloseStatus.NormalClosure; _closed.TrySetResult(null); }
+
+            public ValueTask<ReceivedMessage?> ReceiveAsync(CancellationToken cancel) =>
+                _script.TryDequeue(out var next) ? next() : new ValueTask<ReceivedMessage?>(_closed.Task);
+
+            public void Send(byte[] utf8) { }
+            public WebSocketCloseStatus? CloseStatus { get; private set; }
+            public string? CloseDescription => null;
+            public Task CloseAsync(TimeSpan timeout) => Task.CompletedTask;
+            public void Abort() => Aborted = true;
+            public void Dispose() { }
+        }
+    }
+}
