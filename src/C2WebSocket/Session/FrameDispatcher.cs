@@ -27,10 +27,12 @@ namespace C2WebSocket
             _delivery = delivery;
         }
 
-        internal void OnMessage(Link link, int gen, byte[] data, bool binary)
+        internal void OnMessage(Link link, int gen, byte[] data, bool binary) => OnMessage(link, gen, data, binary, _time.GetTimestamp());
+
+        /// <summary>A message that arrived at <paramref name="now"/> (the messages of a batch share one clock read).</summary>
+        internal void OnMessage(Link link, int gen, byte[] data, bool binary, long now)
         {
             if (gen != link.Gen || link.Connection == null) return; // a frame of a connection already replaced
-            var now = _time.GetTimestamp();
             Context.FrameTicks = now;
             link.MessageArrived(now);
             Volatile.Write(ref _session._lastFrameTicks, link.LastFrameTicks);

@@ -70,6 +70,21 @@ namespace C2WebSocket
         /// per-message code reads it instead of the clock.</summary>
         public long FrameTicks;
 
+        /// <summary>The wall-clock time of <see cref="FrameTicks"/> (a message's ReceivedAt): read once per frame time, so
+        /// the messages of a batch, which share it, cost one read.</summary>
+        public DateTimeOffset FrameReceivedAt()
+        {
+            if (_frameUtcTicks != FrameTicks || _frameUtcTicks == 0)
+            {
+                _frameUtc = Time.GetUtcNow();
+                _frameUtcTicks = FrameTicks;
+            }
+            return _frameUtc;
+        }
+
+        private long _frameUtcTicks;
+        private DateTimeOffset _frameUtc;
+
         /// <summary>The same, at a time already read (<see cref="FrameTicks"/>).</summary>
         public bool DebugSlot(long now)
         {

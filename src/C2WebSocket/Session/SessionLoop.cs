@@ -61,6 +61,15 @@ namespace C2WebSocket
             return InjectAsync(new Input(InputKind.Message, link, link.Gen, data, binary));
         }
 
+        /// <summary>Tests and the benchmark's profile: hands the loop a burst's batch as if the first connection had
+        /// received it, handled on this thread when the loop is idle.</summary>
+        internal ValueTask<bool> InjectBatchAsync(byte[][] messages)
+        {
+            var link = _connections.Links[0];
+            var batch = Array.ConvertAll(messages, m => new Transport.ReceivedMessage(m, false));
+            return InjectAsync(new Input(InputKind.Messages, link, link.Gen, arg: batch));
+        }
+
         private async ValueTask<bool> InjectAsync(Input input)
         {
             var posted = await PostMessage(input, true).ConfigureAwait(false);
@@ -137,7 +146,8 @@ namespace C2WebSocket
                 {
                     case InputKind.Message: _dispatcher.OnMessage(input.Link!, input.Gen, input.Data!, input.Binary); break;
                     case InputKind.Messages:
-                        foreach (var m in (Transport.ReceivedMessage[])input.Arg!) _dispatcher.OnMessage(input.Link!, input.Gen, m.Data, m.IsBinary);
+                        var now = _ctx.Time.GetTimestamp(); // one clock read for the batch: its messages arrived together
+                        foreach (var m in (Transport.ReceivedMessage[])input.Arg!) _dispatcher.OnMessage(input.Link!, input.Gen, m.Data, m.IsBinary, now);
                         break;
                     case InputKind.Ended: _connections.OnEnded(input.Link!, input.Gen, (ConnectionEnd)input.Arg!); break;
                     case InputKind.ConnectDone: _connections.OnConnectDone(input.Link!, input.Gen, input.Arg); break;

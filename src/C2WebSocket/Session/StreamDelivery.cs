@@ -75,8 +75,8 @@ namespace C2WebSocket
 
         internal C2StreamMessage NewMessage(string channel, long? strategy, in Envelope env, byte[] data, long epoch) =>
             channel == Channels.Signal
-                ? new C2Signal(_session.Id, strategy, env, data, _time.GetUtcNow(), epoch)
-                : (C2StreamMessage)new C2PositionUpdate(_session.Id, strategy, env, data, _time.GetUtcNow(), epoch);
+                ? new C2Signal(_session.Id, strategy, env, data, Context.FrameReceivedAt(), epoch)
+                : (C2StreamMessage)new C2PositionUpdate(_session.Id, strategy, env, data, Context.FrameReceivedAt(), epoch);
 
         /// <summary>Re-bases the stream and fetches its new sequence from the start, keeping what is newer than the last message delivered.</summary>
         private void StartBackfill(StreamEntry entry)
