@@ -61,6 +61,27 @@ namespace C2WebSocket.Tests.Units
         }
 
         [Fact]
+        public async Task Messages_of_a_burst_share_the_time_they_arrived_and_a_later_burst_has_its_own()
+        {
+            // The loop reads the clock once per batch (issue 26): a cached time must never outlive its batch.
+            await using var h = await Harness.OpenAsync();
+            await h.SubscribeAckedAsync(42);
+            var conn = h.Conn;
+            var before = h.Session.MessagesReceived;
+            for (var seq = 1; seq <= 5; seq++) conn.SendSignal(42, seq);
+            await h.UntilAsync(() => h.Session.MessagesReceived == before + 5, "the first burst was handled");
+            var at1 = h.Clock.GetUtcNow();
+            h.Clock.Step(TimeSpan.FromSeconds(7));
+            for (var seq = 6; seq <= 10; seq++) conn.SendSignal(42, seq);
+
+            var received = new List<C2StreamMessage>();
+            for (var i = 0; i < 10; i++) received.Add(await Sim.NextAsync(h.Session, Units.Wait));
+            Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), received.Select(m => m.SeqId!.Value));
+            Assert.All(received.Take(5), m => Assert.Equal(at1, m.ReceivedAt));
+            Assert.All(received.Skip(5), m => Assert.Equal(at1 + TimeSpan.FromSeconds(7), m.ReceivedAt));
+        }
+
+        [Fact]
         public async Task A_gap_after_a_replay_page_fetches_the_next_page_and_a_page_that_adds_nothing_is_reported_with_its_range()
         {
             await using var h = await Harness.OpenAsync();
