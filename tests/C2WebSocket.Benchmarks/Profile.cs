@@ -172,11 +172,11 @@ internal static class Profile
     /// as if the connection had received them; then the reader's side (take + MarkProcessed) alone.</summary>
     /// <summary>Subscribes the bare client to strategy 1 and waits until the simulator has registered it (its
     /// subscribe count moves after the subscriber is added), so a signal published next reaches it.</summary>
-    private static (int G0, int G1, int G2, TimeSpan Pause, long Alloc) GcNow() =>
-        (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes());
+    private static (int G0, int G1, int G2, TimeSpan Pause, long Alloc, long Items) GcNow() =>
+        (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(), System.Threading.ThreadPool.CompletedWorkItemCount);
 
-    private static string GcDelta((int G0, int G1, int G2, TimeSpan Pause, long Alloc) a, (int G0, int G1, int G2, TimeSpan Pause, long Alloc) b) =>
-        $"GC {b.G0 - a.G0}/{b.G1 - a.G1}/{b.G2 - a.G2} pause {(b.Pause - a.Pause).TotalMilliseconds:0.0} ms alloc {(b.Alloc - a.Alloc) / 20000} B/msg";
+    private static string GcDelta((int G0, int G1, int G2, TimeSpan Pause, long Alloc, long Items) a, (int G0, int G1, int G2, TimeSpan Pause, long Alloc, long Items) b) =>
+        $"GC {b.G0 - a.G0}/{b.G1 - a.G1}/{b.G2 - a.G2} pause {(b.Pause - a.Pause).TotalMilliseconds:0.0} ms alloc {(b.Alloc - a.Alloc) / 20000} B/msg, {b.Items - a.Items} pool items";
 
     private static async Task SubscribeBareAsync(C2WebSocket.Simulator.C2Simulator sim, BareClient bare)
     {

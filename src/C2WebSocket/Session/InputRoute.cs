@@ -13,9 +13,9 @@ namespace C2WebSocket
     /// needs no queue (it is the next one, counted until handled); any other is queued first and counted after, so while
     /// the count is above the one being handled the queue holds an input for the handler. A submit made while handling
     /// an input (the handler posting) only queues it: it is handled next, after the handler returns. Only a receive pump
-    /// handles inputs on its own thread, and only a message it had to wait for (<see cref="SubmitWithRoomAsync"/>: quiet
-    /// traffic, no thread hop); the messages of a burst, and an input from anyone else (a command from the pipeline
-    /// thread, a timer, the reader's room signal), that find the loop idle start it on the thread pool
+    /// handles inputs on its own thread, and only when it has nothing more to read (<see cref="SubmitWithRoomAsync"/>:
+    /// quiet traffic, no thread hop); a full batch of a burst, and an input from anyone else (a command from the
+    /// pipeline thread, a timer, the reader's room signal), that find the loop idle start it on the thread pool
     /// (<see cref="Submit"/>): a cmdlet never runs the loop, a replay page arriving meanwhile is not handled on the
     /// pipeline thread that is about to read it, and a pump in a burst goes back to its socket while another core
     /// handles. A thread handles at most <see cref="HandOffAfter"/> (by weight) in one go, then hands the rest to the
@@ -64,17 +64,18 @@ namespace C2WebSocket
         }
 
         /// <summary>
-        /// For a receive pump. A message the pump had to wait for (<paramref name="waited"/>: quiet traffic) is handled at
-        /// once on this thread when the loop is idle (then whatever was queued meanwhile): no thread hop. Anything else
-        /// (the messages of a burst, which the socket had buffered) is queued, and the thread pool starts the loop if it
-        /// was idle, so the pump goes back to its socket while another core handles: receiving and handling run side by
-        /// side. Either way, when more than <see cref="Capacity"/> (by weight) wait, completes only once the loop has
-        /// worked them down to half (the pump reads its socket no further meanwhile). False when closed.
+        /// For a receive pump. With <paramref name="handleHere"/> (the pump has nothing more to read: a message it waited
+        /// for, or what it gathered before it waits for the network) the input is handled at once on this thread when the
+        /// loop is idle (then whatever was queued meanwhile): no thread hop. Otherwise (a full batch of a burst, while the
+        /// socket has more) it is queued, and the thread pool starts the loop if it was idle, so the pump goes back to its
+        /// socket while another core handles: receiving and handling run side by side. Either way, when more than
+        /// <see cref="Capacity"/> (by weight) wait, completes only once the loop has worked them down to half (the pump
+        /// reads its socket no further meanwhile). False when closed.
         /// </summary>
-        public ValueTask<bool> SubmitWithRoomAsync(in Input input, bool waited)
+        public ValueTask<bool> SubmitWithRoomAsync(in Input input, bool handleHere)
         {
             if (_closed) return new ValueTask<bool>(false);
-            return Enter(input, waited) > Capacity ? new ValueTask<bool>(WaitForRoomAsync()) : new ValueTask<bool>(true);
+            return Enter(input, handleHere) > Capacity ? new ValueTask<bool>(WaitForRoomAsync()) : new ValueTask<bool>(true);
         }
 
         /// <summary>Inputs submitted and not yet handled, by weight (tests).</summary>

@@ -11,10 +11,12 @@ namespace C2WebSocket
     /// <para>
     /// A message the pump had to wait for (quiet traffic) is posted alone, and handled on the pump's thread when the loop
     /// is idle: no thread hop. The messages of a burst, which the socket had already buffered, are gathered into batches
-    /// of at most <see cref="BatchSize"/>, in order, and each batch goes to the loop as one input that the thread pool
-    /// handles: the pump reads the next messages meanwhile (two cores, one receiving, one handling), and the route is
-    /// crossed once per batch, not per message. A batch is posted when it is full, before the pump waits for the
-    /// network (so a message never waits for the next one), and before the connection's end, however it ends.
+    /// of at most <see cref="BatchSize"/>, in order, and the route is crossed once per batch, not per message. A full
+    /// batch, while the socket has more, goes to the thread pool: the pump reads the next messages meanwhile (two cores,
+    /// one receiving, one handling). The rest is posted before the pump waits for the network (so a message never waits
+    /// for the next one), and handled on the pump's thread when the loop is idle, as the pump has nothing else to do
+    /// (a message that came while the pump was handling the previous one costs no thread hop); and before the
+    /// connection's end, however it ends.
     /// </para>
     /// </summary>
     internal sealed class ReceivePump
@@ -36,8 +38,9 @@ namespace C2WebSocket
         }
 
         /// <summary>Reads messages and posts them to the loop; the only code that reads the socket. Never throws.</summary>
-        /// <param name="postMessage">Posts a message or a batch; its flag says whether the pump waited for it (see
-        /// <see cref="InputRoute.SubmitWithRoomAsync"/>). Completes false once the session has ended.</param>
+        /// <param name="postMessage">Posts a message or a batch; its flag says whether the pump may handle it on its own
+        /// thread (it has nothing more to read; see <see cref="InputRoute.SubmitWithRoomAsync"/>). Completes false once
+        /// the session has ended.</param>
         public static Task RunAsync(Link link, int gen, IC2Connection conn, Func<Input, bool, ValueTask<bool>> postMessage, Action<Input> post, Action wake) =>
             new ReceivePump(link, gen, conn, postMessage, wake).RunAsync(post);
 
@@ -52,8 +55,9 @@ namespace C2WebSocket
                     var waited = !receiving.IsCompleted;
                     if (waited)
                     {
-                        // About to wait for the network: the batch goes first, then readers get what this thread queued.
-                        if (!await PostBatchAsync().ConfigureAwait(false)) return;
+                        // About to wait for the network: the batch goes first (handled here when the loop is idle: this
+                        // thread has nothing else to do), then readers get what this thread queued.
+                        if (!await PostBatchAsync(true).ConfigureAwait(false)) return;
                         _wake();
                     }
                     var received = await receiving.ConfigureAwait(false);
@@ -73,7 +77,7 @@ namespace C2WebSocket
                         continue;
                     }
                     _batch[_count++] = message;
-                    if (_count == BatchSize && !await PostBatchAsync().ConfigureAwait(false)) return;
+                    if (_count == BatchSize && !await PostBatchAsync(false).ConfigureAwait(false)) return; // the socket has more: the pool handles
                 }
             }
             catch (MessageTooLargeException ex)
@@ -91,13 +95,14 @@ namespace C2WebSocket
             {
                 _wake(); // however the pump stops, readers get what it queued
             }
-            if (!await PostBatchAsync().ConfigureAwait(false)) return; // messages read before the end are the loop's before the end is
+            if (!await PostBatchAsync(true).ConfigureAwait(false)) return; // messages read before the end are the loop's before the end is
             post(new Input(InputKind.Ended, _link, _gen, arg: end));
         }
 
         /// <summary>Posts the gathered messages as one input, if there are any: the array itself when full, else a copy
         /// of its filled part (the pump's array is emptied for the next ones). False once the session has ended.</summary>
-        private ValueTask<bool> PostBatchAsync()
+        /// <param name="handleHere">The pump has nothing more to read: handle the batch on this thread if the loop is idle.</param>
+        private ValueTask<bool> PostBatchAsync(bool handleHere)
         {
             if (_count == 0) return new ValueTask<bool>(true);
             ReceivedMessage[] items;
@@ -113,12 +118,12 @@ namespace C2WebSocket
                 Array.Clear(_batch, 0, _count);
             }
             _count = 0;
-            return PostAsync(new Input(InputKind.Messages, _link, _gen, arg: items), false);
+            return PostAsync(new Input(InputKind.Messages, _link, _gen, arg: items), handleHere);
         }
 
-        private ValueTask<bool> PostAsync(in Input input, bool waited)
+        private ValueTask<bool> PostAsync(in Input input, bool handleHere)
         {
-            var posted = _postMessage(input, waited);
+            var posted = _postMessage(input, handleHere);
             if (!posted.IsCompleted) _wake(); // waiting for room
             return posted;
         }

@@ -38,7 +38,7 @@ namespace C2WebSocket
             _requests = new RequestSender(_ctx);
             _route = new InputRoute(input => Route(input), pump => Idle(inbox, session, pump), ex => _lifecycle!.Fault(ex));
             _lifecycle = new SessionLifecycle(_ctx, _route.Close);
-            _connections = new ConnectionSupervisor(_ctx, keyFingerprint, (input, waited) => PostMessage(input, waited));
+            _connections = new ConnectionSupervisor(_ctx, keyFingerprint, (input, handleHere) => PostMessage(input, handleHere));
             _connections.Attach(_lifecycle, _requests);
             _lifecycle.Attach(_connections);
             _delivery = new StreamDelivery(_ctx, _requests);
@@ -89,10 +89,10 @@ namespace C2WebSocket
             if (!_route.Submit(input)) FailCommand(input, new ObjectDisposedException("C2Session", _ctx.Label + " is closed."));
         }
 
-        /// <summary>For the receive pumps, with back-pressure: a message the pump waited for is handled at once on its thread
-        /// when the loop is idle; a burst's batch is queued for the loop (see <see cref="InputRoute.SubmitWithRoomAsync"/>).
-        /// False once the session has ended.</summary>
-        private ValueTask<bool> PostMessage(in Input input, bool waited) => _route.SubmitWithRoomAsync(input, waited);
+        /// <summary>For the receive pumps, with back-pressure: what a pump posts when it has nothing more to read is handled
+        /// at once on its thread when the loop is idle; a full batch of a burst is queued for the loop on the thread pool
+        /// (see <see cref="InputRoute.SubmitWithRoomAsync"/>). False once the session has ended.</summary>
+        private ValueTask<bool> PostMessage(in Input input, bool handleHere) => _route.SubmitWithRoomAsync(input, handleHere);
 
         /// <summary>The loop's thread stops handling: readers are woken for what it queued, unless that thread is a receive
         /// pump's, which wakes them before it waits for its socket (<see cref="Inbox.Flush"/>).</summary>

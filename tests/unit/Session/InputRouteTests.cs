@@ -44,7 +44,7 @@ namespace C2WebSocket.Tests.Units
             var tasks = Enumerable.Range(0, posters).Select(p => Task.Factory.StartNew(() =>
             {
                 start.SignalAndWait();
-                // Two post as commands and timers do, two as receive pumps do (a message waited for, then a buffered one).
+                // Two post as commands and timers do, two as receive pumps do (handled here when idle, then handed off).
                 for (var i = 0; i < each; i++)
                     Assert.True(p % 2 == 0 ? route.Submit(In(p * each + i)) : route.SubmitWithRoomAsync(In(p * each + i), i % 2 == 0).AsTask().GetAwaiter().GetResult());
             }, TaskCreationOptions.LongRunning)).ToArray();
@@ -99,7 +99,7 @@ namespace C2WebSocket.Tests.Units
         [Fact]
         public async Task APumpsBurstIsHandedToThePoolEvenWhenTheLoopIsIdleSoThePumpGoesBackToItsSocket()
         {
-            // A batch the socket had buffered (waited: false) is never handled on the pump's thread: the submit returns at
+            // A full batch while the socket has more (handleHere: false) is never handled on the pump's thread: the submit returns at
             // once and another thread handles it. Were it handled inline, the handler would wait for an event this thread
             // sets only after the submit returned, and the thread check would fail after the time limit.
             using var submitted = new ManualResetEventSlim(false);
