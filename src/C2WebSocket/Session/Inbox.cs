@@ -187,6 +187,18 @@ namespace C2WebSocket
         /// the lock the loop adds under, item by item, as it caught up).</summary>
         internal long Signals => Volatile.Read(ref _signals);
 
+        /// <summary>A reader has taken everything it could and waits for more: the readers keep up with the loop.</summary>
+        public bool ReaderWaiting
+        {
+            get
+            {
+                var waiters = Volatile.Read(ref _waiters);
+                for (var i = 0; i < waiters.Length; i++)
+                    if (waiters[i].IsWaiting) return true;
+                return false;
+            }
+        }
+
         private void Signal()
         {
             Interlocked.Increment(ref _signals);

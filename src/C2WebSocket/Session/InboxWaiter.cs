@@ -20,6 +20,9 @@ namespace C2WebSocket
 
         public void Disarm() => Volatile.Write(ref _armed, 0);
 
+        /// <summary>The reader found nothing and is about to sleep, or sleeps, until it is signalled.</summary>
+        public bool IsWaiting => Volatile.Read(ref _armed) == 1;
+
         /// <summary>Wakes the reader if it is about to sleep. Called for every batch of items added (Inbox.Flush), so the
         /// usual case (the reader awake, not armed) is a plain read: no interlocked write to the line the reader owns. The
         /// flush's interlocked exchange, just before, is a full fence, so an Arm that this read misses comes before the

@@ -91,8 +91,12 @@ namespace C2WebSocket
 
         /// <summary>For the receive pumps, with back-pressure: what a pump posts when it has nothing more to read is handled
         /// at once on its thread when the loop is idle; a full batch of a burst is queued for the loop on the thread pool
-        /// (see <see cref="InputRoute.SubmitWithRoomAsync"/>). False once the session has ended.</summary>
-        private ValueTask<bool> PostMessage(in Input input, bool handleHere) => _route.SubmitWithRoomAsync(input, handleHere);
+        /// while a reader waits for items (the readers keep up: the loop's speed is the limit, and another core can
+        /// handle while the pump reads on). While the readers are busy they are the limit, and a second busy thread would
+        /// only take CPU from them (two cores): the pump handles that batch too when the loop is idle (see
+        /// <see cref="InputRoute.SubmitWithRoomAsync"/>). False once the session has ended.</summary>
+        private ValueTask<bool> PostMessage(in Input input, bool handleHere) =>
+            _route.SubmitWithRoomAsync(input, handleHere || !_ctx.Inbox.ReaderWaiting);
 
         /// <summary>The loop's thread stops handling: readers are woken for what it queued, unless that thread is a receive
         /// pump's, which wakes them before it waits for its socket (<see cref="Inbox.Flush"/>).</summary>

@@ -220,5 +220,25 @@ namespace C2WebSocket.Tests.Units
             inbox.Flush();
             Assert.False(await waiter.WaitAsync(TimeSpan.Zero, CancellationToken.None)); // no longer registered: not signalled
         }
+    
+        [Fact]
+        public void ReaderWaiting_says_whether_a_registered_reader_found_nothing_and_waits_for_more()
+        {
+            // The receive pump hands a burst to another thread only while a reader waits (issue 26): a busy reader is the
+            // limit, and a second busy thread would take CPU from it.
+            var inbox = NewInbox(1000);
+            using var waiter = new InboxWaiter();
+            Assert.False(inbox.ReaderWaiting); // no reader at all
+            inbox.Register(waiter);
+            Assert.False(inbox.ReaderWaiting); // registered, taking items
+            waiter.Arm();
+            Assert.True(inbox.ReaderWaiting);  // found nothing: waits
+            inbox.Add(B, Msg(B, 1));
+            inbox.Flush();
+            Assert.False(inbox.ReaderWaiting); // signalled: taking items again
+            waiter.Arm();
+            inbox.Unregister(waiter);
+            Assert.False(inbox.ReaderWaiting);
+        }
     }
 }
