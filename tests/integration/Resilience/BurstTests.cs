@@ -47,6 +47,25 @@ namespace C2WebSocket.Tests
         }
 
         [Fact]
+        public async Task A_burst_released_at_once_to_a_reader_already_waiting_arrives_once_in_order()
+        {
+            // The socket holds the whole burst, and a reader waits for it: the receive pump hands full batches to another
+            // thread while it reads on (issue 26), and the reader takes every signal once, in order, with nothing set aside.
+            await using var sim = await Sim.StartFastAsync(o => { o.HeartbeatInterval = TimeSpan.FromSeconds(1); o.HeartbeatGrace = TimeSpan.FromSeconds(30); });
+            using var s = await Sim.OpenAsync(sim, o => { o.InboxCapacity = 40_000; o.HeartbeatTimeout = TimeSpan.FromSeconds(60); });
+            await Sim.SubscribeAsync(s, 72);
+            var reading = Task.Run(() => ExpectInOrderAsync(s, 72, 1, 20_000));
+            sim.PausePublishing();
+            sim.PublishSignals(72, 20_000);
+            sim.ResumePublishing();
+            await reading.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.Equal(0, s.DuplicatesDropped);
+            Assert.Equal(0, s.InboxOverflows);
+            Assert.Equal(0, s.InboxCount);
+            Assert.DoesNotContain(s.DrainDiagnostics(), d => d.Level == C2DiagnosticLevel.Error || d.Level == C2DiagnosticLevel.Warning);
+        }
+
+        [Fact]
         public async Task Signals_published_during_an_outage_beyond_1000_are_all_delivered_after_the_reconnect()
         {
             await using var sim = await Sim.StartFastAsync();
