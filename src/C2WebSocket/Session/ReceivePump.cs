@@ -95,7 +95,13 @@ namespace C2WebSocket
             {
                 _wake(); // however the pump stops, readers get what it queued
             }
-            if (!await PostBatchAsync(true).ConfigureAwait(false)) return; // messages read before the end are the loop's before the end is
+            if (_count > 0)
+            {
+                // Messages read before the end are the loop's before the end is; readers get them if this thread handled them.
+                var open = await PostBatchAsync(true).ConfigureAwait(false);
+                _wake();
+                if (!open) return;
+            }
             post(new Input(InputKind.Ended, _link, _gen, arg: end));
         }
 
