@@ -106,7 +106,8 @@ internal static class Profile
                     "; $c = $sw.Elapsed.TotalMilliseconds; $sw.Restart(); " +
                     "if ($objs) { Write-BenchObject $objs | Out-Null }; $d = $sw.Elapsed.TotalMilliseconds; $sw.Restart(); " +
                     "if ($objs) { Write-BenchObject ([object[]]::new(10000)).ForEach({ 'x' }) | Out-Null }; $e = $sw.Elapsed.TotalMilliseconds; " +
-                    "'subscribe {0:0.0} ms, inbox filled {1:0} ms, pipeline drained {2:0} ms ({3:0.0} us/object); floor Write-BenchObject $objs | Out-Null {4:0} ms, strings {5:0} ms' -f $a, $b, $c, ($c / 10), $d, $e; Remove-C2Subscription -StrategyId $args[0]", 100 + r);
+                    "'subscribe {0:0.0} ms, inbox filled {1:0} ms, pipeline drained {2:0} ms ({3:0.0} us/object); floor Write-BenchObject $objs | Out-Null {4:0} ms, strings {5:0} ms; " +
+                    "session so far: {6} next pages, {7} refetched, {8} duplicates' -f $a, $b, $c, ($c / 10), $d, $e, $s.ReplayPages, $s.MessagesRefetched, $s.DuplicatesDropped; Remove-C2Subscription -StrategyId $args[0]", 100 + r);
                 Console.WriteLine((r % 3 == 0 ? "Receive | Out-Null: " : r % 3 == 1 ? "$null = Receive: " : "$objs = Receive: ") + o[0]);
             }
             return 0;
