@@ -137,18 +137,18 @@ internal static class Profile
             await session.SubscribeAsync("strategy.signal", 1, null, TimeSpan.FromSeconds(10), System.Threading.CancellationToken.None);
             for (var r = 0; r < rounds; r++)
             {
-                var g0 = GcNow();
+                var g0 = default(GcMark);
                 var drainedTcs = new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously);
                 var th = new System.Threading.Thread(() => drainedTcs.SetResult(SessionThroughputCase.Drain(session, N))) { Name = "drain" };
                 th.Start();
                 var drained = drainedTcs.Task;
-                var cpu0 = SessionThroughputCase.PublishBurstTimed(sim, 1, N, () => g0 = GcNow());
+                var cpu0 = SessionThroughputCase.PublishBurstTimed(sim, 1, N, () => g0 = GcMark.Now());
                 var rate = await drained;
-                var g1 = GcNow();
+                var g1 = GcMark.Now();
                 var cpu = SessionThroughputCase.CpuUsPerMessage(cpu0, N);
                 // The loop's own rate: first signal taken (the reader waits, so about when it arrived) to the last frame the loop handled.
                 var loopRate = SessionThroughputCase.RateOf(N, Stat.TicksToMs(session._lastFrameTicks - SessionThroughputCase.LastDrainFirst) / 1000.0);
-                Console.WriteLine($"round {r + 1}: session {rate:N0}/s (loop {loopRate:N0}/s), process CPU {cpu:0.00} us/msg, {GcDelta(g0, g1)}");
+                Console.WriteLine($"round {r + 1}: session {rate:N0}/s (loop {loopRate:N0}/s), process CPU {cpu:0.00} us/msg, {g1.Since(g0, N)}");
             }
             return 0;
         }
@@ -159,26 +159,29 @@ internal static class Profile
         for (var r = 0; r < rounds; r++)
         {
             var done = counter.Arm(N);
-            var g0 = GcNow();
-            var cpu0 = SessionThroughputCase.PublishBurstTimed(sim, 1, N, () => g0 = GcNow());
+            var g0 = default(GcMark);
+            var cpu0 = SessionThroughputCase.PublishBurstTimed(sim, 1, N, () => g0 = GcMark.Now());
             var rate = SessionThroughputCase.RateOf(N, await done);
-            var g1 = GcNow();
+            var g1 = GcMark.Now();
             var cpu = SessionThroughputCase.CpuUsPerMessage(cpu0, N);
-            Console.WriteLine($"round {r + 1}: bare {rate:N0}/s, process CPU {cpu:0.00} us/msg, {GcDelta(g0, g1)}");
+            Console.WriteLine($"round {r + 1}: bare {rate:N0}/s, process CPU {cpu:0.00} us/msg, {g1.Since(g0, N)}");
         }
         return 0;
     }
 
-    /// <summary>The session loop's whole path for one frame (decode, tracker, inbox), no socket: frames are injected
-    /// as if the connection had received them; then the reader's side (take + MarkProcessed) alone.</summary>
+    /// <summary>What the runtime did between two moments of a burst (GC counts, pause, allocation, thread-pool work items).</summary>
+    private readonly record struct GcMark(int G0, int G1, int G2, TimeSpan Pause, long Alloc, long Items)
+    {
+        public static GcMark Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(),
+            GC.GetTotalAllocatedBytes(), System.Threading.ThreadPool.CompletedWorkItemCount);
+
+        /// <summary>From <paramref name="start"/> to this mark, per message of an <paramref name="n"/>-message burst.</summary>
+        public string Since(GcMark start, int n) =>
+            $"GC {G0 - start.G0}/{G1 - start.G1}/{G2 - start.G2} pause {(Pause - start.Pause).TotalMilliseconds:0.0} ms alloc {(Alloc - start.Alloc) / n} B/msg, {Items - start.Items} pool items";
+    }
+
     /// <summary>Subscribes the bare client to strategy 1 and waits until the simulator has registered it (its
     /// subscribe count moves after the subscriber is added), so a signal published next reaches it.</summary>
-    private static (int G0, int G1, int G2, TimeSpan Pause, long Alloc, long Items) GcNow() =>
-        (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(), GC.GetTotalAllocatedBytes(), System.Threading.ThreadPool.CompletedWorkItemCount);
-
-    private static string GcDelta((int G0, int G1, int G2, TimeSpan Pause, long Alloc, long Items) a, (int G0, int G1, int G2, TimeSpan Pause, long Alloc, long Items) b) =>
-        $"GC {b.G0 - a.G0}/{b.G1 - a.G1}/{b.G2 - a.G2} pause {(b.Pause - a.Pause).TotalMilliseconds:0.0} ms alloc {(b.Alloc - a.Alloc) / 20000} B/msg, {b.Items - a.Items} pool items";
-
     private static async Task SubscribeBareAsync(C2WebSocket.Simulator.C2Simulator sim, BareClient bare)
     {
         var before = sim.Stats.Subscribes;
@@ -186,6 +189,9 @@ internal static class Profile
         await sim.WaitForAsync(s => s.Stats.Subscribes > before, TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>The session loop's whole path for one frame (decode, tracker, inbox), no socket: frames are injected
+    /// as if the connection had received them, in batches as a burst reaches the loop, then one at a time; then the
+    /// reader's side (take + MarkProcessed) alone.</summary>
     private static async Task LoopAsync(C2WebSocket.Simulator.C2Simulator sim, string sample)
     {
         const int N = 20_000;

@@ -61,7 +61,7 @@ namespace C2WebSocket
             return InjectAsync(new Input(InputKind.Message, link, link.Gen, data, binary));
         }
 
-        /// <summary>Tests and the benchmark's profile: hands the loop a burst's batch as if the first connection had
+        /// <summary>The benchmark's profile (--profile loop): hands the loop a burst's batch as if the first connection had
         /// received it, handled on this thread when the loop is idle.</summary>
         internal ValueTask<bool> InjectBatchAsync(byte[][] messages)
         {
