@@ -173,8 +173,10 @@ internal sealed class Config
     public int LatencyRate => 200;
     public int HeartbeatBlockedObjects => Quick ? 2 : 5;
     public int HeartbeatBlockMs => 2000;
-    public double IdleSeconds => Quick ? 10 : 60;
-    public double IdleBaselineSeconds => Quick ? 5 : 15;
+    /// <summary>The idle case's windows: each kind (no client, session, bare loop) this long, this many times in turn.</summary>
+    public double IdleSeconds => Quick ? 5 : 15;
+    public int IdleRounds => Quick ? 2 : 4;
+    public double IdleSettleSeconds => Quick ? 8 : 15;
     
 
     public static string Met(bool ok) => ok ? "yes" : "NO";

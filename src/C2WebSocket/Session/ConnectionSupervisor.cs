@@ -63,7 +63,8 @@ namespace C2WebSocket
             if (count > Protocol.ProtocolLimits.MaxConnectionsPerKey)
                 _diag.Add(C2DiagnosticLevel.Warning, C2DiagnosticCode.Info, ConnectionTexts.TooManyForKey(count));
             _watchdogPeriod = _watchdogDue = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, _options.HeartbeatTimeout.Ticks / 4));
-            _watchdog = _time.CreateTimer(static s => ((ConnectionSupervisor)s!).Post(new Input(InputKind.Watchdog)), this, _watchdogPeriod, _watchdogPeriod);
+            _watchdog = Context.WatchdogTime.CreateTimer(static s => ((ConnectionSupervisor)s!).Post(new Input(InputKind.Watchdog)), this,
+                _watchdogPeriod, _watchdogPeriod);
             _diag.Verbose(ConnectionTexts.Connecting(Label, _options.Uri));
             Connect(link);
         }

@@ -39,6 +39,9 @@ namespace C2WebSocket
         public SessionCounters Counters { get; }
         public SubscriptionBook Book { get; }
         public ServerClock Clock { get; }
+        /// <summary>Where the heartbeat watchdog's timer lives: with the system clock, on <see cref="QuietTimers"/> (moved later
+        /// at every heartbeat, it must not wake the thread pool each time); a test's clock serves its own timers.</summary>
+        public TimeProvider WatchdogTime => ReferenceEquals(Time, TimeProvider.System) ? QuietTimers.Instance : Time;
         /// <summary>How diagnostics name the session ("Session 3").</summary>
         public string Label => Session.Label;
 
