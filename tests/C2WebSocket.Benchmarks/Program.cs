@@ -167,6 +167,11 @@ internal sealed class Config
     /// code: about a second of bursts passes before tiering finishes, so the throughput case warms up longer.</summary>
     public int ThroughputWarmupRounds => Quick ? 4 : 8;
     public int WarmupRounds => 1;
+    /// <summary>Replay and catch-up rounds take milliseconds, and one in a few is slowed several-fold (a collection,
+    /// three busy threads on two cores): a median of five moved by a third between runs; fifteen hold it.</summary>
+    public int ReplayRounds => Quick ? 3 : 15;
+    /// <summary>The pipeline's side (the cmdlets, the engine) compiles in the first rounds.</summary>
+    public int ReplayWarmupRounds => Quick ? 1 : 3;
     public int ThroughputMessages => Quick ? 5_000 : 20_000;
     public int PipelineMessages => Quick ? 5_000 : 20_000;
     public double LatencySeconds => Quick ? 3 : 10;
