@@ -29,6 +29,15 @@ namespace C2WebSocket.Tests.Units
 
         private string[] Fired() { lock (_fired) return _fired.ToArray(); }
 
+        /// <summary>Arms a timer, waits for it, and shows that nothing else fired before it (or at all, earlier).</summary>
+        private async Task OnlyThisOneFiresAsync(string name, TimeSpan due)
+        {
+            var done = Done();
+            using var t = Timer(name, due, Never, done);
+            await done.Task.WaitAsync(Wait);
+            Assert.Equal(new[] { name }, Fired());
+        }
+
         [Fact]
         public async Task A_timer_fires_once_at_its_due_time_and_not_before()
         {
@@ -46,14 +55,15 @@ namespace C2WebSocket.Tests.Units
         [Fact]
         public async Task A_timer_moved_later_fires_at_the_later_time_only()
         {
-            // What the watchdog does at every heartbeat: the first due time passes without a call.
+            // What the watchdog does at every heartbeat: the first due time passes without a call. (Moved within
+            // microseconds; the first due time leaves a loaded machine 300 ms to get there.)
             var done = Done();
             var start = _timers.GetTimestamp();
-            using var t = Timer("watchdog", TimeSpan.FromMilliseconds(20), Never, done);
-            using var early = Timer("early", TimeSpan.FromMilliseconds(100), Never);
-            Assert.True(t.Change(TimeSpan.FromMilliseconds(250), Never));
+            using var t = Timer("watchdog", TimeSpan.FromMilliseconds(300), Never, done);
+            using var early = Timer("early", TimeSpan.FromMilliseconds(450), Never);
+            Assert.True(t.Change(TimeSpan.FromMilliseconds(600), Never));
             var at = await done.Task.WaitAsync(Wait);
-            Assert.True(_timers.GetElapsedTime(start, at) >= TimeSpan.FromMilliseconds(250));
+            Assert.True(_timers.GetElapsedTime(start, at) >= TimeSpan.FromMilliseconds(600));
             Assert.Equal(new[] { "early", "watchdog" }, Fired());
         }
 
@@ -94,22 +104,16 @@ namespace C2WebSocket.Tests.Units
         [Fact]
         public async Task A_disarmed_timer_does_not_fire()
         {
-            using var t = Timer("disarmed", TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(20));
+            using var t = Timer("disarmed", TimeSpan.FromMilliseconds(300), TimeSpan.FromMilliseconds(20)); // disarmed long before
             Assert.True(t.Change(Never, Never));
-            var done = Done();
-            using var sentinel = Timer("sentinel", TimeSpan.FromMilliseconds(150), Never, done);
-            await done.Task.WaitAsync(Wait);
-            Assert.Equal(new[] { "sentinel" }, Fired());
+            await OnlyThisOneFiresAsync("sentinel", TimeSpan.FromMilliseconds(450));
         }
 
         [Fact]
         public async Task A_callback_that_throws_does_not_stop_the_other_timers()
         {
             using var bad = _timers.CreateTimer(_ => throw new InvalidOperationException("boom"), null, TimeSpan.FromMilliseconds(10), Never);
-            var done = Done();
-            using var good = Timer("good", TimeSpan.FromMilliseconds(60), Never, done);
-            await done.Task.WaitAsync(Wait);
-            Assert.Equal(new[] { "good" }, Fired());
+            await OnlyThisOneFiresAsync("good", TimeSpan.FromMilliseconds(60));
         }
 
         [Fact]
