@@ -104,8 +104,8 @@ namespace C2WebSocket
                         }
                         _wakeAt = next;
                         // Whole milliseconds, rounded up: a wait that ends early would only look and wait again.
-                        var ms = (next - now) * 1000 / TimestampFrequency + 1;
-                        Monitor.Wait(_gate, ms > int.MaxValue ? int.MaxValue : (int)ms);
+                        var ms = (double)(next - now) * 1000 / TimestampFrequency + 1;
+                        Monitor.Wait(_gate, ms >= int.MaxValue ? int.MaxValue : (int)ms);
                     }
                 }
                 foreach (var t in due)
@@ -117,6 +117,7 @@ namespace C2WebSocket
             }
         }
 
-        private long Ticks(TimeSpan span) => (long)(span.Ticks * (double)TimestampFrequency / TimeSpan.TicksPerSecond);
+        /// <summary>A span in timestamp ticks, at most about a century (a due time further than that never comes).</summary>
+        private long Ticks(TimeSpan span) => (long)Math.Min(span.Ticks * (double)TimestampFrequency / TimeSpan.TicksPerSecond, long.MaxValue / 4);
     }
 }

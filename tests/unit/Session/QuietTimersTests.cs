@@ -72,9 +72,9 @@ namespace C2WebSocket.Tests.Units
         {
             var done = Done();
             var first = Done();
-            using var t = Timer("a", TimeSpan.FromHours(1), Never, done);
+            using var t = Timer("a", TimeSpan.MaxValue, Never, done); // as far as a span goes: the thread waits (in slices) for ever
             using var b = Timer("b", TimeSpan.FromMilliseconds(10), Never, first);
-            await first.Task.WaitAsync(Wait); // after calling b, the thread waits for a: an hour
+            await first.Task.WaitAsync(Wait); // after calling b, the thread waits for a
             Assert.True(t.Change(TimeSpan.FromMilliseconds(20), Never));
             await done.Task.WaitAsync(Wait);
             Assert.Equal(new[] { "b", "a" }, Fired());
