@@ -35,9 +35,9 @@ internal static class IdleCase
         {
             // The measuring process is fresh too: nothing left over from other cases (tiering, finalizers, sockets).
             var inv = System.Globalization.CultureInfo.InvariantCulture;
-            using var probe = StartChild("--idle-probe", parts[1], parts[2], cfg.IdleSeconds.ToString(inv), cfg.IdleRounds.ToString(inv), cfg.IdleSettleSeconds.ToString(inv));
+            using var probe = StartChild("--idle-probe", parts[1], parts[2], cfg.IdleSeconds.ToString(inv), cfg.IdleRounds.ToString(inv), cfg.IdleSettleAcks.ToString(inv));
             string? result = null;
-            var limit = TimeSpan.FromSeconds(cfg.IdleRounds * 3 * (cfg.IdleSeconds + 5) + 2 * cfg.IdleSettleSeconds + 60);
+            var limit = TimeSpan.FromSeconds(cfg.IdleRounds * 3 * (cfg.IdleSeconds + 5) + 2 * cfg.IdleSettleAcks * Interval.TotalSeconds + 60);
             while (await probe.StandardOutput.ReadLineAsync().WaitAsync(limit) is { } l)
             {
                 if (l.StartsWith("RESULT ", StringComparison.Ordinal)) result = l.Substring(7);
@@ -94,13 +94,13 @@ internal static class IdleCase
         var key = args[2];
         var secs = double.Parse(args[3], inv);
         var rounds = int.Parse(args[4], inv);
-        var settle = TimeSpan.FromSeconds(double.Parse(args[5], inv));
+        var settle = int.Parse(args[5], inv);
         // Settle: tiered JIT recompiles each client's heartbeat path after enough calls (tier 0, instrumented, tier 1);
         // measuring before it finishes bills the compiler thread, not the steady state.
         foreach (var kind in new[] { "session", "bare" })
         {
             await using var c = await Client.OpenAsync(kind, uri, key, Timeout);
-            await Task.Delay(settle);
+            await c.AnsweredAsync(settle);
         }
         // Session, none, bare; then bare, none, session: an idle process's CPU drifts over minutes (the host, the runtime's
         // workers), and in this order a steady drift bills both clients alike.
@@ -111,7 +111,11 @@ internal static class IdleCase
             {
                 var kind = orders[r % 2][k];
                 await using var c = kind == "none" ? null : await Client.OpenAsync(kind, uri, key, Timeout);
-                await Task.Delay(TimeSpan.FromSeconds(1)); // the first heartbeats of a new connection are outside the window
+                if (c != null) await c.AnsweredAsync(2); // connecting, subscribing and the first heartbeats are outside the window
+                // A quiet second before every window, with or without a client: what the previous window's client left
+                // running as it closed (thread-pool workers spinning down, its last sends) is not billed to this one.
+                // Not synchronisation: an idle process settling has no event to wait for, and the measure is of time.
+                await Task.Delay(TimeSpan.FromSeconds(1));
                 var w = await MeasureAsync(secs, c) with { Kind = kind, Round = r };
                 Console.WriteLine(Config.Inv($"   round {r + 1} {kind}: {w.CpuPct:0.000}% of a core, {w.Acks} acks, {w.ItemsPerAck:0.00} work items per ack, {w.PoolThreads} pool threads, heap {w.HeapStart / 1e6:0.0} -> {w.HeapEnd / 1e6:0.0} MB"));
                 all.Add(w);
@@ -150,6 +154,20 @@ internal static class IdleCase
 
         public long Acks => _session?.HeartbeatAcksSent ?? Interlocked.Read(ref _bareAcks[0]);
         public long Reconnects => _session?.Reconnects ?? 0;
+
+        /// <summary>Waits until this client has answered <paramref name="heartbeats"/> more heartbeats (the simulator sends one
+        /// every 100 ms; fails after three times as long).</summary>
+        public async Task AnsweredAsync(int heartbeats)
+        {
+            var target = Acks + heartbeats;
+            var limit = Stopwatch.StartNew();
+            while (Acks < target)
+            {
+                if (limit.Elapsed > Interval * heartbeats * 3 + TimeSpan.FromSeconds(5))
+                    throw new TimeoutException(Config.Inv($"the idle client answered {Acks - target + heartbeats} of {heartbeats} heartbeats"));
+                await Task.Delay(Interval / 4); // the counter has no event: looked at four times a heartbeat
+            }
+        }
 
         public async ValueTask DisposeAsync()
         {
@@ -203,7 +221,7 @@ internal static class IdleCase
         try
         {
             await using var client = await Client.OpenAsync(which, new Uri(parts[1]), parts[2], timeout);
-            await Task.Delay(TimeSpan.FromSeconds(secs >= 30 ? 20 : 8)); // the JIT settle of the idle case (not synchronisation): the window measures the tiered heartbeat path
+            await client.AnsweredAsync(secs >= 30 ? 200 : 80); // the JIT settle of the idle case: the window measures the tiered heartbeat path
             for (var r = 0; r < rounds; r++)
             {
                 var locks0 = Monitor.LockContentionCount;

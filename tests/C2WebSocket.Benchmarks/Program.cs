@@ -181,7 +181,8 @@ internal sealed class Config
     /// <summary>The idle case's windows: each kind (no client, session, bare loop) this long, this many times in turn.</summary>
     public double IdleSeconds => Quick ? 5 : 15;
     public int IdleRounds => Quick ? 2 : 4;
-    public double IdleSettleSeconds => Quick ? 8 : 15;
+    /// <summary>Heartbeats each client answers before any window (every 100 ms): tiering has finished by then.</summary>
+    public int IdleSettleAcks => Quick ? 80 : 150;
     
 
     public static string Met(bool ok) => ok ? "yes" : "NO";

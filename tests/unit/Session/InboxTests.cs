@@ -220,7 +220,7 @@ namespace C2WebSocket.Tests.Units
             inbox.Flush();
             Assert.False(await waiter.WaitAsync(TimeSpan.Zero, CancellationToken.None)); // no longer registered: not signalled
         }
-    
+
         [Fact]
         public void ReaderWaiting_says_whether_a_registered_reader_found_nothing_and_waits_for_more()
         {
