@@ -12,7 +12,7 @@ namespace C2WebSocket
     /// </summary>
     internal sealed class InboxReader : IDisposable
     {
-        private readonly IReadOnlyList<C2Session> _sessions;
+        private readonly C2Session[] _sessions; // an array: a foreach over it allocates no enumerator (TryTake runs per object)
         private readonly InboxWaiter _waiter = new InboxWaiter();
         private readonly TimeProvider _time;
         private int _next;
@@ -23,7 +23,8 @@ namespace C2WebSocket
         /// pipeline's sessions share the process's, except in tests).</summary>
         public InboxReader(IReadOnlyList<C2Session> sessions)
         {
-            _sessions = sessions;
+            _sessions = new C2Session[sessions.Count];
+            for (var i = 0; i < _sessions.Length; i++) _sessions[i] = sessions[i];
             _time = sessions.Count > 0 ? sessions[0].Options.TimeProvider : TimeProvider.System;
             foreach (var s in sessions) s.Inbox.Register(_waiter);
         }
@@ -45,9 +46,9 @@ namespace C2WebSocket
         {
             change = null;
             var signals = Signals();
-            for (var i = 0; i < _sessions.Count; i++)
+            for (var i = 0; i < _sessions.Length; i++)
             {
-                var s = _sessions[(_next + i) % _sessions.Count];
+                var s = _sessions[(_next + i) % _sessions.Length];
                 var changeAt = states ? s.StateChanges.NextOrder() : null;
                 if (s.Inbox.TryTake(filter, out taken, changeAt ?? long.MaxValue)) { session = s; _next++; _emptyAt = NotLooked; return true; }
                 if (changeAt.HasValue && s.StateChanges.TryTake(out change)) { session = s; _next++; return true; }

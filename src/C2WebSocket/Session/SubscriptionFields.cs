@@ -8,7 +8,6 @@ namespace C2WebSocket
         public C2SubscriptionState State;
         public DateTimeOffset? SubscribedAt;
         public long? ResumeFrom;
-        public long? LastSeqId;
         public int Resubscribes;
         public int ConnectionId;
         public bool StillUnconfirmed;

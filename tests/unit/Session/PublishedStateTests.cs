@@ -18,16 +18,19 @@ namespace C2WebSocket.Tests.Units
             var active = sub.Snapshot;
             Assert.NotSame(initial, active);
             Assert.Equal(C2SubscriptionState.Pending, initial.Fields.State);
+            Assert.Null(sub.LastSeqId);
             sub.SetPosition(5, stillUnconfirmed: true);
             var positioned = sub.Snapshot;
-            Assert.Null(active.Fields.LastSeqId);                       // the reader's copy did not move
-            Assert.Equal(5, positioned.Fields.LastSeqId);
+            Assert.False(active.Fields.StillUnconfirmed);               // the reader's copy did not move
             Assert.True(positioned.Fields.StillUnconfirmed);
             Assert.Equal(C2SubscriptionState.Active, positioned.Fields.State); // one change keeps the others
             Assert.Equal(5, sub.LastSeqId);
             Assert.True(sub.Unverified);
-            sub.SetPosition(5, stillUnconfirmed: true);                 // nothing changed: nothing published
-            Assert.Same(positioned, sub.Snapshot);
+            sub.SetPosition(6, stillUnconfirmed: true);                 // only the position moved: it is one atomic value,
+            Assert.Same(positioned, sub.Snapshot);                      // no snapshot per message
+            Assert.Equal(6, sub.LastSeqId);
+            sub.SetPosition(null, stillUnconfirmed: true);              // a stream re-based before its first message again
+            Assert.Null(sub.LastSeqId);
             sub.AlreadyReported = true;
             Assert.False(sub.Unverified);                                // both flags read from one snapshot
         }
