@@ -178,11 +178,13 @@ internal sealed class BareClient : IDisposable
     private byte[] _buffer = new byte[64 * 1024];
     private readonly SemaphoreSlim _send = new(1, 1);
 
-    public static async Task<BareClient> ConnectAsync(C2Simulator sim)
+    public static Task<BareClient> ConnectAsync(C2Simulator sim) => ConnectAsync(sim.Uri, sim.DemoApiKey);
+
+    public static async Task<BareClient> ConnectAsync(Uri uri, string apiKey)
     {
         var c = new BareClient();
-        c._ws.Options.SetRequestHeader("Authorization", "Bearer " + sim.DemoApiKey);
-        await c._ws.ConnectAsync(sim.Uri, CancellationToken.None);
+        c._ws.Options.SetRequestHeader("Authorization", "Bearer " + apiKey);
+        await c._ws.ConnectAsync(uri, CancellationToken.None);
         return c;
     }
 
@@ -201,6 +203,10 @@ internal sealed class BareClient : IDisposable
         "{\"msg_type\":\"subscription.request\",\"request_id\":\"bare-" + strategyId + "\",\"timestamp\":\"" + Timestamp() +
         "\",\"payload\":{\"action\":\"subscribe\",\"channel\":\"strategy.signal\",\"strategy_id\":" + strategyId +
         (resumeFrom.HasValue ? ",\"resume_from\":\"" + resumeFrom.Value + "\"" : "") + "}}");
+
+    public Task UnsubscribeAsync(long strategyId) => SendAsync(
+        "{\"msg_type\":\"subscription.request\",\"request_id\":\"bare-u" + strategyId + "\",\"timestamp\":\"" + Timestamp() +
+        "\",\"payload\":{\"action\":\"unsubscribe\",\"channel\":\"strategy.signal\",\"strategy_id\":" + strategyId + "}}");
 
     private static readonly byte[] AckPrefix = Encoding.UTF8.GetBytes("{\"msg_type\":\"heartbeat.ack\",\"timestamp\":\"");
 

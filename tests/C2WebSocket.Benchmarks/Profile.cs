@@ -112,6 +112,8 @@ internal static class Profile
             }
             return 0;
         }
+        if (which == "alloc" || which == "allocsession") return await AllocProfile.RunAsync(rounds, which == "alloc");
+        if (which == "catchup" || which == "catchupps") return await CatchUpProfile.RunAsync(rounds, which == "catchupps");
         if (which == "decode" || which == "parse")
         {
             var sample = Encoding.UTF8.GetBytes("{\"msg_type\":\"strategy.signal\",\"id\":\"msg_5f0c2b8e9d4a4b7c8e1f2a3b4c5d\",\"seq_id\":12,\"timestamp\":\"2026-11-30T10:00:00Z\",\"v\":4,\"payload\":{\"strategy_id\":1,\"signal_id\":100001,\"symbol\":\"ESZ6\",\"symbol_type\":\"future\",\"side\":\"buy\",\"action\":\"open\",\"quantity\":2,\"order_type\":\"limit\",\"limit_price\":5012.25,\"stop_price\":null,\"tif\":\"day\",\"posted_at\":\"2026-11-30T10:00:00Z\",\"note\":\"padding padding padding\"}}");
@@ -167,17 +169,6 @@ internal static class Profile
             Console.WriteLine($"round {r + 1}: bare {rate:N0}/s, process CPU {cpu:0.00} us/msg, {g1.Since(g0, N)}");
         }
         return 0;
-    }
-
-    /// <summary>What the runtime did between two moments of a burst (GC counts, pause, allocation, thread-pool work items).</summary>
-    private readonly record struct GcMark(int G0, int G1, int G2, TimeSpan Pause, long Alloc, long Items)
-    {
-        public static GcMark Now() => new(GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration(),
-            GC.GetTotalAllocatedBytes(), System.Threading.ThreadPool.CompletedWorkItemCount);
-
-        /// <summary>From <paramref name="start"/> to this mark, per message of an <paramref name="n"/>-message burst.</summary>
-        public string Since(GcMark start, int n) =>
-            $"GC {G0 - start.G0}/{G1 - start.G1}/{G2 - start.G2} pause {(Pause - start.Pause).TotalMilliseconds:0.0} ms alloc {(Alloc - start.Alloc) / n} B/msg, {Items - start.Items} pool items";
     }
 
     /// <summary>Subscribes the bare client to strategy 1 and waits until the simulator has registered it (its

@@ -18,6 +18,7 @@ internal static class Program
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "--serve-sim") return await IdleCase.ServeSimAsync(args);
+        if (args.Length > 0 && args[0] == "--serve-sim-commands") return await RemoteSim.ServeAsync();
         if (args.Length > 0 && args[0] == "--idle-probe") return await IdleCase.ProbeAsync(args);
         if (args.Length > 0 && args[0] == "--idle-one") return await IdleCase.OneAsync(args);
         if (args.Length > 0 && args[0] == "--memory-probe") return await MemoryCase.ProbeAsync(args);
@@ -170,8 +171,18 @@ internal sealed class Config
     /// <summary>Replay and catch-up rounds take milliseconds, and one in a few is slowed several-fold (a collection,
     /// three busy threads on two cores): a median of five moved by a third between runs; fifteen hold it.</summary>
     public int ReplayRounds => Quick ? 3 : 15;
-    /// <summary>The pipeline's side (the cmdlets, the engine) compiles in the first rounds.</summary>
+    /// <summary>The pipeline's side (the cmdlets, the engine) compiles in the first rounds: warm-up runs at least this
+    /// many, then until the JIT is quiet (<see cref="JitQuiet"/>), at most <see cref="ReplayWarmupMax"/>.</summary>
     public int ReplayWarmupRounds => Quick ? 1 : 3;
+    public int ReplayWarmupMax => Quick ? 10 : 150;
+    /// <summary>The pipeline case's warm-up rounds (about a second each) and the latency case's warm-up seconds: until the
+    /// JIT is quiet (<see cref="JitQuiet"/>), at most this many. The pipeline case never is: PowerShell compiles the
+    /// Where-Object filter's script block again in every timed pipeline (a dynamic method of 280 bytes of IL, eight a
+    /// round, the module's pipelines and the floor's alike), about 2% of the time.</summary>
+    public int PipelineWarmupMax => Quick ? 4 : 12;
+    /// <summary>Pipeline rounds take a few hundred ms and one in five was seen slowed twofold: eleven medians.</summary>
+    public int PipelineRounds => Quick ? 3 : 11;
+    public int LatencyWarmupMax => Quick ? 3 : 20;
     public int ThroughputMessages => Quick ? 5_000 : 20_000;
     public int PipelineMessages => Quick ? 5_000 : 20_000;
     public double LatencySeconds => Quick ? 3 : 10;

@@ -287,9 +287,10 @@ internal static class PipelineCase
         var cached = new List<double>();
         var viaCmdlet = new List<double>();
         double Rate(double ms) => n / (ms / 1000.0);
-        for (var round = 0; round < cfg.WarmupRounds + cfg.Rounds; round++)
+        var settle = new JitQuiet(cfg.WarmupRounds, cfg.PipelineWarmupMax);
+        var warm = true;
+        for (var round = 0; module.Count < cfg.PipelineRounds; round++)
         {
-            var warm = round < cfg.WarmupRounds;
             // Objects as Receive-C2Signal emits them, not yet looked at (their payload is decoded on the first property read).
             await FillAsync(sim, session, Sid, n);
             Env.Invoke(rs, "$fresh = @(Receive-C2Signal -Count $args[0])" + (round == 0 ? "; $objs = $fresh" : ""), n);
@@ -301,7 +302,7 @@ internal static class PipelineCase
             // The engine's cost of a compiled cmdlet as the pipeline's source, on those same cached objects.
             var w = Ms(Env.Invoke(rs, "$sw = [Diagnostics.Stopwatch]::StartNew(); $r = Write-BenchObject $objs | " + Filter + "; $sw.Elapsed.TotalMilliseconds; $r.Count"));
             Console.WriteLine($"   round {round + 1}{(warm ? " (warm-up)" : "")}: Receive-C2Signal|Where-Object {Rate(m):N0}/s ({m:0} ms), floor {Rate(f):N0}/s ({f:0} ms); cached objects {Rate(c):N0}/s, Write-BenchObject of them {Rate(w):N0}/s");
-            if (warm) continue;
+            if (warm) { warm = !settle.RoundEnded(); continue; }
             module.Add(Rate(m)); fresh.Add(Rate(f)); cached.Add(Rate(c)); viaCmdlet.Add(Rate(w));
         }
         Env.Invoke(rs, "Disconnect-C2Socket -All");
@@ -312,7 +313,7 @@ internal static class PipelineCase
         return new List<Row>
         {
             new("pipeline throughput", "Receive-C2Signal -Count N | Where-Object: " + Stat.F(a, "obj/s"), "engine floor ($objs | Where-Object): " + Stat.F(b, "obj/s"), Stat.Ratio(a / b), ">= 0.9x floor", Config.Met(a / b >= 0.9),
-                $"N = {n}; the inbox is filled before the timed pipeline starts; the floor runs the same filter over as many objects that Receive-C2Signal emitted untimed just before, not yet looked at, so both decode each payload on its first property read"),
+                $"N = {n}; the inbox is filled before the timed pipeline starts; the floor runs the same filter over as many objects that Receive-C2Signal emitted untimed just before, not yet looked at, so both decode each payload on its first property read; " + settle.Describe()),
             new("pipeline vs cached objects", "Receive-C2Signal -Count N | Where-Object: " + Stat.F(a, "obj/s"), "$objs | Where-Object, payloads decoded earlier: " + Stat.F(cc, "obj/s"), Stat.Ratio(a / cc), "(report)", "-",
                 Config.Inv($"the first runs' floor: the objects of round 1 again, whose first property read (payload decode, the engine's lookup of the adapted property) happened in round 1; a compiled cmdlet writing those same objects (Write-BenchObject $objs | Where-Object) runs at {ww:N0} obj/s, so a cmdlet as the source costs nothing extra: the difference is that first read")),
         };
