@@ -151,7 +151,7 @@ namespace C2WebSocket
                     case InputKind.Message: _dispatcher.OnMessage(input.Link!, input.Gen, input.Data!, input.Binary); break;
                     case InputKind.Messages:
                         var now = _ctx.Time.GetTimestamp(); // one clock read for the batch: its messages arrived together
-                        foreach (var m in (Transport.ReceivedMessage[])input.Arg!) _dispatcher.OnMessage(input.Link!, input.Gen, m.Data, m.IsBinary, now);
+                        foreach (var m in (Transport.ReceivedMessage[])input.Arg!) HandleOneOf(input, m, now);
                         break;
                     case InputKind.Ended: _connections.OnEnded(input.Link!, input.Gen, (ConnectionEnd)input.Arg!); break;
                     case InputKind.ConnectDone: _connections.OnConnectDone(input.Link!, input.Gen, input.Arg); break;
@@ -172,15 +172,28 @@ namespace C2WebSocket
             }
             catch (Exception ex) when (input.Kind == InputKind.Message)
             {
-                // A message the handlers could not take (a bug, or a shape nobody foresaw) is counted and skipped.
-                _ctx.Counters.Inc(ref _ctx.Counters.HandlingFailures);
-                _dispatcher.Malformed("HandlingFailed", "a message could not be handled (" + ex.GetType().Name + ": " + ex.Message + ")");
+                HandlingFailed(ex);
             }
             catch (Exception ex)
             {
                 FailCommand(input, ex);
                 _ctx.Diagnostics.Verbose(_ctx.Label + ": " + input.Kind + " failed: " + ex.Message);
             }
+        }
+
+        /// <summary>One message of a batch: what its handling throws costs that message only, as a single message's does
+        /// (the rest of the batch was once lost with it, unreported).</summary>
+        private void HandleOneOf(in Input input, in Transport.ReceivedMessage m, long now)
+        {
+            try { _dispatcher.OnMessage(input.Link!, input.Gen, m.Data, m.IsBinary, now); }
+            catch (Exception ex) { HandlingFailed(ex); }
+        }
+
+        /// <summary>A message the handlers could not take (a bug, or a shape nobody foresaw) is counted and skipped.</summary>
+        private void HandlingFailed(Exception ex)
+        {
+            _ctx.Counters.Inc(ref _ctx.Counters.HandlingFailures);
+            _dispatcher.Malformed("HandlingFailed", "a message could not be handled (" + ex.GetType().Name + ": " + ex.Message + ")");
         }
 
         private static void FailCommand(in Input input, Exception ex)

@@ -188,7 +188,29 @@ namespace C2WebSocket.Tests.Units
 
         public bool IsAborted => _aborted.Task.IsCompleted;
 
-        public void Push(string json) => _toClient.Writer.TryWrite(Encoding.UTF8.GetBytes(json));
+        public void Push(string json)
+        {
+            var bytes = Encoding.UTF8.GetBytes(json);
+            if (_held != null) _held.Add(bytes);
+            else _toClient.Writer.TryWrite(bytes);
+        }
+
+        private List<byte[]>? _held;
+
+        /// <summary>Frames the test sends from now on are kept back instead of reaching the client (<see cref="TakeHeld"/>):
+        /// a test hands them to the loop as one batch, as a burst the socket had buffered reaches it.</summary>
+        public void HoldFrames() => _held = new List<byte[]>();
+
+        /// <summary>The frames kept back since <see cref="HoldFrames"/>, in order; later ones reach the client again.</summary>
+        public byte[][] TakeHeld()
+        {
+            var held = (_held ?? throw new InvalidOperationException("HoldFrames was not called.")).ToArray();
+            _held = null;
+            return held;
+        }
+
+        /// <summary>A message the client sends throws when this says so: what a bug in handling a message looks like to the loop.</summary>
+        public Func<string, bool>? ThrowOnSend { get; set; }
 
         public void SendConnected(DateTimeOffset? timestamp = null) =>
             Push("{\"msg_type\":\"connection.connected\",\"id\":\"" + NextId() + "\",\"timestamp\":\"" + Iso(timestamp ?? _clock.GetUtcNow()) + "\",\"v\":4}");
@@ -276,6 +298,7 @@ namespace C2WebSocket.Tests.Units
 
         public void Send(byte[] utf8)
         {
+            if (ThrowOnSend?.Invoke(Encoding.UTF8.GetString(utf8)) == true) throw new InvalidOperationException("the test made this send throw");
             if (_broken.Task.IsCompleted || _clientClosed.Task.IsCompleted) return; // a real socket would drop it too
             _fromClient.Writer.TryWrite(new ClientMessage(utf8));
         }
