@@ -188,6 +188,8 @@ public class SimulatorRestTests
         impatient.Timeout = TimeSpan.FromMilliseconds(300);
         await Assert.ThrowsAsync<TaskCanceledException>(() => impatient.GetAsync("Strategies/GetStrategyActiveOrders?StrategyId=1"));
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(http, "Strategies/GetStrategyActiveOrders?StrategyId=1")).Status); // one request only
+        // The simulator logs a request once its answer is written: the client can read the answer first.
+        await sim.WaitForAsync(s => s.Rest.Requests.Count(r => r.Status != 0) >= 5, TimeSpan.FromSeconds(10));
         Assert.Equal(new[] { 429, 429, 200, 500, 200 }, sim.Rest.Requests.Select(r => r.Status).Where(s => s != 0).Take(5));
     }
 }
