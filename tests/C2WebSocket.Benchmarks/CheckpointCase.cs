@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
-using C2WebSocket.Simulator;
 
 namespace C2WebSocket.Benchmarks;
 
@@ -20,12 +19,8 @@ internal static class CheckpointCase
     public static async Task<List<Row>> RunAsync(Config cfg)
     {
         const int n = 10_000;
-        var rounds = cfg.WarmupRounds + cfg.Rounds;
         long Sid(int kind, int round) => 90_000 + kind * 1_000 + round;
-        await using var sim = await Env.StartSimAsync();
-        for (var r = 0; r < rounds; r++)
-            for (var kind = 0; kind < 3; kind++)
-                sim.PublishSignals(Sid(kind, r), n + 1); // seq_id 1 .. n+1: resume_from 1 brings n of them
+        await using var sim = await RemoteSim.StartAsync(); // out of process, as in the replay case (see RemoteSim)
         var dir = Directory.CreateTempSubdirectory("c2bench-checkpoint").FullName;
         try
         {
@@ -43,9 +38,12 @@ internal static class CheckpointCase
                 "$s = $manual; " + Start + "Receive-C2Signal -Session $s -Count $args[1] -TimeoutSec 120 | Save-C2Checkpoint" + End,
             };
             var ms = new[] { new List<double>(), new List<double>(), new List<double>() };
-            for (var r = 0; r < rounds; r++)
+            var settle = new JitQuiet(cfg.WarmupRounds, cfg.CheckpointWarmupMax);
+            var warm = true;
+            for (var r = 0; ms[0].Count < cfg.Rounds; r++)
             {
-                var warm = r < cfg.WarmupRounds;
+                // Each round's streams are published before it (untimed) and forgotten after it.
+                for (var kind = 0; kind < 3; kind++) await sim.PublishSignalsAsync(Sid(kind, r), n + 1); // seq_id 1 .. n+1: resume_from 1 brings n of them
                 var round = new double[3];
                 for (var k = 0; k < 3; k++)
                 {
@@ -55,7 +53,8 @@ internal static class CheckpointCase
                 }
                 Console.WriteLine($"   round {r + 1}{(warm ? " (warm-up)" : "")}: no checkpoint {round[0]:0.0} ms, -CheckpointPath {round[1]:0.0} ms, " +
                                   $"-ManualCheckpoint + Save-C2Checkpoint per signal {round[2]:0.0} ms; load average {LoadAverage()}");
-                if (warm) continue;
+                for (var kind = 0; kind < 3; kind++) await sim.RestartStreamAsync(Sid(kind, r));
+                if (warm) { warm = !settle.RoundEnded(); continue; }
                 for (var k = 0; k < 3; k++) ms[k].Add(round[k]);
             }
             Env.Invoke(rs, "Disconnect-C2Socket -All");
@@ -66,7 +65,7 @@ internal static class CheckpointCase
             {
                 new Row("catch-up 10,000 with -CheckpointPath", "10,000 caught up and committed: " + Stat.F(auto, "ms"), "no checkpoint: " + Stat.F(none, "ms"),
                     Stat.Ratio(auto / none), "(report)", "-",
-                    "Add-C2Subscription -ResumeFrom 1 (claims the stream), $null = Receive-C2Signal -Count 10000, Remove-C2Subscription (commits what the statement emitted, compacts the journal into the file, releases); load average " + LoadAverage()),
+                    "Add-C2Subscription -ResumeFrom 1 (claims the stream), $null = Receive-C2Signal -Count 10000, Remove-C2Subscription (commits what the statement emitted, compacts the journal into the file, releases); " + settle.Describe() + "; load average " + LoadAverage()),
                 new Row("catch-up 10,000, Save-C2Checkpoint per signal", "10,000 caught up, each saved: " + Stat.F(manual, "ms"), "no checkpoint: " + Stat.F(none, "ms"),
                     Stat.Ratio(manual / none), "(report)", "-",
                     "-ManualCheckpoint; Receive-C2Signal | Save-C2Checkpoint: one journal line (one write call) per signal, compacted at Remove-C2Subscription"),

@@ -183,6 +183,8 @@ internal sealed class Config
     /// <summary>Pipeline rounds take a few hundred ms and one in five was seen slowed twofold: eleven medians.</summary>
     public int PipelineRounds => Quick ? 3 : 11;
     public int LatencyWarmupMax => Quick ? 3 : 20;
+    /// <summary>The checkpoint case's warm-up rounds (three catch-ups each): until the JIT is quiet, at most this many.</summary>
+    public int CheckpointWarmupMax => Quick ? 3 : 40;
     public int ThroughputMessages => Quick ? 5_000 : 20_000;
     public int PipelineMessages => Quick ? 5_000 : 20_000;
     public double LatencySeconds => Quick ? 3 : 10;
