@@ -61,8 +61,8 @@ namespace C2WebSocket
             return InjectAsync(new Input(InputKind.Message, link, link.Gen, data, binary));
         }
 
-        /// <summary>The benchmark's profile (--profile loop): hands the loop a burst's batch as if the first connection had
-        /// received it, handled on this thread when the loop is idle.</summary>
+        /// <summary>Tests and the benchmark's profile (--profile loop): hands the loop a burst's batch as if the first
+        /// connection had received it, handled on this thread when the loop is idle.</summary>
         internal ValueTask<bool> InjectBatchAsync(byte[][] messages)
         {
             var link = _connections.Links[0];
