@@ -28,11 +28,20 @@ namespace C2WebSocket
         /// <summary>The highest seq_id of this stream the session has queued for the pipeline (or skipped as older than its watch).</summary>
         public long? LastSeqId
         {
-            get { var v = Interlocked.Read(ref _lastSeq); return v == NoSeq ? (long?)null : v; }
-            internal set => Interlocked.Exchange(ref _lastSeq, value ?? NoSeq); // atomic on 32-bit hosts too (Windows PowerShell x86)
+            // Whether there is one is in the snapshot (it changes rarely); the value is one atomic long (atomic on 32-bit
+            // hosts too: Windows PowerShell x86), written before a snapshot that says there is one. Any long is a value
+            // (a hostile server's seq_id may be long.MinValue): no sentinel.
+            get => Volatile.Read(ref _published).Fields.HasSeq ? Interlocked.Read(ref _lastSeq) : (long?)null;
+            internal set
+            {
+                if (value is long v) Interlocked.Exchange(ref _lastSeq, v);
+                if (Volatile.Read(ref _published).Fields.HasSeq == value.HasValue) return;
+                var f = Published;
+                f.HasSeq = value.HasValue;
+                Publish(f);
+            }
         }
-        private const long NoSeq = long.MinValue;
-        private long _lastSeq = NoSeq;
+        private long _lastSeq;
         /// <summary>How many times it was sent again (reconnects, replay pages, inbox recovery).</summary>
         public int Resubscribes { get => Published.Resubscribes; internal set { var f = Published; f.Resubscribes = value; Publish(f); } }
         /// <summary>Which connection of the session carries it (0 unless the server's messages do not name their strategy).</summary>
@@ -59,7 +68,7 @@ namespace C2WebSocket
         /// moment before the position it reads, as it may see any two properties read one after the other.</summary>
         internal void SetPosition(long? lastSeqId, bool stillUnconfirmed)
         {
-            if (Published.StillUnconfirmed != stillUnconfirmed)
+            if (Volatile.Read(ref _published).Fields.StillUnconfirmed != stillUnconfirmed)
             {
                 var f = Published;
                 f.StillUnconfirmed = stillUnconfirmed;

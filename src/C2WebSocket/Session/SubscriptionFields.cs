@@ -8,6 +8,8 @@ namespace C2WebSocket
         public C2SubscriptionState State;
         public DateTimeOffset? SubscribedAt;
         public long? ResumeFrom;
+        /// <summary>Whether the subscription has a position (its value is kept beside the snapshot: see C2Subscription.LastSeqId).</summary>
+        public bool HasSeq;
         public int Resubscribes;
         public int ConnectionId;
         public bool StillUnconfirmed;

@@ -31,6 +31,10 @@ namespace C2WebSocket.Tests.Units
             Assert.Equal(6, sub.LastSeqId);
             sub.SetPosition(null, stillUnconfirmed: true);              // a stream re-based before its first message again
             Assert.Null(sub.LastSeqId);
+            sub.SetPosition(long.MinValue, stillUnconfirmed: false);    // any long is a position, even a hostile server's
+            Assert.Equal(long.MinValue, sub.LastSeqId);
+            sub.SetPosition(0, stillUnconfirmed: false);
+            Assert.Equal(0, sub.LastSeqId);
             sub.AlreadyReported = true;
             Assert.False(sub.Unverified);                                // both flags read from one snapshot
         }
