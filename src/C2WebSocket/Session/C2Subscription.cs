@@ -32,14 +32,7 @@ namespace C2WebSocket
             // hosts too: Windows PowerShell x86), written before a snapshot that says there is one. Any long is a value
             // (a hostile server's seq_id may be long.MinValue): no sentinel.
             get => Volatile.Read(ref _published).Fields.HasSeq ? Interlocked.Read(ref _lastSeq) : (long?)null;
-            internal set
-            {
-                if (value is long v) Interlocked.Exchange(ref _lastSeq, v);
-                if (Volatile.Read(ref _published).Fields.HasSeq == value.HasValue) return;
-                var f = Published;
-                f.HasSeq = value.HasValue;
-                Publish(f);
-            }
+            internal set => Place(value, null);
         }
         private long _lastSeq;
         /// <summary>How many times it was sent again (reconnects, replay pages, inbox recovery).</summary>
@@ -63,18 +56,22 @@ namespace C2WebSocket
         /// holds the position); Receive-C2Signal -IdleTimeoutSec does not end a read while it waits.</summary>
         internal bool Verifying { get => Published.Verifying; set { var f = Published; f.Verifying = value; Publish(f); } }
 
-        /// <summary>The stream's position as its tracker has it: after each message. The flag (it changes with a stream's
-        /// first signal) is published before the position; a reader that looks at both in passing may see the flag of a
-        /// moment before the position it reads, as it may see any two properties read one after the other.</summary>
-        internal void SetPosition(long? lastSeqId, bool stillUnconfirmed)
+        /// <summary>The stream's position as its tracker has it: after each message. A reader that looks at the position and
+        /// the flag (it changes with a stream's first signal) in passing may see the flag of a moment before the position
+        /// it reads, as it may see any two properties read one after the other.</summary>
+        internal void SetPosition(long? lastSeqId, bool stillUnconfirmed) => Place(lastSeqId, stillUnconfirmed);
+
+        /// <summary>Writes the position's value, then publishes a snapshot only if whether there is one, or the flag when
+        /// given, changed (one snapshot for both).</summary>
+        private void Place(long? lastSeqId, bool? stillUnconfirmed)
         {
-            if (Volatile.Read(ref _published).Fields.StillUnconfirmed != stillUnconfirmed)
-            {
-                var f = Published;
-                f.StillUnconfirmed = stillUnconfirmed;
-                Publish(f);
-            }
-            LastSeqId = lastSeqId;
+            if (lastSeqId is long v) Interlocked.Exchange(ref _lastSeq, v);
+            var now = Volatile.Read(ref _published); // its fields read in place: no copy of them per message
+            if (now.Fields.HasSeq == lastSeqId.HasValue && (stillUnconfirmed == null || now.Fields.StillUnconfirmed == stillUnconfirmed)) return;
+            var f = now.Fields;
+            f.HasSeq = lastSeqId.HasValue;
+            f.StillUnconfirmed = stillUnconfirmed ?? f.StillUnconfirmed;
+            Publish(f);
         }
 
         /// <summary>The values readers see: one volatile read of the published snapshot (copied, so later reads of the

@@ -27,8 +27,6 @@ namespace C2WebSocket
             _delivery = delivery;
         }
 
-        internal void OnMessage(Link link, int gen, byte[] data, bool binary) => OnMessage(link, gen, data, binary, _time.GetTimestamp());
-
         /// <summary>A message that arrived at <paramref name="now"/> (the messages of a batch share one clock read).</summary>
         internal void OnMessage(Link link, int gen, byte[] data, bool binary, long now)
         {

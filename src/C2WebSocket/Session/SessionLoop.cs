@@ -148,10 +148,10 @@ namespace C2WebSocket
             {
                 switch (input.Kind)
                 {
-                    case InputKind.Message: _dispatcher.OnMessage(input.Link!, input.Gen, input.Data!, input.Binary); break;
+                    case InputKind.Message: HandleMessage(input, input.Data!, input.Binary, _ctx.Time.GetTimestamp()); break;
                     case InputKind.Messages:
                         var now = _ctx.Time.GetTimestamp(); // one clock read for the batch: its messages arrived together
-                        foreach (var m in (Transport.ReceivedMessage[])input.Arg!) HandleOneOf(input, m, now);
+                        foreach (var m in (Transport.ReceivedMessage[])input.Arg!) HandleMessage(input, m.Data, m.IsBinary, now);
                         break;
                     case InputKind.Ended: _connections.OnEnded(input.Link!, input.Gen, (ConnectionEnd)input.Arg!); break;
                     case InputKind.ConnectDone: _connections.OnConnectDone(input.Link!, input.Gen, input.Arg); break;
@@ -170,10 +170,6 @@ namespace C2WebSocket
                     case InputKind.CloseDone: OnCloseDone((CloseCommand)input.Arg!); break;
                 }
             }
-            catch (Exception ex) when (input.Kind == InputKind.Message)
-            {
-                HandlingFailed(ex);
-            }
             catch (Exception ex)
             {
                 FailCommand(input, ex);
@@ -181,19 +177,16 @@ namespace C2WebSocket
             }
         }
 
-        /// <summary>One message of a batch: what its handling throws costs that message only, as a single message's does
-        /// (the rest of the batch was once lost with it, unreported).</summary>
-        private void HandleOneOf(in Input input, in Transport.ReceivedMessage m, long now)
+        /// <summary>One message, alone or of a batch: a message the handlers could not take (a bug, or a shape nobody
+        /// foresaw) is counted and skipped, and costs no other message (the rest of a batch was once lost with it, unreported).</summary>
+        private void HandleMessage(in Input input, byte[] data, bool binary, long now)
         {
-            try { _dispatcher.OnMessage(input.Link!, input.Gen, m.Data, m.IsBinary, now); }
-            catch (Exception ex) { HandlingFailed(ex); }
-        }
-
-        /// <summary>A message the handlers could not take (a bug, or a shape nobody foresaw) is counted and skipped.</summary>
-        private void HandlingFailed(Exception ex)
-        {
-            _ctx.Counters.Inc(ref _ctx.Counters.HandlingFailures);
-            _dispatcher.Malformed("HandlingFailed", "a message could not be handled (" + ex.GetType().Name + ": " + ex.Message + ")");
+            try { _dispatcher.OnMessage(input.Link!, input.Gen, data, binary, now); }
+            catch (Exception ex)
+            {
+                _ctx.Counters.Inc(ref _ctx.Counters.HandlingFailures);
+                _dispatcher.Malformed("HandlingFailed", "a message could not be handled (" + ex.GetType().Name + ": " + ex.Message + ")");
+            }
         }
 
         private static void FailCommand(in Input input, Exception ex)
