@@ -32,15 +32,7 @@ internal static class AllocProfile
                 Env.Invoke(rs, "$null = Add-C2Subscription -StrategyId $args[0] -ResumeFrom 1; $null = Receive-C2Signal -Count $args[1] -TimeoutSec 120; Remove-C2Subscription -StrategyId $args[0]", 5000 + r, C);
             else
             {
-                var drained = Task.Factory.StartNew(() =>
-                {
-                    using var reader = new InboxReader(new[] { session });
-                    for (var i = 0; i < C; i++)
-                    {
-                        if (!reader.TryTake(null, TimeSpan.FromSeconds(60), default, out _, out var t)) throw new TimeoutException();
-                        if (t.Item is C2StreamMessage m) session.MarkProcessed(m);
-                    }
-                }, TaskCreationOptions.LongRunning);
+                var drained = Task.Factory.StartNew(() => SessionThroughputCase.Drain(session, C), TaskCreationOptions.LongRunning);
                 session.SubscribeAsync("strategy.signal", 5000 + r, 1, TimeSpan.FromSeconds(10), default).GetAwaiter().GetResult();
                 drained.GetAwaiter().GetResult();
                 Env.Invoke(rs, "Remove-C2Subscription -StrategyId $args[0]", 5000 + r);
@@ -54,8 +46,10 @@ internal static class AllocProfile
         var total = GC.GetTotalAllocatedBytes(true) - before;
         var n = (double)rounds * C;
         Console.WriteLine($"{rounds} rounds of {C:N0}: {total / n:0} B per message in the client's process");
-        var sum = listener.Bytes.Values.Sum();
-        foreach (var (type, bytes) in listener.Bytes.OrderByDescending(k => k.Value).Take(25))
+        KeyValuePair<string, double>[] sampled;
+        lock (listener.Bytes) sampled = listener.Bytes.ToArray(); // events keep arriving on the runtime's thread
+        var sum = sampled.Sum(k => k.Value);
+        foreach (var (type, bytes) in sampled.OrderByDescending(k => k.Value).Take(25))
             Console.WriteLine($"{bytes / sum * total / n,8:0.0} B/msg  {type}");
         return 0;
     }

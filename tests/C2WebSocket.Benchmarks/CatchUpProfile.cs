@@ -80,15 +80,7 @@ internal static class CatchUpProfile
     private static async Task<(double, string)> ModuleAloneAsync(C2Session session, long sid)
     {
         var t0 = Stopwatch.GetTimestamp();
-        var drained = Task.Factory.StartNew(() =>
-        {
-            using var reader = new InboxReader(new[] { session });
-            for (var i = 0; i < C; i++)
-            {
-                if (!reader.TryTake(null, TimeSpan.FromSeconds(60), default, out _, out var t)) throw new TimeoutException("took " + i + " of " + C);
-                if (t.Item is C2StreamMessage m) session.MarkProcessed(m);
-            }
-        }, TaskCreationOptions.LongRunning);
+        var drained = Task.Factory.StartNew(() => SessionThroughputCase.Drain(session, C), TaskCreationOptions.LongRunning);
         await session.SubscribeAsync("strategy.signal", sid, 1, TimeSpan.FromSeconds(10), default);
         var sub = Stat.TicksToMs(Stopwatch.GetTimestamp() - t0);
         await drained;

@@ -27,62 +27,51 @@ internal static class IdleCase
 
     public static async Task<List<Row>> RunAsync(Config cfg)
     {
-        using var sim = StartChild("--serve-sim");
-        var line = await sim.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        var parts = line?.Split(' ');
-        if (parts is not { Length: 3 } || parts[0] != "SIM") throw new InvalidOperationException("the simulator child process said: " + line);
-        try
+        await using var sim = await RemoteSim.StartAsync("--serve-sim");
+        // The measuring process is fresh too: nothing left over from other cases (tiering, finalizers, sockets).
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        using var probe = StartChild("--idle-probe", sim.Uri.ToString(), sim.DemoApiKey, cfg.IdleSeconds.ToString(inv), cfg.IdleRounds.ToString(inv), cfg.IdleSettleAcks.ToString(inv));
+        string? result = null;
+        var limit = TimeSpan.FromSeconds(cfg.IdleRounds * 3 * (cfg.IdleSeconds + 5) + 2 * cfg.IdleSettleAcks * Interval.TotalSeconds + 60);
+        while (await probe.StandardOutput.ReadLineAsync().WaitAsync(limit) is { } l)
         {
-            // The measuring process is fresh too: nothing left over from other cases (tiering, finalizers, sockets).
-            var inv = System.Globalization.CultureInfo.InvariantCulture;
-            using var probe = StartChild("--idle-probe", parts[1], parts[2], cfg.IdleSeconds.ToString(inv), cfg.IdleRounds.ToString(inv), cfg.IdleSettleAcks.ToString(inv));
-            string? result = null;
-            var limit = TimeSpan.FromSeconds(cfg.IdleRounds * 3 * (cfg.IdleSeconds + 5) + 2 * cfg.IdleSettleAcks * Interval.TotalSeconds + 60);
-            while (await probe.StandardOutput.ReadLineAsync().WaitAsync(limit) is { } l)
-            {
-                if (l.StartsWith("RESULT ", StringComparison.Ordinal)) result = l.Substring(7);
-                else Console.WriteLine(l);
-            }
-            if (result == null) throw new InvalidOperationException("the idle probe gave no result: " + probe.StandardError.ReadToEnd());
-            var w = System.Text.Json.JsonSerializer.Deserialize<List<Window>>(result)!;
-            List<Window> Of(string kind) => w.FindAll(x => x.Kind == kind);
-            var none = Of("none");
-            var session = Of("session");
-            var bare = Of("bare");
-            // Each client window against the no-client window of its own round.
-            double Extra(Window x) => x.CpuPct - none.Find(n => n.Round == x.Round)!.CpuPct;
-            var extra = Stat.Median(session.ConvertAll(Extra));
-            var bareExtra = Stat.Median(bare.ConvertAll(Extra));
-            var noneCpu = Stat.Median(none.ConvertAll(x => x.CpuPct));
-            var sessionCpu = Stat.Median(session.ConvertAll(x => x.CpuPct));
-            var acks = session.Sum(x => x.Acks);
-            var perHbUs = Stat.Median(session.ConvertAll(x => Extra(x) / 100 * x.WallMs * 1000 / Math.Max(1, x.Acks)));
-            var items = Stat.Median(session.ConvertAll(x => x.ItemsPerAck));
-            var bareItems = Stat.Median(bare.ConvertAll(x => x.ItemsPerAck));
-            var heapGrowth = session.Max(x => x.HeapEnd - x.HeapStart) / 1e6;
-            var wsGrowth = session.Max(x => x.WsEnd - x.WsStart) / 1e6;
-            var reconnects = session.Sum(x => x.Reconnects);
-            var windows = Config.Inv($"{session.Count} windows of {cfg.IdleSeconds:0} s each kind, taking turns (medians)");
-            return new List<Row>
-            {
-                new("idle CPU", Config.Inv($"idle session: {sessionCpu:0.000}% of a core ({extra:+0.000;-0.000}% over no client)"), Config.Inv($"same process, no client: {noneCpu:0.000}%"),
-                    Stat.Ratio(noneCpu > 0 ? sessionCpu / noneCpu : double.NaN), "(report: depends on the heartbeat rate)", "-",
-                    Config.Inv($"{windows}; heartbeat every {Interval.TotalMilliseconds:0} ms ({acks} acks, ~{perHbUs:0} us CPU per heartbeat), HeartbeatTimeout {Timeout.TotalMilliseconds:0} ms; simulator and probe in their own child processes; at C2's real 30 s interval the heartbeat share is 300x smaller")),
-                new("idle CPU vs bare loop", Config.Inv($"idle session: {extra:+0.000;-0.000}% over no client, {items:0.00} thread-pool work items per ack"),
-                    Config.Inv($"bare ClientWebSocket answering the same heartbeats: {bareExtra:+0.000;-0.000}%, {bareItems:0.00} work items per ack"),
-                    Stat.Ratio(bareExtra > 0 ? extra / bareExtra : double.NaN), "<= 1.0x bare", Config.Met(bareExtra > 0 && extra / bareExtra <= 1.0),
-                    Config.Inv($"what the module adds over the stack's own cost of receiving a heartbeat and sending an ack, the watchdog included ({reconnects} reconnects in the session windows); {windows}")),
-                new("idle memory", Config.Inv($"managed heap {heapGrowth:+0.00;-0.00} MB, working set {wsGrowth:+0.0;-0.0} MB over a window (largest)"),
-                    Config.Inv($"no client: heap {none.Max(x => x.HeapEnd - x.HeapStart) / 1e6:+0.00;-0.00} MB, WS {none.Max(x => x.WsEnd - x.WsStart) / 1e6:+0.0;-0.0} MB"),
-                    "n/a", "flat (heap growth < 1 MB)", Config.Met(heapGrowth < 1.0),
-                    Config.Inv($"heap measured after a full GC at both ends of each window; session working set {session[^1].WsEnd / 1e6:0.0} MB vs {none[^1].WsEnd / 1e6:0.0} MB without")),
-            };
+            if (l.StartsWith("RESULT ", StringComparison.Ordinal)) result = l.Substring(7);
+            else Console.WriteLine(l);
         }
-        finally
+        if (result == null) throw new InvalidOperationException("the idle probe gave no result: " + probe.StandardError.ReadToEnd());
+        var w = System.Text.Json.JsonSerializer.Deserialize<List<Window>>(result)!;
+        List<Window> Of(string kind) => w.FindAll(x => x.Kind == kind);
+        var none = Of("none");
+        var session = Of("session");
+        var bare = Of("bare");
+        // Each client window against the no-client window of its own round.
+        double Extra(Window x) => x.CpuPct - none.Find(n => n.Round == x.Round)!.CpuPct;
+        var extra = Stat.Median(session.ConvertAll(Extra));
+        var bareExtra = Stat.Median(bare.ConvertAll(Extra));
+        var noneCpu = Stat.Median(none.ConvertAll(x => x.CpuPct));
+        var sessionCpu = Stat.Median(session.ConvertAll(x => x.CpuPct));
+        var acks = session.Sum(x => x.Acks);
+        var perHbUs = Stat.Median(session.ConvertAll(x => Extra(x) / 100 * x.WallMs * 1000 / Math.Max(1, x.Acks)));
+        var items = Stat.Median(session.ConvertAll(x => x.ItemsPerAck));
+        var bareItems = Stat.Median(bare.ConvertAll(x => x.ItemsPerAck));
+        var heapGrowth = session.Max(x => x.HeapEnd - x.HeapStart) / 1e6;
+        var wsGrowth = session.Max(x => x.WsEnd - x.WsStart) / 1e6;
+        var reconnects = session.Sum(x => x.Reconnects);
+        var windows = Config.Inv($"{session.Count} windows of {cfg.IdleSeconds:0} s each kind, taking turns (medians)");
+        return new List<Row>
         {
-            try { sim.StandardInput.Close(); } catch (Exception) { }
-            if (!sim.WaitForExit(5000)) try { sim.Kill(true); } catch (Exception) { }
-        }
+            new("idle CPU", Config.Inv($"idle session: {sessionCpu:0.000}% of a core ({extra:+0.000;-0.000}% over no client)"), Config.Inv($"same process, no client: {noneCpu:0.000}%"),
+                Stat.Ratio(noneCpu > 0 ? sessionCpu / noneCpu : double.NaN), "(report: depends on the heartbeat rate)", "-",
+                Config.Inv($"{windows}; heartbeat every {Interval.TotalMilliseconds:0} ms ({acks} acks, ~{perHbUs:0} us CPU per heartbeat), HeartbeatTimeout {Timeout.TotalMilliseconds:0} ms; simulator and probe in their own child processes; at C2's real 30 s interval the heartbeat share is 300x smaller")),
+            new("idle CPU vs bare loop", Config.Inv($"idle session: {extra:+0.000;-0.000}% over no client, {items:0.00} thread-pool work items per ack"),
+                Config.Inv($"bare ClientWebSocket answering the same heartbeats: {bareExtra:+0.000;-0.000}%, {bareItems:0.00} work items per ack"),
+                Stat.Ratio(bareExtra > 0 ? extra / bareExtra : double.NaN), "<= 1.0x bare", Config.Met(bareExtra > 0 && extra / bareExtra <= 1.0),
+                Config.Inv($"what the module adds over the stack's own cost of receiving a heartbeat and sending an ack, the watchdog included ({reconnects} reconnects in the session windows); {windows}")),
+            new("idle memory", Config.Inv($"managed heap {heapGrowth:+0.00;-0.00} MB, working set {wsGrowth:+0.0;-0.0} MB over a window (largest)"),
+                Config.Inv($"no client: heap {none.Max(x => x.HeapEnd - x.HeapStart) / 1e6:+0.00;-0.00} MB, WS {none.Max(x => x.WsEnd - x.WsStart) / 1e6:+0.0;-0.0} MB"),
+                "n/a", "flat (heap growth < 1 MB)", Config.Met(heapGrowth < 1.0),
+                Config.Inv($"heap measured after a full GC at both ends of each window; session working set {session[^1].WsEnd / 1e6:0.0} MB vs {none[^1].WsEnd / 1e6:0.0} MB without")),
+        };
     }
 
     /// <summary>The measuring child: after a settle of each client, rounds of three windows (no client, session, bare);
@@ -214,25 +203,14 @@ internal static class IdleCase
         var secs = double.Parse(args[2], inv);
         var rounds = args.Length > 3 ? int.Parse(args[3], inv) : 1;
         var timeout = args.Length > 4 ? TimeSpan.FromMilliseconds(double.Parse(args[4], inv)) : Timeout;
-        using var sim = StartChild("--serve-sim");
-        var line = await sim.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        var parts = line?.Split(' ');
-        if (parts is not { Length: 3 } || parts[0] != "SIM") throw new InvalidOperationException("the simulator child process said: " + line);
-        try
+        await using var sim = await RemoteSim.StartAsync("--serve-sim");
+        await using var client = await Client.OpenAsync(which, sim.Uri, sim.DemoApiKey, timeout);
+        await client.AnsweredAsync(secs >= 30 ? 200 : 80); // the JIT settle of the idle case: the window measures the tiered heartbeat path
+        for (var r = 0; r < rounds; r++)
         {
-            await using var client = await Client.OpenAsync(which, new Uri(parts[1]), parts[2], timeout);
-            await client.AnsweredAsync(secs >= 30 ? 200 : 80); // the JIT settle of the idle case: the window measures the tiered heartbeat path
-            for (var r = 0; r < rounds; r++)
-            {
-                var locks0 = Monitor.LockContentionCount;
-                var w = await MeasureAsync(secs, client);
-                Console.WriteLine(Config.Inv($"{which}: {w.CpuPct:0.000}% of a core, {w.Acks} acks, {w.CpuMs * 1000 / Math.Max(1, w.Acks):0} us CPU per ack, {w.ItemsPerAck:0.00} thread-pool work items per ack, {w.PoolThreads} pool threads, lock contentions {Monitor.LockContentionCount - locks0}, reconnects {w.Reconnects}"));
-            }
-        }
-        finally
-        {
-            try { sim.StandardInput.Close(); } catch (Exception) { }
-            if (!sim.WaitForExit(5000)) try { sim.Kill(true); } catch (Exception) { }
+            var locks0 = Monitor.LockContentionCount;
+            var w = await MeasureAsync(secs, client);
+            Console.WriteLine(Config.Inv($"{which}: {w.CpuPct:0.000}% of a core, {w.Acks} acks, {w.CpuMs * 1000 / Math.Max(1, w.Acks):0} us CPU per ack, {w.ItemsPerAck:0.00} thread-pool work items per ack, {w.PoolThreads} pool threads, lock contentions {Monitor.LockContentionCount - locks0}, reconnects {w.Reconnects}"));
         }
         return 0;
     }

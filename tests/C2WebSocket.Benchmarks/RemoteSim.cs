@@ -8,7 +8,8 @@ namespace C2WebSocket.Benchmarks;
 
 /// <summary>
 /// The simulator in a process of its own, driven by lines on its stdin ("publish SID N", "restart SID"), each
-/// answered "ok" once done. The replay and catch-up case uses it: a real server's heap is not the client's, and an
+/// answered "ok" once done (or, started as <c>--serve-sim</c>, the idle case's simulator, which takes none). The replay,
+/// checkpoint and idle cases use it: a real server's heap is not the client's, and an
 /// in-process simulator's freshly published history (tens of MB a round) sat in the young generation, so whichever
 /// client collected first paid to promote it; the module, allocating more per message than the bare loop, collected
 /// most of the time (perf and GC.GetGCMemoryInfo: its collections promoted 2-6 MB and paused 3-7 ms, the bare
@@ -23,9 +24,11 @@ internal sealed class RemoteSim : IAsyncDisposable
     public Uri Uri { get; }
     public string DemoApiKey { get; }
 
-    public static async Task<RemoteSim> StartAsync()
+    /// <param name="mode">The child's mode: this one's commands, or the idle case's simulator with 100 ms heartbeats
+    /// (<c>--serve-sim</c>, which takes no commands).</param>
+    public static async Task<RemoteSim> StartAsync(string mode = "--serve-sim-commands")
     {
-        var child = IdleCase.StartChild("--serve-sim-commands");
+        var child = IdleCase.StartChild(mode);
         var line = await child.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
         var parts = line?.Split(' ');
         if (parts is not { Length: 3 } || parts[0] != "SIM")
