@@ -136,7 +136,7 @@ internal static class IdleCase
                 c._bare = new System.Net.WebSockets.ClientWebSocket();
                 c._bare.Options.SetRequestHeader("Authorization", "Bearer " + key);
                 await c._bare.ConnectAsync(uri, CancellationToken.None);
-                c._loop = Task.Run(() => BareLoopAsync(c._bare, c._bareAcks, c._stop.Token));
+                c._loop = Task.Run(() => BareLoopAsync(c._bare, c._bareAcks, () => Volatile.Read(ref c._onAck)?.Invoke(), c._stop.Token));
             }
             return c;
         }
@@ -145,18 +145,33 @@ internal static class IdleCase
         public long Reconnects => _session?.Reconnects ?? 0;
 
         /// <summary>Waits until this client has answered <paramref name="heartbeats"/> more heartbeats (the simulator sends one
-        /// every 100 ms; fails after three times as long).</summary>
+        /// every 100 ms; fails after three times as long). Woken by the client itself: the session's loop when it goes idle
+        /// (its internal Progress event), the bare loop after each ack; neither wakes anyone outside this wait.</summary>
         public async Task AnsweredAsync(int heartbeats)
         {
             var target = Acks + heartbeats;
-            var limit = Stopwatch.StartNew();
-            while (Acks < target)
+            using var signal = new SemaphoreSlim(0);
+            Action wake = () => { try { signal.Release(); } catch (ObjectDisposedException) { } };
+            if (_session != null) _session.Progress += wake; else Volatile.Write(ref _onAck, wake);
+            try
             {
-                if (limit.Elapsed > Interval * heartbeats * 3 + TimeSpan.FromSeconds(5))
-                    throw new TimeoutException(Config.Inv($"the idle client answered {Acks - target + heartbeats} of {heartbeats} heartbeats"));
-                await Task.Delay(Interval / 4); // the counter has no event: looked at four times a heartbeat
+                var limit = Interval * heartbeats * 3 + TimeSpan.FromSeconds(5);
+                var waited = Stopwatch.StartNew();
+                while (Acks < target)
+                {
+                    var left = limit - waited.Elapsed;
+                    if (left <= TimeSpan.Zero || !await signal.WaitAsync(left))
+                        throw new TimeoutException(Config.Inv($"the idle client answered {Acks - target + heartbeats} of {heartbeats} heartbeats"));
+                }
+            }
+            finally
+            {
+                if (_session != null) _session.Progress -= wake; else Volatile.Write(ref _onAck, null);
             }
         }
+
+        /// <summary>Called by the bare loop after each ack while <see cref="AnsweredAsync"/> waits.</summary>
+        private Action? _onAck;
 
         public async ValueTask DisposeAsync()
         {
@@ -168,7 +183,7 @@ internal static class IdleCase
     }
 
     /// <summary>A bare ClientWebSocket answering heartbeats: parse each message, send an ack to a heartbeat.</summary>
-    private static async Task BareLoopAsync(System.Net.WebSockets.ClientWebSocket bare, long[] acks, CancellationToken stop)
+    private static async Task BareLoopAsync(System.Net.WebSockets.ClientWebSocket bare, long[] acks, Action acked, CancellationToken stop)
     {
         var buf = new byte[64 * 1024];
         try
@@ -183,6 +198,7 @@ internal static class IdleCase
                     var msg = System.Text.Encoding.UTF8.GetBytes("{\"msg_type\":\"heartbeat.ack\",\"timestamp\":\"" + DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) + "\"}");
                     await bare.SendAsync(new ArraySegment<byte>(msg), System.Net.WebSockets.WebSocketMessageType.Text, true, stop);
                     Interlocked.Increment(ref acks[0]);
+                    acked();
                 }
             }
         }

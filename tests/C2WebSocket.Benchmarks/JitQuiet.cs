@@ -63,6 +63,6 @@ internal sealed class JitQuiet
     /// <summary>Methods compiled since warm-up ended (what the timed rounds shared the machine with).</summary>
     public long SinceWarm => JitInfo.GetCompiledMethodCount() - _warmEnd;
 
-    /// <summary>For a row's note.</summary>
-    public string Describe() => Config.Inv($"warm-up {Rounds} rounds, until {(Quiet ? "" : "(not reached) ")}the JIT compiled for under {QuietShare:0%} of two stretches of {Span.TotalSeconds:0} s in a row ({LastShare:0.0%} in the last); {SinceWarm} methods compiled during the timed rounds");
+    /// <summary>For a row's note; <paramref name="rounds"/> names what a round is (the latency case's are seconds).</summary>
+    public string Describe(string rounds = "rounds") => Config.Inv($"warm-up {Rounds} {rounds}, until {(Quiet ? "" : "(not reached) ")}the JIT compiled for under {QuietShare:0%} of two stretches of {Span.TotalSeconds:0} s in a row ({LastShare:0.0%} in the last); {SinceWarm} methods compiled during the timed {rounds}");
 }

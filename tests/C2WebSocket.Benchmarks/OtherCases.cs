@@ -57,7 +57,7 @@ internal static class LatencyCase
         Env.Invoke(rs, "Disconnect-C2Socket -All");
 
         double m50 = Stat.Percentile(m, 50), m99 = Stat.Percentile(m, 99), b50 = Stat.Percentile(b, 50), b99 = Stat.Percentile(b, 99);
-        var note = $"{m.Count} module / {b.Count} bare samples at {cfg.LatencyRate}/s per connection; publisher timestamp -> first pipeline command (module) or JsonDocument parsed (bare); " + settle.Describe().Replace("rounds", "seconds");
+        var note = $"{m.Count} module / {b.Count} bare samples at {cfg.LatencyRate}/s per connection; publisher timestamp -> first pipeline command (module) or JsonDocument parsed (bare); " + settle.Describe("seconds");
         return new List<Row>
         {
             new("latency p50", "send -> pipeline: " + Stat.F(m50 / 1000, "ms"), "bare loop: " + Stat.F(b50 / 1000, "ms"), Stat.Ratio(m50 / b50), "(report)", "-", note),
