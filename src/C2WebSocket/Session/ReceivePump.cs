@@ -29,37 +29,50 @@ namespace C2WebSocket
         private readonly IC2Connection _conn;
         private readonly Func<Input, bool, ValueTask<bool>> _postMessage;
         private readonly Action _wake;
+        private readonly Action<Input> _post;
         private ReceivedMessage[] _batch = new ReceivedMessage[BatchSize];
         private int _count; // messages in the batch, not yet posted
+        private bool _waited; // the current read waited for the network
+        private bool _sessionEnded; // a blocking read's wait found the session ended (BeforeBlockingWait)
 
-        private ReceivePump(Link link, int gen, IC2Connection conn, Func<Input, bool, ValueTask<bool>> postMessage, Action wake)
+        private ReceivePump(Link link, int gen, IC2Connection conn, Func<Input, bool, ValueTask<bool>> postMessage, Action<Input> post, Action wake)
         {
-            _link = link; _gen = gen; _conn = conn; _postMessage = postMessage; _wake = wake;
+            _link = link; _gen = gen; _conn = conn; _postMessage = postMessage; _post = post; _wake = wake;
         }
 
         /// <summary>Reads messages and posts them to the loop; the only code that reads the socket. Never throws.</summary>
         /// <param name="postMessage">Posts a message or a batch; its flag says whether the pump may handle it on its own
         /// thread (it has nothing more to read; see <see cref="InputRoute.SubmitWithRoomAsync"/>). Completes false once
         /// the session has ended.</param>
-        public static Task RunAsync(Link link, int gen, IC2Connection conn, Func<Input, bool, ValueTask<bool>> postMessage, Action<Input> post, Action wake) =>
-            new ReceivePump(link, gen, conn, postMessage, wake).RunAsync(post);
+        /// <returns>The pump's task; with a connection whose reads block (<see cref="IC2Connection.ReadsBlock"/>), the
+        /// pump runs on a thread of its own and the task completes when it stops.</returns>
+        public static Task RunAsync(Link link, int gen, IC2Connection conn, Func<Input, bool, ValueTask<bool>> postMessage, Action<Input> post, Action wake)
+        {
+            var pump = new ReceivePump(link, gen, conn, postMessage, post, wake);
+            if (!conn.ReadsBlock) return pump.RunAsync();
+            conn.OnBeforeWait(pump.BeforeBlockingWait);
+            var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var thread = new Thread(static s =>
+            {
+                var (p, d) = ((ReceivePump, TaskCompletionSource<bool>))s!;
+                // Every await of the pump completes at once on this thread (reads block, posts that wait for room block):
+                // the whole pump runs here.
+                p.RunAsync().ContinueWith(static (_, o) => ((TaskCompletionSource<bool>)o!).TrySetResult(true), d, TaskScheduler.Default);
+            }) { IsBackground = true, Name = "C2WebSocket receive" };
+            thread.Start((pump, done));
+            return done.Task;
+        }
 
-        private async Task RunAsync(Action<Input> post)
+        private async Task RunAsync()
         {
             var end = new ConnectionEnd();
             try
             {
                 while (true)
                 {
+                    _waited = false;
                     var receiving = _conn.ReceiveAsync(CancellationToken.None);
-                    var waited = !receiving.IsCompleted;
-                    if (waited)
-                    {
-                        // About to wait for the network: the batch goes first (handled here when the loop is idle: this
-                        // thread has nothing else to do), then readers get what this thread queued.
-                        if (!await PostBatchAsync(true).ConfigureAwait(false)) return;
-                        _wake();
-                    }
+                    if (!receiving.IsCompleted && !await BeforeWaitAsync().ConfigureAwait(false)) return;
                     var received = await receiving.ConfigureAwait(false);
                     if (!(received is ReceivedMessage message))
                     {
@@ -70,7 +83,7 @@ namespace C2WebSocket
                         end.Reason = TransportTexts.ServerClosed(status, end.CloseDescription);
                         break;
                     }
-                    if (waited)
+                    if (_waited)
                     {
                         if (!await PostAsync(new Input(InputKind.Message, _link, _gen, message.Data, message.IsBinary), true).ConfigureAwait(false))
                             return; // the session ended
@@ -79,6 +92,10 @@ namespace C2WebSocket
                     _batch[_count++] = message;
                     if (_count == BatchSize && !await PostBatchAsync(false).ConfigureAwait(false)) return; // the socket has more: the pool handles
                 }
+            }
+            catch (Exception) when (_sessionEnded)
+            {
+                return; // thrown out of a blocking read by BeforeBlockingWait
             }
             catch (MessageTooLargeException ex)
             {
@@ -102,8 +119,29 @@ namespace C2WebSocket
                 _wake();
                 if (!open) return;
             }
-            post(new Input(InputKind.Ended, _link, _gen, arg: end));
+            _post(new Input(InputKind.Ended, _link, _gen, arg: end));
         }
+
+        /// <summary>About to wait for the network: the batch goes first (handled here when the loop is idle: this thread
+        /// has nothing else to do), then readers get what this thread queued. False once the session has ended.</summary>
+        private async ValueTask<bool> BeforeWaitAsync()
+        {
+            _waited = true;
+            if (!await PostBatchAsync(true).ConfigureAwait(false)) return false;
+            _wake();
+            return true;
+        }
+
+        /// <summary>The same, called by a connection whose read is about to block this thread (inside ReceiveAsync). A
+        /// session that has ended stops the read: nothing more is wanted from it.</summary>
+        private void BeforeBlockingWait()
+        {
+            if (Block(BeforeWaitAsync())) return;
+            _sessionEnded = true;
+            throw new OperationCanceledException();
+        }
+
+        private static bool Block(ValueTask<bool> pending) => pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
 
         /// <summary>Posts the gathered messages as one input, if there are any: the array itself when full, else a copy
         /// of its filled part (the pump's array is emptied for the next ones). False once the session has ended.</summary>
@@ -130,8 +168,10 @@ namespace C2WebSocket
         private ValueTask<bool> PostAsync(in Input input, bool handleHere)
         {
             var posted = _postMessage(input, handleHere);
-            if (!posted.IsCompleted) _wake(); // waiting for room
-            return posted;
+            if (posted.IsCompleted) return posted;
+            _wake(); // waiting for room
+            // A pump whose reads block keeps its own thread: it waits for the room there.
+            return _conn.ReadsBlock ? new ValueTask<bool>(Block(posted)) : posted;
         }
     }
 }

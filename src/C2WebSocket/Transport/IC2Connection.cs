@@ -12,6 +12,14 @@ namespace C2WebSocket.Transport
         /// connection. Throws <see cref="MessageTooLargeException"/> past the size cap, or the socket's failure.</summary>
         ValueTask<ReceivedMessage?> ReceiveAsync(CancellationToken cancel);
 
+        /// <summary>True when a read that must wait for the network blocks the calling thread (PowerShell 7, see
+        /// <see cref="BlockingSocketStream"/>) instead of completing later: the receive pump then has a thread of its own.</summary>
+        bool ReadsBlock { get; }
+
+        /// <summary>With <see cref="ReadsBlock"/>: <paramref name="callback"/> runs on the reading thread just before a
+        /// read waits for the network, inside <see cref="ReceiveAsync"/>.</summary>
+        void OnBeforeWait(Action callback);
+
         /// <summary>Queues a text message; never blocks. A failed send aborts the connection, which ends the receive.</summary>
         void Send(byte[] utf8);
 

@@ -29,14 +29,22 @@ namespace C2WebSocket.Transport
         public WebSocketCloseStatus? CloseStatus => _ws.CloseStatus;
         public string? CloseDescription => _ws.CloseStatusDescription;
 
-        internal WebSocketTransport(ClientWebSocket ws, Uri uri, int maxMessageBytes, TimeProvider time)
+        // The socket under the WebSocket when reads block the pump's thread (PowerShell 7); null on the thread pool's.
+        private readonly BlockingSocketStream? _socketStream;
+
+        internal WebSocketTransport(ClientWebSocket ws, Uri uri, int maxMessageBytes, TimeProvider time, BlockingSocketStream? socketStream = null)
         {
             _ws = ws;
+            _socketStream = socketStream;
             Uri = uri;
             _maxMessageBytes = maxMessageBytes;
             _time = time;
             _buffer = new byte[Math.Max(1, Math.Min(16 * 1024, maxMessageBytes))];
         }
+
+        public bool ReadsBlock => _socketStream != null;
+
+        public void OnBeforeWait(Action callback) => _socketStream?.OnBeforeWait(callback);
 
         /// <summary>The receive buffer's size now (tests: it never grows past the cap).</summary>
         internal int BufferLength => _buffer.Length;

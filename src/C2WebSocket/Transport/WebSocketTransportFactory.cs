@@ -44,14 +44,20 @@ namespace C2WebSocket.Transport
         public static async Task<WebSocketTransport> OpenAsync(ConnectSettings settings, CancellationToken cancel)
         {
             var uri = settings.Uri;
+            // PowerShell 7: reads that block the receive pump's own thread (BlockingConnector); else ClientWebSocket's.
+            var connector = BlockingConnector.Enabled && BlockingConnector.IsAvailable ? new BlockingConnector() : null;
+            var useProxy = settings.Proxy != null || settings.UseDefaultProxy;
+            var proxy = settings.Proxy ?? (useProxy ? CurrentSystemProxy() : null);
             var ws = new ClientWebSocket();
             try
             {
                 // Protocol-level pings keep NATs open; they do not replace C2's heartbeat.ack (docs/protocol.md §5).
                 ws.Options.KeepAliveInterval = TimeSpan.FromSeconds(20);
-                if (settings.Proxy != null) ws.Options.Proxy = settings.Proxy;
-                else if (!settings.UseDefaultProxy) ws.Options.Proxy = null;
-                else if (CurrentSystemProxy() is IWebProxy system) ws.Options.Proxy = system;
+                if (connector == null)
+                {
+                    if (proxy != null) ws.Options.Proxy = proxy;
+                    else if (!useProxy) ws.Options.Proxy = null;
+                }
                 CollectDetailsProp?.SetValue(ws.Options, true);
                 SetAuthorization(ws.Options, settings.ApiKey);
             }
@@ -66,8 +72,9 @@ namespace C2WebSocket.Transport
             {
                 try
                 {
-                    await ws.ConnectAsync(uri, linked.Token).ConfigureAwait(false);
-                    return new WebSocketTransport(ws, uri, settings.MaxMessageBytes, settings.Time);
+                    if (connector != null) await connector.ConnectAsync(ws, uri, proxy, useProxy, linked.Token).ConfigureAwait(false);
+                    else await ws.ConnectAsync(uri, linked.Token).ConfigureAwait(false);
+                    return new WebSocketTransport(ws, uri, settings.MaxMessageBytes, settings.Time, connector?.Stream);
                 }
                 catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancel.IsCancellationRequested)
                 {

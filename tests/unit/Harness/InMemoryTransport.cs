@@ -282,6 +282,8 @@ namespace C2WebSocket.Tests.Units
 
         public WebSocketCloseStatus? CloseStatus { get; private set; }
         public string? CloseDescription { get; private set; }
+        public bool ReadsBlock => false;
+        public void OnBeforeWait(Action callback) { }
 
         public async ValueTask<ReceivedMessage?> ReceiveAsync(CancellationToken cancel)
         {

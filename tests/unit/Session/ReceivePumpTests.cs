@@ -50,6 +50,46 @@ namespace C2WebSocket.Tests.Units
         }
 
         [Fact]
+        public async Task WithReadsThatBlockThePumpRunsOnItsOwnThreadAndPostsBeforeEachWait()
+        {
+            // PowerShell 7's connection: a read that must wait blocks the pump's thread and says so first (OnBeforeWait).
+            var conn = new ScriptedConnection(blocking: true);
+            for (var i = 0; i < 70; i++) conn.Buffered(i);
+            var next = conn.Pending();
+            var log = new Recorder();
+            var pump = log.Run(conn);
+
+            await log.WaitForAsync(l => l.Contains("wake"));
+            Assert.Equal(new[] { "batch 0-31", "batch 32-63", "batch 64-69", "wake" }, log.Events());
+            Assert.Equal(new[] { false, false, true }, log.Posts().Select(p => p.HandleHere));
+
+            next.SetResult(new ReceivedMessage(Message(70), false));
+            await log.WaitForAsync(l => l.Contains("message 70"));
+            Assert.True(log.Posts().Last().HandleHere);
+
+            conn.CloseFromServer();
+            await pump.WaitAsync(Limit);
+            Assert.Equal(new[] { "batch 0-31", "batch 32-63", "batch 64-69", "wake", "message 70", "wake", "wake", "ended" }, log.Events());
+            Assert.Equal(Enumerable.Range(0, 71), log.Seqs());
+            // Every post came from one thread of the pump's own, never from the thread pool.
+            Assert.Single(log.Threads().Distinct());
+            Assert.DoesNotContain(true, log.PoolThreads());
+        }
+
+        [Fact]
+        public async Task ABlockingReadWhoseSessionEndedStopsThePumpWithoutPostingItsEnd()
+        {
+            var conn = new ScriptedConnection(blocking: true);
+            conn.Buffered(0);
+            conn.Pending(); // never answered: the pump must not be left blocked in it
+            var log = new Recorder { Accept = false };
+
+            await log.Run(conn).WaitAsync(Limit);
+
+            Assert.Equal(new[] { "batch 0-0", "wake" }, log.Events()); // refused, readers woken, and no end posted
+        }
+
+        [Fact]
         public async Task MessagesReadBeforeTheConnectionFailsReachTheLoopBeforeItsEnd()
         {
             var conn = new ScriptedConnection();
@@ -92,8 +132,15 @@ namespace C2WebSocket.Tests.Units
 
             public Task Run(IC2Connection conn) => Task.Run(() => ReceivePump.RunAsync(new Link(0, false), 1, conn, Post, Ended, () => Add("wake")));
 
+            private readonly ConcurrentQueue<(int Id, bool Pool)> _threads = new ConcurrentQueue<(int, bool)>();
+
+            public int[] Threads() => _threads.Select(t => t.Id).ToArray();
+
+            public bool[] PoolThreads() => _threads.Select(t => t.Pool).ToArray();
+
             private ValueTask<bool> Post(Input input, bool handleHere)
             {
+                _threads.Enqueue((Environment.CurrentManagedThreadId, Thread.CurrentThread.IsThreadPoolThread));
                 lock (_posts) _posts.Add((input, handleHere));
                 Assert.Equal(1, input.Gen);
                 if (input.Kind == InputKind.Messages)
@@ -130,9 +177,27 @@ namespace C2WebSocket.Tests.Units
             }
         }
 
-        /// <summary>A connection whose receives are scripted: completed at once (buffered), pending until the test says, or failing.</summary>
+        /// <summary>A connection whose receives are scripted: completed at once (buffered), pending until the test says, or
+        /// failing. A blocking one (PowerShell 7's) calls the pump back and blocks the reading thread instead of pending.</summary>
         private sealed class ScriptedConnection : IC2Connection
         {
+            private readonly bool _blocking;
+            private Action? _beforeWait;
+
+            public ScriptedConnection(bool blocking = false) { _blocking = blocking; }
+
+            public bool ReadsBlock => _blocking;
+
+            public void OnBeforeWait(Action callback) => _beforeWait = callback;
+
+            private ValueTask<ReceivedMessage?> Read(Func<ValueTask<ReceivedMessage?>> next)
+            {
+                var pending = next();
+                if (!_blocking || pending.IsCompleted) return pending;
+                _beforeWait!();
+                return new ValueTask<ReceivedMessage?>(pending.AsTask().GetAwaiter().GetResult());
+            }
+
             private readonly ConcurrentQueue<Func<ValueTask<ReceivedMessage?>>> _script = new ConcurrentQueue<Func<ValueTask<ReceivedMessage?>>>();
             private readonly TaskCompletionSource<ReceivedMessage?> _closed = new TaskCompletionSource<ReceivedMessage?>(TaskCreationOptions.RunContinuationsAsynchronously);
             public bool Aborted { get; private set; }
@@ -151,7 +216,7 @@ namespace C2WebSocket.Tests.Units
             public void CloseFromServer() { CloseStatus = WebSocketCloseStatus.NormalClosure; _closed.TrySetResult(null); }
 
             public ValueTask<ReceivedMessage?> ReceiveAsync(CancellationToken cancel) =>
-                _script.TryDequeue(out var next) ? next() : new ValueTask<ReceivedMessage?>(_closed.Task);
+                Read(_script.TryDequeue(out var next) ? next : () => new ValueTask<ReceivedMessage?>(_closed.Task));
 
             public void Send(byte[] utf8) { }
             public WebSocketCloseStatus? CloseStatus { get; private set; }

@@ -1,0 +1,101 @@
+using System;
+using System.IO;
+using System.Net.Sockets;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace C2WebSocket.Transport
+{
+    /// <summary>
+    /// A connected TCP socket in blocking mode, as the stream under ClientWebSocket (PowerShell 7, see
+    /// <see cref="BlockingConnector"/>): a read blocks the calling thread, the receive pump's own, until the network
+    /// brings bytes, and returns a completed task. A quiet connection then costs one thread wake per message, not the
+    /// socket engine's wake plus a thread-pool work item (the bare ClientWebSocket loop's cost). A write sends on the
+    /// calling thread; the kernel takes a small message at once.
+    /// </summary>
+    internal sealed class BlockingSocketStream : Stream
+    {
+        private readonly Socket _socket;
+        private Task<int>? _lastRead; // the previous read's task, reused when a read returns the same count
+        private Action? _beforeWait;
+
+        public BlockingSocketStream(Socket socket) { _socket = socket; }
+
+        /// <summary>Called on the reading thread just before a read waits for the network (nothing is buffered).</summary>
+        public void OnBeforeWait(Action callback) => _beforeWait = callback;
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                if (_socket.Available == 0) _beforeWait?.Invoke();
+                // A zero-byte read asks to wait until data comes (SslStream and HttpConnection use them): a zero-byte
+                // receive would return at once, and 0 means the end of the stream to the caller of a non-empty read.
+                // Waited in slices: a socket disposed meanwhile makes the next one throw.
+                if (count == 0)
+                {
+                    while (!_socket.Poll(1_000_000, SelectMode.SelectRead)) { }
+                    return 0;
+                }
+                return _socket.Receive(buffer, offset, count, SocketFlags.None);
+            }
+            catch (SocketException ex)
+            {
+                throw new IOException(ex.Message, ex);
+            }
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            int n;
+            try { n = Read(buffer, offset, count); }
+            catch (Exception ex) { return Task.FromException<int>(ex); }
+            var last = _lastRead;
+            if (last != null && last.Result == n) return last;
+            return _lastRead = Task.FromResult(n);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            try
+            {
+                while (count > 0)
+                {
+                    var sent = _socket.Send(buffer, offset, count, SocketFlags.None);
+                    offset += sent;
+                    count -= sent;
+                }
+            }
+            catch (SocketException ex)
+            {
+                throw new IOException(ex.Message, ex);
+            }
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            try { Write(buffer, offset, count); }
+            catch (Exception ex) { return Task.FromException(ex); }
+            return Task.CompletedTask;
+        }
+
+        public override void Flush() { }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        protected override void Dispose(bool disposing)
+        {
+            // Disposing the socket also ends a read or write blocked on another thread (it fails there).
+            if (disposing) _socket.Dispose();
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanWrite => true;
+        public override bool CanSeek => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
