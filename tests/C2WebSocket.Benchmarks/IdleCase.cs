@@ -125,9 +125,14 @@ internal static class IdleCase
         public static async Task<Client> OpenAsync(string kind, Uri uri, string key, TimeSpan timeout)
         {
             var c = new Client();
-            if (kind == "session")
+            if (kind == "session" || kind == "session-pool")
             {
-                c._session = new C2Session(new C2SessionOptions { Uri = uri, ApiKey = Env.Secure(key), HeartbeatTimeout = timeout, ConnectTimeout = TimeSpan.FromSeconds(10) });
+                // session-pool (--idle-one only): the module reading on the thread pool, as on Windows PowerShell 5.1.
+                c._session = new C2Session(new C2SessionOptions
+                {
+                    Uri = uri, ApiKey = Env.Secure(key), HeartbeatTimeout = timeout, ConnectTimeout = TimeSpan.FromSeconds(10),
+                    Transport = kind == "session" ? C2WebSocket.Transport.WebSocketTransportFactory.Instance : C2WebSocket.Transport.WebSocketTransportFactory.ThreadPoolReads,
+                });
                 await c._session.OpenAsync(CancellationToken.None);
                 await c._session.SubscribeAsync("strategy.signal", 9001, null, TimeSpan.FromSeconds(10), CancellationToken.None);
             }
@@ -207,7 +212,7 @@ internal static class IdleCase
     }
 
     /// <summary>
-    /// `--idle-one session|bare seconds [rounds] [timeout-ms]`: a simulator child with 100 ms heartbeats and ONE client
+    /// `--idle-one session|session-pool|bare seconds [rounds] [timeout-ms]`: a simulator child with 100 ms heartbeats and ONE client
     /// in this process, idle for the window, for an outside sampler (perf) and for A/B runs of two builds: prints the
     /// process's CPU per heartbeat answered, per window (the process's own idle CPU is included: compare like with
     /// like). The session's HeartbeatTimeout is the case's (150 ms) unless given.

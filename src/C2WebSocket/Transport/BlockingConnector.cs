@@ -26,9 +26,6 @@ namespace C2WebSocket.Transport
         /// <summary>Whether this runtime has what the blocking reads need (.NET 7 and later).</summary>
         internal static bool IsAvailable => ConnectWithInvoker != null && CallbackProp != null;
 
-        /// <summary>On unless a test or benchmark compares with ClientWebSocket's own connection (reads on the thread pool).</summary>
-        internal static bool Enabled { get; set; } = true;
-
         /// <summary>The stream under the WebSocket, once the TCP connection is open.</summary>
         public BlockingSocketStream? Stream { get; private set; }
 

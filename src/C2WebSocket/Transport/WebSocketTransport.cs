@@ -8,7 +8,7 @@ namespace C2WebSocket.Transport
     /// <summary>
     /// Owns one open ClientWebSocket: message reassembly with a size cap, and a single sender that drains a queue
     /// (ClientWebSocket allows one outstanding send; the session never waits on it). Opened by
-    /// <see cref="WebSocketTransportFactory"/>.
+    /// <see cref="WebSocketTransportFactory"/>, over a <see cref="BlockingSocketStream"/> where the runtime allows.
     /// </summary>
     internal sealed class WebSocketTransport : IC2Connection
     {
@@ -106,7 +106,9 @@ namespace C2WebSocket.Transport
         /// Queues a message and, when no send is in progress, sends it on the calling thread: a send that the socket
         /// takes at once (the usual case) costs no thread hop (the loop's heartbeat acks and subscribe requests go out
         /// before the next frame is read). A send the socket cannot take at once continues on the thread pool, which
-        /// then sends whatever was queued meanwhile, in order; the caller never waits.
+        /// then sends whatever was queued meanwhile, in order; the caller never waits. Over a blocking socket (PowerShell 7)
+        /// the kernel's send buffer takes a message at once; only a peer that stopped reading for its whole size would make
+        /// a send wait, and the watchdog or a close then disposes the socket, which ends it.
         /// </summary>
         public void Send(byte[] utf8)
         {

@@ -16,12 +16,20 @@ namespace C2WebSocket.Transport
     /// </summary>
     internal sealed class WebSocketTransportFactory : IC2Transport
     {
-        public static readonly WebSocketTransportFactory Instance = new WebSocketTransportFactory();
+        public static readonly WebSocketTransportFactory Instance = new WebSocketTransportFactory(true);
+
+        /// <summary>ClientWebSocket's own connection, read on the thread pool, wherever blocking reads exist: what Windows
+        /// PowerShell 5.1 always uses (tests keep it covered here; the benchmark compares).</summary>
+        internal static readonly WebSocketTransportFactory ThreadPoolReads = new WebSocketTransportFactory(false);
+
+        private readonly bool _blockingReads;
+
+        private WebSocketTransportFactory(bool blockingReads) { _blockingReads = blockingReads; }
         // .NET 7+ can keep the refused upgrade's status and headers (read by ConnectFailures); absent on .NET Framework.
         private static readonly PropertyInfo? CollectDetailsProp = typeof(ClientWebSocketOptions).GetProperty("CollectHttpResponseDetails");
 
         public async Task<IC2Connection> ConnectAsync(ConnectSettings settings, CancellationToken cancel) =>
-            await OpenAsync(settings, cancel).ConfigureAwait(false);
+            await OpenAsync(settings, cancel, _blockingReads).ConfigureAwait(false);
 
         // PowerShell 7 (.NET Core): [System.Net.Http.HttpClient]::DefaultProxy is the system proxy (environment
         // variables / OS settings) and what scripts set to change it. ClientWebSocket would otherwise read it once per
@@ -41,11 +49,12 @@ namespace C2WebSocket.Transport
             return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
         }
 
-        public static async Task<WebSocketTransport> OpenAsync(ConnectSettings settings, CancellationToken cancel)
+        /// <param name="blockingReads">Read on the receive pump's own thread where the runtime allows (<see cref="BlockingConnector"/>).</param>
+        private static async Task<WebSocketTransport> OpenAsync(ConnectSettings settings, CancellationToken cancel, bool blockingReads)
         {
             var uri = settings.Uri;
             // PowerShell 7: reads that block the receive pump's own thread (BlockingConnector); else ClientWebSocket's.
-            var connector = BlockingConnector.Enabled && BlockingConnector.IsAvailable ? new BlockingConnector() : null;
+            var connector = blockingReads && BlockingConnector.IsAvailable ? new BlockingConnector() : null;
             var useProxy = settings.Proxy != null || settings.UseDefaultProxy;
             var proxy = settings.Proxy ?? (useProxy ? CurrentSystemProxy() : null);
             var ws = new ClientWebSocket();
