@@ -68,11 +68,18 @@ namespace C2WebSocket.Transport
         }
 
         /// <summary>The handler's ConnectCallback (TContext is SocketsHttpConnectionContext): the server's or the
-        /// proxy's endpoint, each of its addresses in turn, a blocking socket connected on this thread.</summary>
+        /// proxy's endpoint, each of its addresses in turn, a blocking socket connected on the thread pool.</summary>
         private async ValueTask<Stream> OpenAsync<TContext>(TContext context, CancellationToken cancel)
         {
             var endpoint = EndPointOf<TContext>.Get(context);
             var addresses = IPAddress.TryParse(endpoint.Host, out var literal) ? new[] { literal } : await ResolveAsync(endpoint.Host, cancel).ConfigureAwait(false);
+            // The connect blocks: on the thread pool, never on the caller's thread (the session's loop may have started
+            // this connection and run down to here without an await that yields).
+            return await Task.Run(() => Connect(addresses, endpoint.Port, cancel), cancel).ConfigureAwait(false);
+        }
+
+        private Stream Connect(IPAddress[] addresses, int port, CancellationToken cancel)
+        {
             SocketException? failure = null;
             foreach (var address in addresses)
             {
@@ -82,7 +89,7 @@ namespace C2WebSocket.Transport
                 {
                     // Disposing the socket ends a connect that is still waiting (the time limit, or the session closing).
                     using (cancel.Register(static s => ((Socket)s!).Dispose(), socket))
-                        socket.Connect(address, endpoint.Port);
+                        socket.Connect(address, port);
                     cancel.ThrowIfCancellationRequested();
                     return Stream = new BlockingSocketStream(socket);
                 }
