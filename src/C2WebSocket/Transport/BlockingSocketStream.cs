@@ -16,7 +16,11 @@ namespace C2WebSocket.Transport
     internal sealed class BlockingSocketStream : Stream
     {
         private readonly Socket _socket;
-        private Task<int>? _lastRead; // the previous read's task, reused when a read returns the same count
+        // What the socket gave and the WebSocket has not read yet: one receive per buffer, not two per message (the
+        // WebSocket reads each frame's header, then its payload).
+        private readonly byte[] _in = new byte[16 * 1024];
+        private int _start, _end;
+        private readonly Task<int>?[] _reads = new Task<int>?[64]; // completed reads' tasks by length, reused
         private Action? _beforeWait;
 
         public BlockingSocketStream(Socket socket) { _socket = socket; }
@@ -26,19 +30,32 @@ namespace C2WebSocket.Transport
 
         public override int Read(byte[] buffer, int offset, int count)
         {
+            if (_start == _end && !Fill(count == 0)) return 0;
+            var n = Math.Min(count, _end - _start);
+            Buffer.BlockCopy(_in, _start, buffer, offset, n);
+            _start += n;
+            return n;
+        }
+
+        /// <summary>Receives what the socket has into the stream's own buffer, waiting for it if there is nothing. False
+        /// at the end of the stream, or after the wait of a zero-byte read (which asks only to wait: SslStream and
+        /// HttpConnection issue them).</summary>
+        private bool Fill(bool waitOnly)
+        {
             try
             {
                 if (_socket.Available == 0)
                 {
                     _beforeWait?.Invoke();
-                    // Wait without the buffer: a receive blocked in the kernel keeps its buffer pinned for the whole wait,
+                    // Wait without a buffer: a receive blocked in the kernel keeps its buffer pinned for the whole wait,
                     // and a young pinned array fragments the heap at every collection meanwhile (measured: +360 bytes per
                     // queued signal in pwsh). Disposing the socket ends the wait (it returns; the receive then throws).
                     _socket.Poll(-1, SelectMode.SelectRead);
                 }
-                // A zero-byte read asks to wait until data comes (SslStream and HttpConnection use them), done above.
-                if (count == 0) return 0;
-                return _socket.Receive(buffer, offset, count, SocketFlags.None);
+                if (waitOnly) return false;
+                _start = 0;
+                _end = _socket.Receive(_in, 0, _in.Length, SocketFlags.None);
+                return _end > 0;
             }
             catch (SocketException ex)
             {
@@ -51,9 +68,10 @@ namespace C2WebSocket.Transport
             int n;
             try { n = Read(buffer, offset, count); }
             catch (Exception ex) { return Task.FromException<int>(ex); }
-            var last = _lastRead;
-            if (last != null && last.Result == n) return last;
-            return _lastRead = Task.FromResult(n);
+            // The WebSocket reads a frame's header and its payload in turn, a few distinct lengths: their tasks are kept.
+            ref var cached = ref _reads[n & (_reads.Length - 1)];
+            if (cached == null || cached.Result != n) cached = Task.FromResult(n);
+            return cached;
         }
 
         public override void Write(byte[] buffer, int offset, int count)
