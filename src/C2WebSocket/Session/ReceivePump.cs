@@ -6,8 +6,10 @@ using C2WebSocket.Transport;
 namespace C2WebSocket
 {
     /// <summary>
-    /// The receive pump of one connection (its own task): reads whole messages and posts them to the loop, then posts
-    /// how the connection ended. The only code that reads a socket; it touches no session state.
+    /// The receive pump of one connection: reads whole messages and posts them to the loop, then posts how the
+    /// connection ended. The only code that reads a socket; it touches no session state. Its own thread where reads block
+    /// (PowerShell 7: a quiet connection costs one wake of that thread per message, no thread-pool work item), its own
+    /// task on the thread pool otherwise (Windows PowerShell 5.1).
     /// <para>
     /// A message the pump had to wait for (quiet traffic) is posted alone, and handled on the pump's thread when the loop
     /// is idle: no thread hop. The messages of a burst, which the socket had already buffered, are gathered into batches
