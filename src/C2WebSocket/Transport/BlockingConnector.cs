@@ -73,9 +73,11 @@ namespace C2WebSocket.Transport
         {
             var endpoint = EndPointOf<TContext>.Get(context);
             var addresses = IPAddress.TryParse(endpoint.Host, out var literal) ? new[] { literal } : await ResolveAsync(endpoint.Host, cancel).ConfigureAwait(false);
-            // The connect blocks: on the thread pool, never on the caller's thread (the session's loop may have started
-            // this connection and run down to here without an await that yields).
-            return await Task.Run(() => Connect(addresses, endpoint.Port, cancel), cancel).ConfigureAwait(false);
+            // The connect blocks: on a thread of its own, neither the caller's (the session's loop may have started this
+            // connection and run down to here without an await that yields) nor a thread-pool thread (a server in the
+            // same process, the simulator, needs the pool to accept).
+            return await Task.Factory.StartNew(() => Connect(addresses, endpoint.Port, cancel), cancel,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
 
         private Stream Connect(IPAddress[] addresses, int port, CancellationToken cancel)

@@ -65,6 +65,12 @@ namespace C2WebSocket.Transport
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
+            // Until a pump reads (the upgrade's response), a read that must wait does so on a thread of its own, never on
+            // the caller's: that is a thread-pool thread, and a server in the same process (the simulator) needs the
+            // pool to answer. A few reads per connection.
+            if (_beforeWait == null && _start == _end && _socket.Available == 0)
+                return Task.Factory.StartNew(static s => ((ReadArgs)s!).Run(), new ReadArgs(this, buffer, offset, count),
+                    CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             int n;
             try { n = Read(buffer, offset, count); }
             catch (Exception ex) { return Task.FromException<int>(ex); }
@@ -72,6 +78,17 @@ namespace C2WebSocket.Transport
             ref var cached = ref _reads[n & (_reads.Length - 1)];
             if (cached == null || cached.Result != n) cached = Task.FromResult(n);
             return cached;
+        }
+
+        private sealed class ReadArgs
+        {
+            private readonly BlockingSocketStream _stream;
+            private readonly byte[] _buffer;
+            private readonly int _offset, _count;
+
+            public ReadArgs(BlockingSocketStream stream, byte[] buffer, int offset, int count) { _stream = stream; _buffer = buffer; _offset = offset; _count = count; }
+
+            public int Run() => _stream.Read(_buffer, _offset, _count);
         }
 
         public override void Write(byte[] buffer, int offset, int count)

@@ -13,8 +13,8 @@ namespace C2WebSocket.Tests.Units
     /// <summary>
     /// The stream under the WebSocket on PowerShell 7 (issue 26, idle): over a real loopback socket pair, a read calls
     /// the pump back exactly when it is about to wait for the network (never while bytes are buffered, in the socket or
-    /// in the stream), a zero-byte read waits without consuming, the bytes come in order, and disposing the stream ends
-    /// a read that waits.
+    /// in the stream), a zero-byte read waits without consuming, the bytes come in order, disposing the stream ends a read
+    /// that waits, and before a pump reads (the upgrade) a read that must wait does not block its caller.
     /// </summary>
     public class BlockingSocketStreamTests
     {
@@ -56,6 +56,23 @@ namespace C2WebSocket.Tests.Units
             }
             // The server closed: the end of the stream.
             Assert.Equal(0, stream.Read(new byte[8], 0, 8));
+        }
+
+        [Fact]
+        public async Task Before_a_pump_reads_a_read_that_must_wait_leaves_the_callers_thread()
+        {
+            // The upgrade's response is read by the thread that connects (a thread-pool thread): it must not block there.
+            var (client, server) = Pair();
+            using var _ = server;
+            using var stream = new BlockingSocketStream(client);
+            var buffer = new byte[64];
+            // The call returns while the read still waits (a read that blocked its caller would time out here).
+            var reading = await Task.Factory.StartNew(() => stream.ReadAsync(buffer, 0, buffer.Length), CancellationToken.None,
+                TaskCreationOptions.None, TaskScheduler.Default).WaitAsync(Limit);
+            Assert.False(reading.IsCompleted);
+
+            server.Send(Encoding.ASCII.GetBytes("HTTP/1.1 101"));
+            Assert.Equal("HTTP/1.1 101", Encoding.ASCII.GetString(buffer, 0, await reading.WaitAsync(Limit)));
         }
 
         [Fact]
