@@ -66,10 +66,9 @@ namespace C2WebSocket.Rest
                 AllowAutoRedirect = false,
                 UseCookies = false,
             };
-            // The socket's rules (WebSocketTransport): -Proxy, else none with -NoProxy, else the system proxy as it is now.
-            if (s.Proxy != null) { handler.Proxy = s.Proxy; handler.UseProxy = true; }
-            else if (!s.UseDefaultProxy) handler.UseProxy = false;
-            else if (WebSocketTransportFactory.CurrentSystemProxy() is IWebProxy system) handler.Proxy = system;
+            // The socket's rule: -Proxy, else none with -NoProxy, else the system proxy as it is now.
+            handler.UseProxy = WebSocketTransportFactory.ChooseProxy(s.Proxy, s.UseDefaultProxy, out var proxy);
+            if (proxy != null) handler.Proxy = proxy;
             return handler;
         }
 

@@ -43,6 +43,16 @@ namespace C2WebSocket.Transport
             catch (Exception) { return null; }
         }
 
+        /// <summary>The proxy rule of the socket and the REST client alike: -Proxy, else none with -NoProxy, else the system
+        /// proxy as it is now. Returns whether a proxy is used; <paramref name="proxy"/> is the one to set, or null for
+        /// the handler's default.</summary>
+        internal static bool ChooseProxy(IWebProxy? given, bool useDefaultProxy, out IWebProxy? proxy)
+        {
+            var use = given != null || useDefaultProxy;
+            proxy = given ?? (use ? CurrentSystemProxy() : null);
+            return use;
+        }
+
         public static bool IsLoopback(Uri uri)
         {
             if (uri.IsLoopback) return true;
@@ -55,8 +65,7 @@ namespace C2WebSocket.Transport
             var uri = settings.Uri;
             // PowerShell 7: reads that block the receive pump's own thread (BlockingConnector); else ClientWebSocket's.
             var connector = blockingReads && BlockingConnector.IsAvailable ? new BlockingConnector() : null;
-            var useProxy = settings.Proxy != null || settings.UseDefaultProxy;
-            var proxy = settings.Proxy ?? (useProxy ? CurrentSystemProxy() : null);
+            var useProxy = ChooseProxy(settings.Proxy, settings.UseDefaultProxy, out var proxy);
             var ws = new ClientWebSocket();
             try
             {
