@@ -20,11 +20,14 @@ namespace C2WebSocket.Transport
     {
         private static readonly Type? HandlerType = typeof(HttpClient).Assembly.GetType("System.Net.Http.SocketsHttpHandler", false);
         private static readonly PropertyInfo? CallbackProp = HandlerType?.GetProperty("ConnectCallback");
-        private static readonly MethodInfo OpenMethod = typeof(BlockingConnector).GetMethod(nameof(OpenAsync), BindingFlags.NonPublic | BindingFlags.Instance)!;
+        private static readonly PropertyInfo? UseProxyProp = HandlerType?.GetProperty("UseProxy");
+        private static readonly PropertyInfo? ProxyProp = HandlerType?.GetProperty("Proxy");
+        private static readonly PropertyInfo? UseCookiesProp = HandlerType?.GetProperty("UseCookies");
+        private static readonly MethodInfo? OpenMethod = BindOpen();
         private static readonly Func<ClientWebSocket, Uri, HttpMessageInvoker, CancellationToken, Task>? ConnectWithInvoker = BindConnect();
 
         /// <summary>Whether this runtime has what the blocking reads need (.NET 7 and later).</summary>
-        internal static bool IsAvailable => ConnectWithInvoker != null && CallbackProp != null;
+        internal static bool IsAvailable => ConnectWithInvoker != null && OpenMethod != null && UseProxyProp != null && ProxyProp != null && UseCookiesProp != null;
 
         /// <summary>The stream under the WebSocket, once the TCP connection is open.</summary>
         public BlockingSocketStream? Stream { get; private set; }
@@ -45,6 +48,21 @@ namespace C2WebSocket.Transport
             }
         }
 
+        /// <summary>OpenAsync closed over the callback's context type (SocketsHttpConnectionContext), bound once.</summary>
+        private static MethodInfo? BindOpen()
+        {
+            try
+            {
+                return CallbackProp == null ? null
+                    : typeof(BlockingConnector).GetMethod(nameof(OpenAsync), BindingFlags.NonPublic | BindingFlags.Instance)!
+                        .MakeGenericMethod(CallbackProp.PropertyType.GetGenericArguments()[0]);
+            }
+            catch (Exception)
+            {
+                return null; // any surprise: ClientWebSocket connects alone
+            }
+        }
+
         /// <summary>Connects <paramref name="ws"/> (its options set, but not its proxy: that is the handler's here).</summary>
         /// <param name="proxy">The proxy to use; null with <paramref name="useProxy"/> for the system's.</param>
         public async Task ConnectAsync(ClientWebSocket ws, Uri uri, IWebProxy? proxy, bool useProxy, CancellationToken cancel)
@@ -53,11 +71,10 @@ namespace C2WebSocket.Transport
             var invoker = new HttpMessageInvoker(handler, disposeHandler: true);
             try
             {
-                HandlerType!.GetProperty("UseProxy")!.SetValue(handler, useProxy);
-                if (proxy != null) HandlerType.GetProperty("Proxy")!.SetValue(handler, proxy);
-                HandlerType.GetProperty("UseCookies")!.SetValue(handler, false);
-                var contextType = CallbackProp!.PropertyType.GetGenericArguments()[0];
-                CallbackProp.SetValue(handler, Delegate.CreateDelegate(CallbackProp.PropertyType, this, OpenMethod.MakeGenericMethod(contextType)));
+                UseProxyProp!.SetValue(handler, useProxy);
+                if (proxy != null) ProxyProp!.SetValue(handler, proxy);
+                UseCookiesProp!.SetValue(handler, false);
+                CallbackProp!.SetValue(handler, Delegate.CreateDelegate(CallbackProp.PropertyType, this, OpenMethod!));
                 await ConnectWithInvoker!(ws, uri, invoker, cancel).ConfigureAwait(false);
             }
             finally
